@@ -1,0 +1,140 @@
+"""API plumbing shared by every app (the exception handler) and the set-up endpoints of API §1."""
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+from .models import Agency, AgencyKind, Role
+from .permissions import IsAdministrator
+from .services import agency_create, authority_for, user_create
+
+
+def _validation_detail(error):
+    if hasattr(error, "error_dict"):
+        return {field: [m for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+def exception_handler(exc, context):
+    """Every error the API answers has one of the shapes API.md names; none is a 500."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ApplicationError):
+        if exc.status_code == 400:
+            return Response({exc.field: [exc.message]}, status=400)
+        return Response({"detail": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ParseError):
+        response.data = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc.detail)]}
+    return response
+
+
+def object_or_404(queryset, pk):
+    """Fetch by id from a visibility-filtered queryset; malformed ids are not-found too."""
+    try:
+        obj = queryset.filter(pk=pk).first()
+    except DjangoValidationError:
+        obj = None
+    if obj is None:
+        raise exceptions.NotFound()
+    return obj
+
+
+def paginated(request, view, queryset, output_serializer, context=None):
+    """The one list shape of API.md: {count, next, previous, results}."""
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(output_serializer(page, many=True, context=context or {}).data)
+
+
+class TokenApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request._request, **data.validated_data)
+        if user is None or not user.is_active:
+            raise serializers.ValidationError({"non_field_errors": ["Unable to sign in with those details."]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class AgencyOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "kind"]
+
+
+class AgencyListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        kind = serializers.ChoiceField(choices=AgencyKind.choices)
+
+    def get_permissions(self):
+        return [IsAdministrator()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(responses=AgencyOutput(many=True))
+    def get(self, request):
+        agencies = Agency.objects.filter(authority=authority_for(request.user)).order_by("name")
+        return paginated(request, self, agencies, AgencyOutput)
+
+    @extend_schema(request=InputSerializer, responses={201: AgencyOutput})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agency = agency_create(actor=request.user, **data.validated_data)
+        return Response(AgencyOutput(agency).data, status=status.HTTP_201_CREATED)
+
+
+class UserOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    agency = serializers.UUIDField(source="agency_id", allow_null=True)
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class UserCreateApi(APIView):
+    permission_classes = [IsAdministrator]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+        password = serializers.CharField(max_length=200, trim_whitespace=False)
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), allow_null=True, required=False)
+        roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), max_length=10, default=list)
+
+    @extend_schema(request=InputSerializer, responses={201: UserOutput})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_create(actor=request.user, **data.validated_data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=UserOutput)
+    def get(self, request):
+        return Response(UserOutput(request.user).data)

@@ -1,0 +1,94 @@
+"""The one working-day calendar: Monday to Friday, less the bank holidays of England and Wales.
+
+Working-day deadlines fall due at the end of their day (23:59:59 Europe/London); hour clocks are
+real elapsed hours and are added in UTC, so 72 hours across a clock change is 72 hours.
+"""
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+END_OF_DAY = time(23, 59, 59)
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year):
+    return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+def is_bank_holiday(day: date) -> bool:
+    return day in _bank_holidays(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and not is_bank_holiday(day)
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The working day `count` working days after `day` (before it, for a negative count)."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    current = day
+    while remaining:
+        current += timedelta(days=step)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, END_OF_DAY, tzinfo=LONDON)
+
+
+def working_days_deadline(moment: datetime, count: int) -> datetime:
+    """End of the working day that is `count` working days after the day of `moment`."""
+    return end_of_day(add_working_days(local_date(moment), count))
+
+
+def add_hours(moment: datetime, hours: float) -> datetime:
+    return moment + timedelta(hours=hours)
+
+
+def next_working_day_start(moment: datetime) -> datetime:
+    """The start of the first working day at or after `moment` (N5: weekend notifications wait)."""
+    day = local_date(moment)
+    if is_working_day(day):
+        return moment
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """Elapsed time between two moments, counting only the hours that fall on working days."""
+    if end <= start:
+        return timedelta(0)
+    total = timedelta(0)
+    cursor = start.astimezone(LONDON)
+    end_local = end.astimezone(LONDON)
+    while cursor < end_local:
+        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time(0, 0), tzinfo=LONDON)
+        segment_end = min(next_midnight, end_local)
+        if is_working_day(cursor.date()):
+            total += segment_end - cursor
+        cursor = segment_end
+    return total
+
+
+def describe_working_age(age: timedelta) -> str:
+    """'2 working days 3 hours' style: working days of 24 hours, as the queue counts them."""
+    days, remainder = divmod(int(age.total_seconds()), 86400)
+    hours = remainder // 3600
+    parts = []
+    if days:
+        parts.append(f"{days} working day{'s' if days != 1 else ''}")
+    if hours or not days:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    return " ".join(parts)

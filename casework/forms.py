@@ -1,0 +1,74 @@
+"""One base form that renders the GOV.UK way: error summary, labels, hints and field errors.
+
+Templates render `{{ form }}` inside their own <form> with the submit button; the error summary is
+`{% include "casework/forms/error_summary.html" %}` at the top of the page's content.
+"""
+
+from django import forms
+
+INPUT_CLASSES = {
+    forms.Select: "govuk-select",
+    forms.Textarea: "govuk-textarea",
+    forms.FileInput: "govuk-file-upload",
+    forms.ClearableFileInput: "govuk-file-upload",
+    forms.RadioSelect: "govuk-radios__input",
+    forms.CheckboxSelectMultiple: "govuk-checkboxes__input",
+    forms.CheckboxInput: "govuk-checkboxes__input",
+}
+
+ERROR_MODIFIED = {"govuk-input", "govuk-select", "govuk-textarea", "govuk-file-upload"}
+GROUPED = {"govuk-radios__input", "govuk-checkboxes__input"}
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class GovUKForm(forms.Form):
+    template_name = "casework/forms/form.html"
+    # Width classes by field name, e.g. {"police_ref": "govuk-input--width-10"}.
+    widths = {}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def get_context(self):
+        """Give each widget its GOV.UK classes and describedby ids, now that errors are known."""
+        for name, field in self.fields.items():
+            widget = field.widget
+            base = INPUT_CLASSES.get(type(widget), "govuk-input")
+            classes = [base]
+            if base == "govuk-input" and name in self.widths:
+                classes.append(self.widths[name])
+            if name in self.errors and base in ERROR_MODIFIED:
+                classes.append(f"{base}--error")
+            widget.attrs["class"] = " ".join(classes)
+            described = [f"id_{name}-hint"] if field.help_text else []
+            if name in self.errors:
+                described.append(f"id_{name}-error")
+            if described and base not in GROUPED:
+                widget.attrs["aria-describedby"] = " ".join(described)
+        return super().get_context()
+
+    def error_summary_items(self):
+        items = [{"text": error, "href": "#main-content"} for error in self.non_field_errors()]
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                continue
+            field = self.fields.get(name)
+            anchor = f"#id_{name}"
+            if field is not None and isinstance(field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                anchor = f"#id_{name}_0"
+            items.extend({"text": error, "href": anchor} for error in errors)
+        return items

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("casework.account_urls")),
+    path("audit/", include(("casework.page_urls", "casework"))),
+    path("missing/", include(("missing.urls", "missing"))),
+    path("api/v1/", include("casework.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "casework.views.not_found"
+handler500 = "casework.views.server_error"

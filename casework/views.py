@@ -1,0 +1,143 @@
+"""Sign-in (password, then TOTP where set up or required), home, and the administrators' audit pages."""
+
+import base64
+import io
+
+import django_otp
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .audit import audit_event_record
+from .forms import GovUKForm
+from .models import RecordAccess
+from .permissions import is_administrator, is_mash_coordinator
+
+OTP_PENDING = "casework_otp_pending"
+
+
+class LoginForm(AuthenticationForm, GovUKForm):
+    widths = {"username": "govuk-!-width-one-half", "password": "govuk-!-width-one-half"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+            self.request.session[OTP_PENDING] = True
+            return redirect(f"{reverse('two_factor')}?next={self.get_success_url()}")
+        if user.is_administrator:
+            messages.info(self.request, "Administrators must set up two-factor sign-in before going on.")
+            return redirect(f"{reverse('two_factor_setup')}?next={self.get_success_url()}")
+        return response
+
+
+class TokenForm(GovUKForm):
+    token = forms.CharField(
+        label="Security code",
+        help_text="The 6-digit code from your authenticator app.",
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+    widths = {"token": "govuk-input--width-5"}
+
+
+def _safe_next(request, default="home"):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(default)
+
+
+@login_required
+def two_factor(request):
+    """The second step of sign-in, for anyone with a confirmed authenticator."""
+    if not TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
+        return redirect(f"{reverse('two_factor_setup')}?next={_safe_next(request)}")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = django_otp.match_token(request.user, form.cleaned_data["token"].strip())
+        if device is not None:
+            django_otp.login(request, device)
+            request.session.pop(OTP_PENDING, None)
+            return redirect(_safe_next(request))
+        form.add_error("token", "The security code is not correct or has expired.")
+    return render(request, "registration/two_factor.html", {"form": form, "next": _safe_next(request)})
+
+
+def _qr_svg(uri):
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+def two_factor_setup(request):
+    """Add an authenticator app. Required for administrators; open to everyone."""
+    confirmed = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists()
+    if confirmed and not request.user.is_verified():
+        return redirect(f"{reverse('two_factor')}?next={_safe_next(request)}")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None and not confirmed:
+        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if device is not None and request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            django_otp.login(request, device)
+            request.session.pop(OTP_PENDING, None)
+            audit_event_record(actor=request.user, verb="two_factor.enabled", obj=request.user)
+            messages.success(request, "Two-factor sign-in is set up.")
+            return redirect(_safe_next(request))
+        form.add_error("token", "The security code is not correct or has expired.")
+    context = {"form": form, "confirmed": confirmed, "next": _safe_next(request)}
+    if device is not None:
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+        context.update({"secret": secret, "qr_svg": _qr_svg(device.config_url)})
+    return render(request, "registration/two_factor_setup.html", context)
+
+
+@login_required
+def home(request):
+    if is_mash_coordinator(request.user):
+        return redirect("missing:triage_queue")
+    return redirect("missing:child_list")
+
+
+@login_required
+def record_access_log(request):
+    if not is_administrator(request.user):
+        raise PermissionDenied
+    accesses = RecordAccess.objects.select_related("user").order_by("-at")
+    page = Paginator(accesses, 50).get_page(request.GET.get("page"))
+    return render(request, "casework/record_access_log.html", {"page": page})
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,314 @@
+"""API §2 (children and episodes) and §3 (police notifications and triage)."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.api import object_or_404, paginated
+from casework.audit import record_access_log
+from casework.models import Agency
+from casework.permissions import CanSendNotifications, IsMashCoordinator
+from casework.protocol_store import protocol_for
+from casework.services import authority_for
+
+from .models import (
+    Category,
+    Gender,
+    LegalStatus,
+    LocationType,
+    NotificationKind,
+    NotificationStatus,
+    RiskLevel,
+    Vulnerability,
+)
+from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
+from .selectors import child_flags, child_get_visible, child_with_episodes, children_search, triage_queue
+from .services import child_create, child_update, episode_create, episode_update, notification_receive, notification_triage
+
+UK_DATETIME_FORMATS = ["iso-8601", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"]
+UK_DATE_FORMATS = ["iso-8601", "%d/%m/%Y"]
+
+
+# Children --------------------------------------------------------------------------------------
+
+
+class ChildInput(serializers.Serializer):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(input_formats=UK_DATE_FORMATS)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    police_person_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices)
+    send = serializers.BooleanField(required=False)
+    responsible_authority = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    placed_by_other_authority = serializers.BooleanField(required=False)
+    placed_out_of_area = serializers.BooleanField(required=False)
+    placement_provider = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    allocated_team = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    school = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    vulnerabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Vulnerability.choices), required=False, max_length=len(Vulnerability)
+    )
+    lead_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False, allow_null=True)
+
+    def validate_vulnerabilities(self, value):
+        return sorted(set(value))
+
+
+class ChildOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    gender = serializers.CharField()
+    police_person_id = serializers.CharField()
+    legal_status = serializers.CharField()
+    send = serializers.BooleanField()
+    responsible_authority = serializers.CharField()
+    placed_by_other_authority = serializers.BooleanField()
+    placed_out_of_area = serializers.BooleanField()
+    placement_provider = serializers.CharField()
+    allocated_team = serializers.CharField()
+    school = serializers.CharField()
+    vulnerabilities = serializers.ListField(child=serializers.CharField())
+    lead_agency = serializers.UUIDField(source="lead_agency_id", allow_null=True)
+
+
+class ChildDetailOutput(ChildOutput):
+    age = serializers.IntegerField()
+    currently_missing = serializers.BooleanField()
+    frequent_missing = serializers.BooleanField()
+    strategy_meeting_due = serializers.BooleanField()
+    strategy_reasons = serializers.ListField(child=serializers.CharField())
+    episode_count_90_days = serializers.IntegerField()
+
+
+def child_detail_data(child):
+    flags = child_flags(child, protocol=protocol_for(child.authority))
+    return {**ChildOutput(child).data, **{k: flags[k] for k in ChildDetailOutput._declared_fields if k in flags}}
+
+
+class ChildListCreateApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses=ChildOutput(many=True))
+    def get(self, request):
+        query = request.query_params.get("q", "")[:200]
+        return paginated(request, self, children_search(request.user, query), ChildOutput)
+
+    @extend_schema(request=ChildInput, responses={201: ChildDetailOutput})
+    def post(self, request):
+        if not IsMashCoordinator().has_permission(request, self):
+            raise PermissionDenied("Only MASH coordinators create children.")
+        data = ChildInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        child = child_create(actor=request.user, authority=authority_for(request.user), **data.validated_data)
+        child = child_get_visible(request.user, child.pk)
+        return Response(child_detail_data(child), status=status.HTTP_201_CREATED)
+
+
+class ChildDetailApi(APIView):
+    @extend_schema(responses=ChildDetailOutput)
+    def get(self, request, child_id):
+        child = object_or_404(child_with_episodes(children_visible_to(request.user)), child_id)
+        record_access_log(user=request.user, child=child, channel="api", path=request.path)
+        return Response(child_detail_data(child))
+
+    @extend_schema(request=ChildInput(partial=True), responses=ChildDetailOutput)
+    def patch(self, request, child_id):
+        child = object_or_404(children_visible_to(request.user), child_id)
+        if not can_change_child(request.user, child):
+            raise PermissionDenied("You may see this child but not change the record.")
+        data = ChildInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        child_update(actor=request.user, child=child, **data.validated_data)
+        return Response(child_detail_data(child_get_visible(request.user, child.pk)))
+
+
+# Episodes --------------------------------------------------------------------------------------
+
+
+class EpisodeInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    started_at = serializers.DateTimeField(input_formats=UK_DATETIME_FORMATS)
+    reported_at = serializers.DateTimeField(input_formats=UK_DATETIME_FORMATS)
+    returned_at = serializers.DateTimeField(input_formats=UK_DATETIME_FORMATS, required=False, allow_null=True)
+    risk_level = serializers.ChoiceField(choices=RiskLevel.choices)
+    location_type = serializers.ChoiceField(choices=LocationType.choices)
+    police_ref = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    significant_harm = serializers.BooleanField(required=False)
+    additional_needs = serializers.BooleanField(required=False)
+    found_location = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    circumstances = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class EpisodeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    child = serializers.UUIDField(source="child_id")
+    category = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField()
+    returned_at = serializers.DateTimeField(allow_null=True)
+    risk_level = serializers.CharField()
+    location_type = serializers.CharField()
+    found_location = serializers.CharField()
+    police_ref = serializers.CharField()
+    significant_harm = serializers.BooleanField()
+    additional_needs = serializers.BooleanField()
+    circumstances = serializers.CharField()
+    placement_provider = serializers.CharField()
+
+
+class ChildEpisodesApi(APIView):
+    @extend_schema(responses=EpisodeOutput(many=True))
+    def get(self, request, child_id):
+        child = object_or_404(children_visible_to(request.user), child_id)
+        return paginated(request, self, child.episodes.order_by("-started_at"), EpisodeOutput)
+
+    @extend_schema(request=EpisodeInput, responses={201: EpisodeOutput})
+    def post(self, request, child_id):
+        child = object_or_404(children_visible_to(request.user), child_id)
+        if not can_change_child(request.user, child):
+            raise PermissionDenied("You may see this child but not record episodes.")
+        data = EpisodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        episode = episode_create(actor=request.user, child=child, **data.validated_data)
+        return Response(EpisodeOutput(episode).data, status=status.HTTP_201_CREATED)
+
+
+class EpisodeDetailApi(APIView):
+    @extend_schema(responses=EpisodeOutput)
+    def get(self, request, episode_id):
+        return Response(EpisodeOutput(object_or_404(episodes_visible_to(request.user), episode_id)).data)
+
+    @extend_schema(request=EpisodeInput(partial=True), responses=EpisodeOutput)
+    def patch(self, request, episode_id):
+        episode = object_or_404(episodes_visible_to(request.user).select_related("child"), episode_id)
+        if not can_change_child(request.user, episode.child):
+            raise PermissionDenied("You may see this episode but not change it.")
+        data = EpisodeInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        episode = episode_update(actor=request.user, episode=episode, **data.validated_data)
+        return Response(EpisodeOutput(episode).data)
+
+
+# Notifications ---------------------------------------------------------------------------------
+
+
+class NotificationChildInput(serializers.Serializer):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(input_formats=UK_DATE_FORMATS)
+    police_person_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class NotificationInput(serializers.Serializer):
+    source_ref = serializers.CharField(max_length=64)
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+    received_at = serializers.DateTimeField(input_formats=UK_DATETIME_FORMATS)
+    occurred_at = serializers.DateTimeField(input_formats=UK_DATETIME_FORMATS)
+    child = NotificationChildInput()
+    risk_level = serializers.ChoiceField(choices=RiskLevel.choices, required=False, allow_blank=True, default="")
+    location_type = serializers.ChoiceField(choices=LocationType.choices, required=False, allow_blank=True, default="")
+    found_location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    circumstances = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+    def to_service_fields(self):
+        data = dict(self.validated_data)
+        child = data.pop("child")
+        return {
+            **data,
+            "child_given_name": child["given_name"],
+            "child_family_name": child["family_name"],
+            "child_date_of_birth": child["date_of_birth"],
+            "police_person_id": child.get("police_person_id", ""),
+        }
+
+
+class NotificationOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    source_ref = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField()
+    risk_level = serializers.CharField()
+    location_type = serializers.CharField()
+    found_location = serializers.CharField()
+    circumstances = serializers.CharField()
+    child = serializers.UUIDField(source="child_id", allow_null=True)
+    episode = serializers.UUIDField(source="episode_id", allow_null=True)
+    child_details = serializers.SerializerMethodField()
+
+    def get_child_details(self, obj) -> dict:
+        return {
+            "given_name": obj.child_given_name,
+            "family_name": obj.child_family_name,
+            "date_of_birth": obj.child_date_of_birth.isoformat(),
+            "police_person_id": obj.police_person_id,
+        }
+
+
+class NotificationListCreateApi(APIView):
+    def get_permissions(self):
+        return [CanSendNotifications()] if self.request.method == "POST" else super().get_permissions()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=NotificationStatus.values)],
+        responses=NotificationOutput(many=True),
+    )
+    def get(self, request):
+        wanted = request.query_params.get("status")
+        if wanted and wanted not in NotificationStatus.values:
+            raise serializers.ValidationError({"status": [f"Choose one of: {', '.join(NotificationStatus.values)}."]})
+        if wanted == NotificationStatus.PENDING:
+            notifications = triage_queue(request.user)
+        else:
+            notifications = notifications_visible_to(request.user).order_by("-received_at")
+            if wanted:
+                notifications = notifications.filter(status=wanted)
+        return paginated(request, self, notifications, NotificationOutput)
+
+    @extend_schema(request=NotificationInput, responses={201: NotificationOutput, 200: NotificationOutput})
+    def post(self, request):
+        data = NotificationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        notification, created = notification_receive(
+            sender=request.user, authority=authority_for(request.user), **data.to_service_fields()
+        )
+        return Response(
+            NotificationOutput(notification).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class NotificationDetailApi(APIView):
+    @extend_schema(responses=NotificationOutput)
+    def get(self, request, notification_id):
+        return Response(NotificationOutput(object_or_404(notifications_visible_to(request.user), notification_id)).data)
+
+
+class TriageInput(serializers.Serializer):
+    child = serializers.UUIDField(allow_null=True)
+
+
+class NotificationTriageApi(APIView):
+    @extend_schema(
+        request=TriageInput,
+        responses=inline_serializer(
+            "TriageResult", {"child": serializers.UUIDField(), "episode": serializers.UUIDField()}
+        ),
+    )
+    def post(self, request, notification_id):
+        notification = object_or_404(notifications_visible_to(request.user), notification_id)
+        if not IsMashCoordinator().has_permission(request, self):
+            raise PermissionDenied("Only MASH coordinators triage notifications.")
+        data = TriageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        child = None
+        if data.validated_data["child"] is not None:
+            child = children_visible_to(request.user).filter(pk=data.validated_data["child"]).first()
+            if child is None:
+                raise serializers.ValidationError({"child": ["No child with this id is on your records."]})
+        child, episode = notification_triage(actor=request.user, notification=notification, child=child)
+        return Response({"child": str(child.pk), "episode": str(episode.pk), "triaged_at": timezone.now()})

@@ -1,0 +1,85 @@
+"""The child's record: identity, status and the agencies that work with them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+
+class LegalStatus(models.TextChoices):
+    NONE = "none", "No statutory involvement"
+    CHILD_IN_NEED = "child_in_need", "Child in need"
+    CHILD_PROTECTION_PLAN = "child_protection_plan", "Child protection plan"
+    LOOKED_AFTER = "looked_after", "Looked after"
+    CARE_LEAVER = "care_leaver", "Care leaver"
+    EARLY_HELP = "early_help", "Early Help"
+
+
+class Vulnerability(models.TextChoices):
+    CSE = "cse", "Child sexual exploitation"
+    CCE = "cce", "Child criminal exploitation"
+    TRAFFICKING = "trafficking", "Trafficking"
+    SELF_HARM = "self_harm", "Self-harm"
+    GANGS = "gangs", "Gangs"
+    RADICALISATION = "radicalisation", "Radicalisation"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class Child(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.PROTECT, related_name="children")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=20, choices=Gender.choices, default=Gender.NOT_KNOWN)
+    police_person_id = models.CharField(max_length=64, blank=True, db_index=True)
+    legal_status = models.CharField(max_length=30, choices=LegalStatus.choices, default=LegalStatus.NONE)
+    send = models.BooleanField("special educational needs or disability", default=False)
+    vulnerabilities = models.JSONField(default=list, blank=True)
+    responsible_authority = models.CharField(
+        max_length=200, blank=True, help_text="The council that looks after the child, when it is not this one."
+    )
+    placed_by_other_authority = models.BooleanField(default=False)
+    placed_out_of_area = models.BooleanField(default=False)
+    placement_provider = models.CharField(max_length=200, blank=True)
+    allocated_team = models.CharField(max_length=200, blank=True)
+    allocated_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="allocated_children"
+    )
+    school = models.CharField(max_length=200, blank=True)
+    lead_agency = models.ForeignKey(
+        "casework.Agency", on_delete=models.SET_NULL, null=True, blank=True, related_name="lead_children"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [models.Index(fields=["authority", "family_name", "given_name"])]
+        permissions = [("share_child", "Can share a child's record with another agency")]
+
+    def __str__(self):
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def full_name(self):
+        return f"{self.given_name} {self.family_name}"
+
+
+class ChildUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)
+
+
+class ChildGroupObjectPermission(GroupObjectPermissionBase):
+    """An explicit share of one child's record with an agency (through the agency's group)."""
+
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)

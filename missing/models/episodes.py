@@ -1,0 +1,75 @@
+"""A missing episode: one period in which a child was missing, absent or away."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class Category(models.TextChoices):
+    MISSING = "missing", "Missing"
+    ABSENT = "absent", "Absent"
+    AWAY_WITHOUT_AUTHORISATION = "away_without_authorisation", "Away from placement without authorisation"
+
+
+class RiskLevel(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+RISK_RANK = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
+
+
+class LocationType(models.TextChoices):
+    HOME = "home", "Home"
+    CARE = "care", "Care"
+    EDUCATION = "education", "Education"
+
+
+class MissingEpisode(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey("missing.Child", on_delete=models.PROTECT, related_name="episodes")
+    category = models.CharField(max_length=40, choices=Category.choices)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    location_type = models.CharField(max_length=20, choices=LocationType.choices)
+    started_at = models.DateTimeField()
+    reported_at = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True, blank=True)
+    found_location = models.CharField(max_length=300, blank=True)
+    police_ref = models.CharField(max_length=64, blank=True)
+    significant_harm = models.BooleanField(default=False, help_text="Judged at risk of significant harm (S2).")
+    additional_needs = models.BooleanField(
+        default=False, help_text="Additional needs without significant harm: a multi-agency meeting is owed (T3)."
+    )
+    circumstances = models.TextField(blank=True)
+    placement_provider = models.CharField(
+        max_length=200, blank=True, help_text="Where the child was placed when the episode began (N7)."
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["child", "started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("started_at")),
+                name="episode_return_not_before_start",
+            ),
+            models.CheckConstraint(condition=Q(reported_at__gte=F("started_at")), name="episode_report_not_before_start"),
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(returned_at__isnull=True), name="episode_one_open_per_child"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} from {self.started_at:%d %b %Y %H:%M}"
+
+    @property
+    def is_open(self):
+        return self.returned_at is None

@@ -1,0 +1,92 @@
+"""Who sees which child, episode and notification: decided here, once, for pages, API and lists.
+
+A MASH coordinator sees every child of their authority. Anyone else sees a child only when their
+agency is involved: it is the lead agency, the child's record was shared with it explicitly
+(django-guardian, through the agency's group), they are the allocated worker, or another app
+has registered a reason (a referral, a panel, an action, an assigned return interview) with
+`register_involvement`. Objects a user may not see answer 404; visible objects a user may not
+change answer 403.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from rest_framework.permissions import BasePermission
+
+from casework.models import AgencyKind
+from casework.permissions import is_administrator, is_mash_coordinator
+
+from .models import Child, ChildGroupObjectPermission, MissingEpisode, PoliceNotification
+
+_involvement_clauses = []
+
+
+def register_involvement(clause):
+    """Add a reason for involvement: `clause(user)` answers a Q over Child, or None."""
+    _involvement_clauses.append(clause)
+
+
+def _shared_with_agency(user):
+    return Exists(
+        ChildGroupObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), group_id=user.agency.group_id, permission__codename="view_child"
+        )
+    )
+
+
+def children_visible_to(user):
+    if not user or not user.is_authenticated:
+        return Child.objects.none()
+    if user.is_superuser:
+        return Child.objects.all()
+    if not user.agency_id:
+        return Child.objects.none()
+    in_authority = Child.objects.filter(authority_id=user.agency.authority_id)
+    if is_mash_coordinator(user):
+        return in_authority
+    involved = Q(lead_agency_id=user.agency_id) | Q(allocated_worker_id=user.pk) | Q(_shared_with_agency(user))
+    for clause in _involvement_clauses:
+        extra = clause(user)
+        if extra is not None:
+            involved |= extra
+    return in_authority.filter(involved)
+
+
+def child_is_visible(user, child):
+    return children_visible_to(user).filter(pk=child.pk).exists()
+
+
+def episodes_visible_to(user):
+    return MissingEpisode.objects.filter(child__in=children_visible_to(user).values("pk"))
+
+
+def notifications_visible_to(user):
+    """MASH coordinators see their authority's queue; police see what their own agency sent."""
+    if not user or not user.is_authenticated:
+        return PoliceNotification.objects.none()
+    if user.is_superuser:
+        return PoliceNotification.objects.all()
+    if not user.agency_id:
+        return PoliceNotification.objects.none()
+    if is_mash_coordinator(user):
+        return PoliceNotification.objects.filter(authority_id=user.agency.authority_id)
+    if user.agency.kind == AgencyKind.POLICE:
+        return PoliceNotification.objects.filter(sent_by__agency_id=user.agency_id)
+    return PoliceNotification.objects.none()
+
+
+def can_change_child(user, child):
+    """Creating and editing children and episodes is the MASH coordinators' job (API §1)."""
+    return is_administrator(user) or (is_mash_coordinator(user) and user.agency.authority_id == child.authority_id)
+
+
+def can_triage(user):
+    return is_mash_coordinator(user)
+
+
+class CanChangeChildRecord(BasePermission):
+    message = "You may see this record but not change it."
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        child = obj if isinstance(obj, Child) else obj.child
+        return can_change_child(request.user, child)

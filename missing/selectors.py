@@ -1,0 +1,141 @@
+"""Reads: the triage queue, likely matches, and what a child's record computes now."""
+
+from collections import defaultdict
+
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.utils import timezone
+
+from casework.calendar import describe_working_age, local_date, working_time_between
+
+from . import rules
+from .models import Child, MissingEpisode, NotificationStatus, RiskLevel
+from .permissions import children_visible_to, notifications_visible_to
+
+RISK_ORDER = Case(
+    When(risk_level=RiskLevel.HIGH, then=Value(0)),
+    When(risk_level=RiskLevel.MEDIUM, then=Value(1)),
+    When(risk_level=RiskLevel.LOW, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def triage_queue(user):
+    """Pending notifications, highest risk first, then oldest first (N5: age counts working time)."""
+    return (
+        notifications_visible_to(user)
+        .filter(status=NotificationStatus.PENDING)
+        .annotate(risk_order=RISK_ORDER)
+        .order_by("risk_order", "received_at", "source_ref")
+    )
+
+
+def notification_working_age(notification, now=None):
+    age = working_time_between(notification.received_at, now or timezone.now())
+    return age, describe_working_age(age)
+
+
+def match_reasons(notification, child):
+    reasons = []
+    if notification.police_person_id and notification.police_person_id == child.police_person_id:
+        reasons.append("same police person id")
+    same_given = notification.child_given_name.strip().lower() == child.given_name.strip().lower()
+    same_family = notification.child_family_name.strip().lower() == child.family_name.strip().lower()
+    if same_given and same_family:
+        reasons.append("same name")
+    elif same_family:
+        reasons.append("same family name")
+    if notification.child_date_of_birth == child.date_of_birth:
+        reasons.append("same date of birth")
+    return reasons
+
+
+def _is_likely(reasons):
+    return "same police person id" in reasons or (
+        "same date of birth" in reasons and ("same name" in reasons or "same family name" in reasons)
+    ) or reasons == ["same name"]
+
+
+def candidates_for_notifications(user, notifications):
+    """Likely children for each notification, with why, in one query for the whole page (N3)."""
+    notifications = list(notifications)
+    if not notifications:
+        return {}
+    condition = Q()
+    for n in notifications:
+        condition |= Q(date_of_birth=n.child_date_of_birth)
+        condition |= Q(given_name__iexact=n.child_given_name, family_name__iexact=n.child_family_name)
+        if n.police_person_id:
+            condition |= Q(police_person_id=n.police_person_id)
+    open_episodes = MissingEpisode.objects.filter(returned_at__isnull=True)
+    children = list(
+        children_visible_to(user)
+        .filter(condition)
+        .prefetch_related(Prefetch("episodes", queryset=open_episodes, to_attr="open_episodes"))[:500]
+    )
+    found = defaultdict(list)
+    for n in notifications:
+        for child in children:
+            if child.authority_id != n.authority_id:
+                continue
+            reasons = match_reasons(n, child)
+            if _is_likely(reasons):
+                open_episode = child.open_episodes[0] if child.open_episodes else None
+                found[n.pk].append({"child": child, "reasons": reasons, "open_episode": open_episode})
+        found[n.pk].sort(key=lambda c: (-len(c["reasons"]), c["child"].family_name))
+    return found
+
+
+def children_search(user, query=""):
+    children = children_visible_to(user)
+    for term in query.split():
+        children = children.filter(
+            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(police_person_id__iexact=term)
+        )
+    return children.order_by("family_name", "given_name")
+
+
+def child_with_episodes(queryset):
+    return queryset.select_related("lead_agency", "allocated_worker").prefetch_related(
+        Prefetch("episodes", queryset=MissingEpisode.objects.order_by("-started_at"))
+    )
+
+
+def child_flags(child, *, protocol, now=None):
+    """API §2's computed fields. Reads `child.episodes.all()` (prefetch it for lists)."""
+    now = now or timezone.now()
+    episodes = list(child.episodes.all())
+    episode = rules.current_episode(episodes, now=now, protocol=protocol)
+    reasons = (
+        rules.strategy_thresholds(child=child, episode=episode, episodes=episodes, now=now, protocol=protocol)
+        if episode is not None
+        else []
+    )
+    return {
+        "age": rules.age_on(child.date_of_birth, local_date(now)),
+        "currently_missing": any(e.returned_at is None for e in episodes),
+        "frequent_missing": rules.frequent_missing(episodes, now=now, protocol=protocol),
+        "strategy_meeting_due": bool(reasons),
+        "strategy_reasons": [rule for rule, _ in reasons],
+        "strategy_reason_texts": reasons,
+        "episode_count_90_days": len(rules.episodes_in_window(episodes, end=now, days=90)),
+        "current_episode": episode,
+    }
+
+
+def child_get_visible(user, child_id):
+    """The child if `user` may see it, else None: callers answer 404 either way."""
+    return child_with_episodes(children_visible_to(user)).filter(pk=child_id).first()
+
+
+__all__ = [
+    "Child",
+    "candidates_for_notifications",
+    "child_flags",
+    "child_get_visible",
+    "child_with_episodes",
+    "children_search",
+    "match_reasons",
+    "notification_working_age",
+    "triage_queue",
+]

@@ -1,0 +1,349 @@
+"""Writes for children, episodes and police notifications.
+
+Each public function runs in one transaction, validates before it writes (a rejected request
+saves nothing), writes its audit row in the same transaction, and tells the clocks through
+`episode_changed`, also inside the transaction.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from casework.audit import audit_event_record
+from casework.calendar import local_date
+from casework.errors import ConflictError
+from casework.protocol_store import protocol_for
+
+from . import rules
+from .models import (
+    Category,
+    Child,
+    LegalStatus,
+    LocationType,
+    MissingEpisode,
+    NotificationKind,
+    NotificationStatus,
+    PoliceNotification,
+    RiskLevel,
+    Vulnerability,
+)
+from .signals import child_changed, episode_changed
+
+# Police clocks and ours drift a little; a time this far ahead of ours is still accepted.
+CLOCK_SKEW = timedelta(minutes=5)
+
+CHILD_FIELDS = {
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "police_person_id",
+    "legal_status",
+    "send",
+    "vulnerabilities",
+    "responsible_authority",
+    "placed_by_other_authority",
+    "placed_out_of_area",
+    "placement_provider",
+    "allocated_team",
+    "allocated_worker",
+    "school",
+    "lead_agency",
+}
+EPISODE_FIELDS = {
+    "category",
+    "risk_level",
+    "location_type",
+    "started_at",
+    "reported_at",
+    "returned_at",
+    "found_location",
+    "police_ref",
+    "significant_harm",
+    "additional_needs",
+    "circumstances",
+}
+
+
+def _not_future(errors, field, value, now, label):
+    if value is not None and value > now + CLOCK_SKEW:
+        errors.setdefault(field, []).append(f"{label} cannot be in the future.")
+
+
+def _validate_child(child, *, today):
+    errors = {}
+    if child.date_of_birth and child.date_of_birth > today:
+        errors.setdefault("date_of_birth", []).append("Date of birth cannot be in the future.")
+    elif child.date_of_birth and not rules.in_scope(
+        date_of_birth=child.date_of_birth,
+        legal_status=child.legal_status,
+        send=child.send,
+        today=today,
+        protocol=protocol_for(child.authority),
+    ):
+        errors.setdefault("date_of_birth", []).append(
+            "This young person is outside the scope of the protocol (N6): under 18, or under 25 for a care "
+            "leaver or a young person with SEND."
+        )
+    unknown = sorted(set(child.vulnerabilities or []) - set(Vulnerability.values))
+    if not isinstance(child.vulnerabilities, list) or unknown:
+        errors.setdefault("vulnerabilities", []).append(f"Unknown vulnerability: {', '.join(map(str, unknown))}.")
+    if child.lead_agency_id and child.lead_agency.authority_id != child.authority_id:
+        errors.setdefault("lead_agency", []).append("The lead agency must belong to the child's authority.")
+    if errors:
+        raise ValidationError(errors)
+    child.full_clean()
+
+
+@transaction.atomic
+def child_create(*, actor, authority, **fields):
+    unknown = set(fields) - CHILD_FIELDS
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
+    child = Child(authority=authority, **fields)
+    if child.vulnerabilities is None:
+        child.vulnerabilities = []
+    _validate_child(child, today=local_date(timezone.now()))
+    child.save()
+    audit_event_record(actor=actor, verb="child.created", obj=child, child_id=child.pk)
+    return child
+
+
+@transaction.atomic
+def child_update(*, actor, child, **changes):
+    unknown = set(changes) - CHILD_FIELDS
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    for name, value in changes.items():
+        setattr(child, name, value)
+    _validate_child(child, today=local_date(timezone.now()))
+    child.save()
+    audit_event_record(
+        actor=actor, verb="child.updated", obj=child, child_id=child.pk, data={"fields": sorted(changes)}
+    )
+    child_changed.send(sender=Child, child=child, changed_fields=sorted(changes), actor=actor)
+    return child
+
+
+def _validate_episode(episode, *, now):
+    errors = {}
+    _not_future(errors, "started_at", episode.started_at, now, "The start")
+    _not_future(errors, "reported_at", episode.reported_at, now, "The report time")
+    _not_future(errors, "returned_at", episode.returned_at, now, "The return time")
+    if episode.started_at and episode.reported_at and episode.reported_at < episode.started_at:
+        errors.setdefault("reported_at", []).append("The report time cannot be before the start of the episode.")
+    if episode.started_at and episode.returned_at and episode.returned_at < episode.started_at:
+        errors.setdefault("returned_at", []).append("The return time cannot be before the start of the episode.")
+    if episode.returned_at is None:
+        others = MissingEpisode.objects.filter(child_id=episode.child_id, returned_at__isnull=True)
+        if episode.pk:
+            others = others.exclude(pk=episode.pk)
+        if others.exists():
+            errors.setdefault("returned_at", []).append(
+                "This child already has an open episode: record the return on it first."
+            )
+    if errors:
+        raise ValidationError(errors)
+    episode.full_clean(exclude=["child", "created_by"], validate_constraints=False)
+
+
+@transaction.atomic
+def episode_create(*, actor, child, **fields):
+    unknown = set(fields) - EPISODE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
+    Child.objects.select_for_update().get(pk=child.pk)  # one open episode per child, even under races
+    episode = MissingEpisode(child=child, created_by=actor if actor and actor.is_authenticated else None, **fields)
+    episode.placement_provider = child.placement_provider
+    _validate_episode(episode, now=timezone.now())
+    episode.save()
+    audit_event_record(actor=actor, verb="episode.created", obj=episode, child_id=child.pk)
+    episode_changed.send(sender=MissingEpisode, episode=episode, created=True, changed_fields=sorted(fields), actor=actor)
+    return episode
+
+
+@transaction.atomic
+def episode_update(*, actor, episode, **changes):
+    """Correct or complete an episode. History keeps every earlier value; the clocks recompute."""
+    unknown = set(changes) - EPISODE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+    changed = sorted(name for name, value in changes.items() if getattr(episode, name) != value)
+    for name, value in changes.items():
+        setattr(episode, name, value)
+    _validate_episode(episode, now=timezone.now())
+    if not changed:
+        return episode
+    episode.save()
+    audit_event_record(
+        actor=actor, verb="episode.updated", obj=episode, child_id=episode.child_id, data={"fields": changed}
+    )
+    episode_changed.send(sender=MissingEpisode, episode=episode, created=False, changed_fields=changed, actor=actor)
+    return episode
+
+
+# Police notifications -------------------------------------------------------------------------
+
+
+def _validate_notification(fields, now):
+    errors = {}
+    _not_future(errors, "received_at", fields.get("received_at"), now, "The time received")
+    _not_future(errors, "occurred_at", fields.get("occurred_at"), now, "The time it happened")
+    dob = fields.get("child_date_of_birth")
+    if dob and dob > local_date(now):
+        errors.setdefault("child", {}).setdefault("date_of_birth", []).append("Date of birth cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def notification_receive(*, sender, authority, upload=None, **fields):
+    """N1: keep a notification exactly once. Answers (notification, created).
+
+    The unique constraint decides between concurrent re-sends: the loser's insert fails inside a
+    savepoint and it answers the row the winner stored, unchanged.
+    """
+    _validate_notification(fields, timezone.now())
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                notification = PoliceNotification.objects.create(
+                    authority=authority,
+                    sent_by=sender if sender and sender.is_authenticated else None,
+                    upload=upload,
+                    **fields,
+                )
+        except IntegrityError:
+            existing = PoliceNotification.objects.filter(
+                authority=authority, source_ref=fields["source_ref"], kind=fields["kind"]
+            ).first()
+            if existing is None:
+                raise
+            return existing, False
+        audit_event_record(
+            actor=sender, verb="notification.received", obj=notification, data={"source_ref": notification.source_ref}
+        )
+        _auto_link(notification)
+    return notification, True
+
+
+def _exact_children(notification):
+    """Children this notification names without doubt: the police person id, or (for a found
+    notification) name and date of birth of a child who is missing right now."""
+    children = Child.objects.filter(authority_id=notification.authority_id)
+    if notification.police_person_id:
+        by_id = list(children.filter(police_person_id=notification.police_person_id)[:2])
+        if by_id:
+            return by_id
+    if notification.kind == NotificationKind.FOUND:
+        return list(
+            children.filter(
+                given_name__iexact=notification.child_given_name,
+                family_name__iexact=notification.child_family_name,
+                date_of_birth=notification.child_date_of_birth,
+                episodes__returned_at__isnull=True,
+            )[:2]
+        )
+    return []
+
+
+def _auto_link(notification):
+    """N2/N3: link only what is certain; everything else waits, visibly, for a person."""
+    matches = _exact_children(notification)
+    if len(matches) != 1:
+        return
+    child = matches[0]
+    open_episode = child.episodes.filter(returned_at__isnull=True).first()
+    if notification.kind == NotificationKind.FOUND:
+        if open_episode is None or notification.occurred_at < open_episode.started_at:
+            return
+    elif open_episode is not None:
+        return
+    _link(notification, child=child, actor=None, verb="notification.auto_linked")
+
+
+def _episode_from_notification(notification, child, actor):
+    category = Category.ABSENT if notification.kind == NotificationKind.ABSENT else Category.MISSING
+    default_risk = RiskLevel.LOW if category == Category.ABSENT else RiskLevel.MEDIUM
+    location = notification.location_type or (
+        LocationType.CARE if child.legal_status == LegalStatus.LOOKED_AFTER else LocationType.HOME
+    )
+    return episode_create(
+        actor=actor,
+        child=child,
+        category=category,
+        started_at=notification.occurred_at,
+        reported_at=max(notification.received_at, notification.occurred_at),
+        risk_level=notification.risk_level or default_risk,
+        location_type=location,
+        police_ref=notification.source_ref,
+        circumstances=notification.circumstances,
+    )
+
+
+def _close_episode_from_found(notification, child, actor):
+    episode = child.episodes.filter(returned_at__isnull=True).first()
+    if episode is None:
+        raise ValidationError(
+            {"child": ["This child has no open episode for the found notification to close. Record the episode first."]}
+        )
+    if notification.occurred_at < episode.started_at:
+        raise ValidationError({"child": ["The child was found before this child's open episode began."]})
+    return episode_update(
+        actor=actor,
+        episode=episode,
+        returned_at=notification.occurred_at,
+        found_location=notification.found_location or episode.found_location,
+    )
+
+
+def _link(notification, *, child, actor, verb):
+    if notification.kind == NotificationKind.FOUND:
+        episode = _close_episode_from_found(notification, child, actor)
+    else:
+        episode = _episode_from_notification(notification, child, actor)
+    notification.status = NotificationStatus.LINKED
+    notification.child = child
+    notification.episode = episode
+    notification.triaged_by = actor if actor and actor.is_authenticated else None
+    notification.triaged_at = timezone.now()
+    notification.save(update_fields=["status", "child", "episode", "triaged_by", "triaged_at"])
+    audit_event_record(
+        actor=actor,
+        verb=verb,
+        obj=notification,
+        child_id=child.pk,
+        data={"episode": str(episode.pk), "kind": notification.kind},
+    )
+    return episode
+
+
+@transaction.atomic
+def notification_triage(*, actor, notification, child):
+    """Link a pending notification to `child`, or to a new child made from it when `child` is None.
+
+    The row lock makes two coordinators triaging at once safe: the second is told who won.
+    """
+    locked = PoliceNotification.objects.select_for_update().select_related("triaged_by").get(pk=notification.pk)
+    if locked.status != NotificationStatus.PENDING:
+        who = locked.triaged_by.get_full_name() or locked.triaged_by.username if locked.triaged_by else "the system"
+        when = timezone.localtime(locked.triaged_at).strftime("%d %b %Y %H:%M") if locked.triaged_at else ""
+        raise ConflictError(f"This notification was already triaged by {who} at {when}.".replace(" at .", "."))
+    if child is None:
+        child = child_create(
+            actor=actor,
+            authority=locked.authority,
+            given_name=locked.child_given_name,
+            family_name=locked.child_family_name,
+            date_of_birth=locked.child_date_of_birth,
+            police_person_id=locked.police_person_id,
+        )
+    elif child.authority_id != locked.authority_id:
+        raise ValidationError({"child": ["This child belongs to another authority."]})
+    elif locked.police_person_id and not child.police_person_id:
+        child_update(actor=actor, child=child, police_person_id=locked.police_person_id)
+    episode = _link(locked, child=child, actor=actor, verb="notification.triaged")
+    return child, episode

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite against real PostgreSQL, Redis, Celery and headless Chromium.
+# Installs and starts what is missing. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh
+scripts/venv.sh test
+export DATABASE_URL=${TEST_DATABASE_URL:-postgres://app:app@127.0.0.1:5432/casework}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+export SECRET_KEY=${SECRET_KEY:-test-only-secret-key}
+export DEBUG=false
+export CASEWORK_PLAIN_STATIC=true
+export SECURE_COOKIES=false
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+export PYTHONDONTWRITEBYTECODE=1
+exec .venv/bin/python -m pytest "$@"

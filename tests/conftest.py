@@ -1,0 +1,58 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from casework.models import AgencyKind, Role
+
+from .factories import AgencyFactory, LocalAuthorityFactory, UserFactory
+
+
+@pytest.fixture
+def authority(db):
+    return LocalAuthorityFactory()
+
+
+@pytest.fixture
+def agencies(authority):
+    return {
+        kind: AgencyFactory(authority=authority, name=f"Demo {label}", kind=kind)
+        for kind, label in AgencyKind.choices
+    }
+
+
+@pytest.fixture
+def mash(agencies):
+    return UserFactory(username="mash", agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], roles=[Role.MASH_COORDINATOR])
+
+
+@pytest.fixture
+def police(agencies):
+    return UserFactory(username="police", agency=agencies[AgencyKind.POLICE], roles=[Role.AGENCY_STAFF])
+
+
+@pytest.fixture
+def health_worker(agencies):
+    return UserFactory(username="health", agency=agencies[AgencyKind.HEALTH], roles=[Role.AGENCY_STAFF])
+
+
+@pytest.fixture
+def admin_user(db, agencies):
+    user = UserFactory(username="admin", agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], roles=[Role.ADMINISTRATOR])
+    user.is_superuser = True
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def api():
+    """An API client factory: api(user) is authenticated with that user's token; api() is anonymous."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
