@@ -1,0 +1,24 @@
+# The production image: gunicorn serving Django, the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY casework ./casework
+COPY missing ./missing
+COPY panels ./panels
+COPY referrals ./referrals
+COPY actions ./actions
+COPY reporting ./reporting
+RUN pip install .
+COPY . .
+RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput \
+    && useradd --system --home /app casework && chown -R casework /app
+USER casework
+EXPOSE 8000
+CMD ["gunicorn", "casework.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]
