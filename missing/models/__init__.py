@@ -1,8 +1,38 @@
 from .children import Child, ChildGroupObjectPermission, ChildUserObjectPermission, Gender, LegalStatus, Vulnerability
+from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .episodes import Category, LocationType, MissingEpisode, RiskLevel
+from .interviews import (
+    INTERVIEW_TRANSITIONS,
+    OWED_STATES,
+    DeclinedBy,
+    ExploitationIndicator,
+    HarmIndicator,
+    InterviewerRole,
+    InterviewState,
+    PullFactor,
+    PushFactor,
+    ReturnInterview,
+    SafeAndWellCheck,
+)
 from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification
 
 __all__ = [
+    "EducationCase",
+    "EducationCaseKind",
+    "EducationEnquiry",
+    "EducationExit",
+    "Enquiry",
+    "INTERVIEW_TRANSITIONS",
+    "OWED_STATES",
+    "DeclinedBy",
+    "ExploitationIndicator",
+    "HarmIndicator",
+    "InterviewerRole",
+    "InterviewState",
+    "PullFactor",
+    "PushFactor",
+    "ReturnInterview",
+    "SafeAndWellCheck",
     "Category",
     "Child",
     "ChildGroupObjectPermission",
