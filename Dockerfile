@@ -9,13 +9,9 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml ./
-COPY casework ./casework
-COPY missing ./missing
-COPY panels ./panels
-COPY referrals ./referrals
-COPY actions ./actions
-COPY reporting ./reporting
-RUN pip install .
+RUN python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml','rb'))['project']['dependencies']))" \
+      > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt
 COPY . .
 RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput \
     && useradd --system --home /app casework && chown -R casework /app
