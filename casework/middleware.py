@@ -1,21 +1,40 @@
-"""Session idle timeout and the administrators' two-factor requirement."""
+"""Session idle timeout and the two-factor step (required for administrators, optional for others)."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import user_has_device
 
 LAST_SEEN_KEY = "casework_last_seen"
+IDLE_SIGNED_OUT_KEY = "casework_idle_signed_out"
 POLL_HEADER = "HTTP_X_CASEWORK_POLL"
+
+
+def _uses_api_token(request):
+    """API clients that send a token have no browser session to time out or to verify."""
+    return request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
+
+
+def with_next(url_name, next_path):
+    return f"{reverse(url_name)}?{urlencode({'next': next_path})}"
+
+
+def needs_second_factor(user):
+    """Administrators always; anyone else once they have set up an authenticator app."""
+    return user.is_administrator or user_has_device(user, confirmed=True)
 
 
 class IdleTimeoutMiddleware:
     """Signs out a browser session that has been idle for SESSION_IDLE_TIMEOUT.
 
     Background polling (the triage queue refreshing itself) carries the X-Casework-Poll header and
-    does not count as activity, so an unattended screen still times out.
+    does not count as activity, so an unattended screen still times out. The sign-in page says why
+    (it reads IDLE_SIGNED_OUT_KEY: the messages middleware runs after this one).
     """
 
     def __init__(self, get_response):
@@ -23,27 +42,28 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session") and "HTTP_AUTHORIZATION" not in request.META:
+        if user is not None and user.is_authenticated and hasattr(request, "session") and not _uses_api_token(request):
             now = timezone.now().timestamp()
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT.total_seconds():
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                messages.info(request, "You were signed out because you had been inactive.")
-                response = redirect(f"{reverse('login')}?next={request.path}")
+                request.session[IDLE_SIGNED_OUT_KEY] = True
                 if request.headers.get("HX-Request"):
+                    response = redirect("login")
                     response["HX-Redirect"] = reverse("login")
-                return response
+                    return response
+                return redirect(with_next("login", request.get_full_path()))
             if POLL_HEADER not in request.META:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 
 class AdministratorTwoFactorMiddleware:
-    """Administrators must complete a TOTP step before any page; other users may opt in."""
+    """Whoever needs a second factor must give it before any page or session API call."""
 
-    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/")
+    EXEMPT_PREFIXES = ("/accounts/", "/static/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -54,9 +74,11 @@ class AdministratorTwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and "HTTP_AUTHORIZATION" not in request.META
+            and not _uses_api_token(request)
             and not user.is_verified()
-            and (user.is_administrator or request.session.get("casework_otp_pending"))
+            and needs_second_factor(user)
         ):
-            return redirect(f"{reverse('two_factor')}?next={request.path}")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "Complete two-factor sign-in before using the API."}, status=403)
+            return redirect(with_next("two_factor", request.get_full_path()))
         return self.get_response(request)

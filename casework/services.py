@@ -1,10 +1,12 @@
 """Writes for people and agencies. Each runs in one transaction and audits itself."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .audit import audit_event_record
 from .models import Agency, LocalAuthority, Role, User
@@ -26,13 +28,19 @@ def authority_for(user):
 
 @transaction.atomic
 def agency_create(*, actor, name, kind, authority=None):
+    """The agency and the group its shares are granted to, named by the agency's id so that two
+    long names can never collide once cut to a group name's length."""
     authority = authority or authority_for(actor)
     if Agency.objects.filter(authority=authority, name__iexact=name).exists():
         raise ValidationError({"name": ["An agency with this name already exists."]})
-    group = Group.objects.create(name=f"agency:{authority.pk}:{name}"[:150])
-    agency = Agency(authority=authority, name=name, kind=kind, group=group)
-    agency.full_clean()
-    agency.save()
+    agency = Agency(id=uuid.uuid4(), authority=authority, name=name, kind=kind)
+    agency.full_clean(exclude=["group"])
+    agency.group = Group.objects.create(name=f"agency:{agency.id}")
+    try:
+        with transaction.atomic():
+            agency.save(force_insert=True)
+    except IntegrityError as error:
+        raise ValidationError({"name": ["An agency with this name already exists."]}) from error
     audit_event_record(actor=actor, verb="agency.created", obj=agency, data={"name": name, "kind": kind})
     return agency
 
@@ -56,7 +64,11 @@ def user_create(*, actor, username, password, email="", agency=None, roles=()):
         raise ValidationError({"password": error.messages}) from error
     user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError as error:
+        raise ValidationError({"username": ["A user with that username already exists."]}) from error
     if agency is not None:
         user.groups.add(agency.group)
     audit_event_record(actor=actor, verb="user.created", obj=user, data={"username": username, "roles": roles})

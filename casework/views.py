@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,11 +21,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_event_record
 from .forms import GovUKForm
+from .middleware import IDLE_SIGNED_OUT_KEY, with_next
 from .models import RecordAccess
 from .permissions import is_administrator, is_mash_coordinator
-
-OTP_PENDING = "casework_otp_pending"
-
 
 class LoginForm(AuthenticationForm, GovUKForm):
     widths = {"username": "govuk-!-width-one-half", "password": "govuk-!-width-one-half"}
@@ -40,15 +39,19 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get(self, request, *args, **kwargs):
+        if request.session.pop(IDLE_SIGNED_OUT_KEY, False):
+            messages.info(request, "You were signed out because you had been inactive.")
+        return super().get(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()
         if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
-            self.request.session[OTP_PENDING] = True
-            return redirect(f"{reverse('two_factor')}?next={self.get_success_url()}")
+            return redirect(with_next("two_factor", self.get_success_url()))
         if user.is_administrator:
             messages.info(self.request, "Administrators must set up two-factor sign-in before going on.")
-            return redirect(f"{reverse('two_factor_setup')}?next={self.get_success_url()}")
+            return redirect(with_next("two_factor_setup", self.get_success_url()))
         return response
 
 
@@ -73,13 +76,12 @@ def _safe_next(request, default="home"):
 def two_factor(request):
     """The second step of sign-in, for anyone with a confirmed authenticator."""
     if not TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
-        return redirect(f"{reverse('two_factor_setup')}?next={_safe_next(request)}")
+        return redirect(with_next("two_factor_setup", _safe_next(request)))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = django_otp.match_token(request.user, form.cleaned_data["token"].strip())
         if device is not None:
             django_otp.login(request, device)
-            request.session.pop(OTP_PENDING, None)
             return redirect(_safe_next(request))
         form.add_error("token", "The security code is not correct or has expired.")
     return render(request, "registration/two_factor.html", {"form": form, "next": _safe_next(request)})
@@ -97,18 +99,18 @@ def two_factor_setup(request):
     """Add an authenticator app. Required for administrators; open to everyone."""
     confirmed = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists()
     if confirmed and not request.user.is_verified():
-        return redirect(f"{reverse('two_factor')}?next={_safe_next(request)}")
+        return redirect(with_next("two_factor", _safe_next(request)))
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None and not confirmed:
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST or None)
     if device is not None and request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                audit_event_record(actor=request.user, verb="two_factor.enabled", obj=request.user)
             django_otp.login(request, device)
-            request.session.pop(OTP_PENDING, None)
-            audit_event_record(actor=request.user, verb="two_factor.enabled", obj=request.user)
             messages.success(request, "Two-factor sign-in is set up.")
             return redirect(_safe_next(request))
         form.add_error("token", "The security code is not correct or has expired.")

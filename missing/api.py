@@ -91,11 +91,16 @@ def child_detail_data(child):
     return {**ChildOutput(child).data, **{k: flags[k] for k in ChildDetailOutput._declared_fields if k in flags}}
 
 
+class ChildSearchInput(serializers.Serializer):
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
 class ChildListCreateApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("q", str)], responses=ChildOutput(many=True))
     def get(self, request):
-        query = request.query_params.get("q", "")[:200]
-        return paginated(request, self, children_search(request.user, query), ChildOutput)
+        search = ChildSearchInput(data=request.query_params)
+        search.is_valid(raise_exception=True)
+        return paginated(request, self, children_search(request.user, search.validated_data["q"]), ChildOutput)
 
     @extend_schema(request=ChildInput, responses={201: ChildDetailOutput})
     def post(self, request):

@@ -135,6 +135,8 @@ def _validate_episode(episode, *, now):
     _not_future(errors, "returned_at", episode.returned_at, now, "The return time")
     if episode.started_at and episode.reported_at and episode.reported_at < episode.started_at:
         errors.setdefault("reported_at", []).append("The report time cannot be before the start of the episode.")
+    if episode.started_at and local_date(episode.started_at) < episode.child.date_of_birth:
+        errors.setdefault("started_at", []).append("The start cannot be before the child's date of birth.")
     if episode.started_at and episode.returned_at and episode.returned_at < episode.started_at:
         errors.setdefault("returned_at", []).append("The return time cannot be before the start of the episode.")
     if episode.returned_at is None:
@@ -189,15 +191,32 @@ def episode_update(*, actor, episode, **changes):
 # Police notifications -------------------------------------------------------------------------
 
 
-def _validate_notification(fields, now):
+def _validate_notification(notification, *, now):
+    """Times not in the future nor before the child was born; a child who could be in scope (N6).
+
+    Police do not know whether a young person is a care leaver or has SEND, so only the widest
+    age limit of N6 is applied here; triage decides the rest.
+    """
     errors = {}
-    _not_future(errors, "received_at", fields.get("received_at"), now, "The time received")
-    _not_future(errors, "occurred_at", fields.get("occurred_at"), now, "The time it happened")
-    dob = fields.get("child_date_of_birth")
-    if dob and dob > local_date(now):
-        errors.setdefault("child", {}).setdefault("date_of_birth", []).append("Date of birth cannot be in the future.")
+    _not_future(errors, "received_at", notification.received_at, now, "The time received")
+    _not_future(errors, "occurred_at", notification.occurred_at, now, "The time it happened")
+    dob = notification.child_date_of_birth
+    today = local_date(now)
+    if dob > today:
+        errors["child"] = ["The child's date of birth cannot be in the future."]
+    elif rules.age_on(dob, today) >= protocol_for(notification.authority).scope_age_extended:
+        errors["child"] = ["This young person is too old to be in the scope of the protocol (N6)."]
+    else:
+        for field in ("received_at", "occurred_at"):
+            if field not in errors and local_date(getattr(notification, field)) < dob:
+                errors[field] = ["This cannot be before the child's date of birth."]
     if errors:
         raise ValidationError(errors)
+    notification.full_clean(
+        exclude=["authority", "sent_by", "upload", "child", "episode", "triaged_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 def notification_receive(*, sender, authority, upload=None, **fields):
@@ -206,19 +225,17 @@ def notification_receive(*, sender, authority, upload=None, **fields):
     The unique constraint decides between concurrent re-sends: the loser's insert fails inside a
     savepoint and it answers the row the winner stored, unchanged.
     """
-    _validate_notification(fields, timezone.now())
+    notification = PoliceNotification(
+        authority=authority, sent_by=sender if sender and sender.is_authenticated else None, upload=upload, **fields
+    )
+    _validate_notification(notification, now=timezone.now())
     with transaction.atomic():
         try:
             with transaction.atomic():
-                notification = PoliceNotification.objects.create(
-                    authority=authority,
-                    sent_by=sender if sender and sender.is_authenticated else None,
-                    upload=upload,
-                    **fields,
-                )
+                notification.save(force_insert=True)
         except IntegrityError:
             existing = PoliceNotification.objects.filter(
-                authority=authority, source_ref=fields["source_ref"], kind=fields["kind"]
+                authority=authority, source_ref=notification.source_ref, kind=notification.kind
             ).first()
             if existing is None:
                 raise
@@ -251,7 +268,10 @@ def _exact_children(notification):
 
 
 def _auto_link(notification):
-    """N2/N3: link only what is certain; everything else waits, visibly, for a person."""
+    """N2/N3: link only what is certain; everything else waits, visibly, for a person.
+
+    A link the episode rules refuse leaves the notification pending rather than losing it.
+    """
     matches = _exact_children(notification)
     if len(matches) != 1:
         return
@@ -262,7 +282,11 @@ def _auto_link(notification):
             return
     elif open_episode is not None:
         return
-    _link(notification, child=child, actor=None, verb="notification.auto_linked")
+    try:
+        with transaction.atomic():
+            _link(notification, child=child, actor=None, verb="notification.auto_linked")
+    except ValidationError:
+        notification.refresh_from_db()
 
 
 def _episode_from_notification(notification, child, actor):
