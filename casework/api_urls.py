@@ -1,9 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from missing import api as missing_api
+from missing.education.urls import api_urlpatterns as education_api
+from missing.interviews.urls import api_urlpatterns as interview_api
 
-from . import api
+from . import api, clocks_api
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -22,4 +24,9 @@ urlpatterns = [
         missing_api.NotificationTriageApi.as_view(),
         name="api-notification-triage",
     ),
+    path("deadlines/", clocks_api.DeadlineListApi.as_view(), name="api-deadlines"),
+    path("deadlines/<str:deadline_id>/complete/", clocks_api.DeadlineCompleteApi.as_view(), name="api-deadline-complete"),
+    path("escalations/", clocks_api.EscalationListApi.as_view(), name="api-escalations"),
+    path("", include(interview_api)),
+    path("", include(education_api)),
 ]

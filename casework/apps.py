@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = "People, agencies, audit and clocks"
+
+    def ready(self):
+        from . import admin_clocks  # noqa: F401  (registers the protocol and recipients in the admin)
+        from .clocks import receivers  # noqa: F401  (connects the clocks to missing/signals.py)

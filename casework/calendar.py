@@ -4,7 +4,7 @@ Working-day deadlines fall due at the end of their day (23:59:59 Europe/London);
 real elapsed hours and are added in UTC, so 72 hours across a clock change is 72 hours.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,15 @@ def working_days_deadline(moment: datetime, count: int) -> datetime:
 
 
 def add_hours(moment: datetime, hours: float) -> datetime:
-    return moment + timedelta(hours=hours)
+    """Real elapsed hours: added in UTC, because Python adds wall-clock time within one zone."""
+    return moment.astimezone(timezone.utc) + timedelta(hours=hours)
+
+
+def add_days(moment: datetime, days: int) -> datetime:
+    """The same Europe/London wall-clock time `days` calendar days later (RULES.md "days" clocks)."""
+    local = moment.astimezone(LONDON)
+    shifted = datetime.combine(local.date() + timedelta(days=days), local.timetz().replace(tzinfo=None))
+    return shifted.replace(tzinfo=LONDON).astimezone(moment.tzinfo or LONDON)
 
 
 def next_working_day_start(moment: datetime) -> datetime:

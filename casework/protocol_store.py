@@ -1,11 +1,14 @@
-"""Where a local authority's protocol numbers come from.
+"""Where a local authority's protocol numbers come from: its stored LocalProtocol row (edited by
+administrators, each change kept in its history), else RULES.md's defaults."""
 
-Today every authority runs on RULES.md's defaults; the clocks issue stores per-authority and
-per-panel numbers and answers them from here, so callers never change.
-"""
-
+from .models import LocalAuthority, LocalProtocol
 from .protocol import DEFAULT_PROTOCOL
 
 
 def protocol_for(authority):
-    return DEFAULT_PROTOCOL
+    """The Protocol of `authority` (an object or its id); RULES.md's defaults when none is stored."""
+    authority_id = authority.pk if isinstance(authority, LocalAuthority) else authority
+    if authority_id is None:
+        return DEFAULT_PROTOCOL
+    stored = LocalProtocol.objects.filter(authority_id=authority_id).first()
+    return stored.as_protocol() if stored is not None else DEFAULT_PROTOCOL

@@ -203,6 +203,10 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The statutory clock (RULES.md §2): the DatabaseScheduler installs this entry at start-up.
+CELERY_BEAT_SCHEDULE = {
+    "check-deadlines": {"task": "casework.tasks.check_deadlines", "schedule": 60.0},
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")

@@ -1,4 +1,32 @@
 from .audit import AuditEvent, RecordAccess
+from .clocks import (
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    Escalation,
+    EscalationStep,
+    InboxItem,
+    LocalProtocol,
+    NoticeRecipient,
+    NoticeRole,
+)
 from .people import Agency, AgencyKind, LocalAuthority, Role, User
 
-__all__ = ["Agency", "AgencyKind", "AuditEvent", "LocalAuthority", "RecordAccess", "Role", "User"]
+__all__ = [
+    "Agency",
+    "AgencyKind",
+    "AuditEvent",
+    "Deadline",
+    "DeadlineKind",
+    "DeadlineStatus",
+    "Escalation",
+    "EscalationStep",
+    "InboxItem",
+    "LocalAuthority",
+    "LocalProtocol",
+    "NoticeRecipient",
+    "NoticeRole",
+    "RecordAccess",
+    "Role",
+    "User",
+]

@@ -1,0 +1,232 @@
+"""RULES.md §2 as one pure function: the deadlines an episode should have, given the facts now.
+
+No database access: callers pass the child, the episode, every episode of the child, the
+protocol's numbers, the time, and when the strategy meeting (T2) was held. The services compare
+the answer with the stored rows and create, move or cancel rows to match.
+
+A notice's condition is "still missing" when it falls due: one whose child came back before its
+due time is not wanted (its row is cancelled). A duty that applies once a time has passed (T4,
+T2 through S3 or S6) is wanted from that moment; the sweep re-evaluates open episodes.
+"""
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from casework.calendar import add_days, add_hours, working_days_deadline
+from missing.models import LegalStatus
+from missing.rules import strategy_thresholds
+
+DUTY = "duty"
+NOTICE = "notice"
+
+SEED_TITLES = {
+    "000": "Missing high risk operational group terms of reference",
+    "001": "Lancashire missing from home panel protocol",
+    "002": "Waltham Forest practice guidance",
+    "003": "Peterborough missing and CSE operational group terms of reference",
+    "004": "Missing and exploitation operational group (MEOG) terms of reference",
+}
+
+# Who is told when each rule's notice fires or its duty falls overdue (roles of NoticeRecipient).
+RULE_RECIPIENTS = {
+    "T1": ["senior_manager"],
+    "T2": ["head_of_service"],
+    "T3": ["senior_manager"],
+    "T4": ["head_of_service"],
+    "T5": ["senior_manager"],
+    "T6": ["head_of_service"],
+    "T7": ["lead_member", "corporate_parenting_board"],
+    "T8": ["head_of_service"],
+    "T9": ["early_help_group_manager"],
+    "T10": ["police_dci", "senior_manager"],
+    "T11": ["iro"],
+    "T12": ["senior_manager"],
+    "T13": ["senior_manager"],
+}
+
+# Notices whose recipients must click to acknowledge them (002 §9: the IRO's "Acknowledge" link).
+ACKNOWLEDGED_RULES = {"T11"}
+
+# T2 counts from the moment its first threshold held: the report for S1, S2, S4 and S5.
+REPORT_THRESHOLDS = {"S1", "S2", "S4", "S5"}
+
+
+@dataclass(frozen=True)
+class WantedDeadline:
+    rule: str
+    key: str
+    kind: str
+    title: str
+    counts_from: datetime
+    due_at: datetime
+    basis: str
+    source: str
+    params: dict = field(default_factory=dict)
+    warn_at: datetime | None = None
+    reason: str = ""
+
+
+def source_display(source):
+    """'002 §9' -> 'Waltham Forest practice guidance §9'; several seeds are joined with '; '."""
+    parts = []
+    seed = ""
+    for piece in (p.strip() for p in source.split(",")):
+        head, _, section = piece.partition(" ")
+        if head in SEED_TITLES:
+            seed = head
+            parts.append(f"{SEED_TITLES[head]} {section}".strip())
+        elif seed and piece.startswith("§"):
+            parts[-1] = f"{parts[-1]}, {piece}"
+        else:
+            parts.append(piece)
+    return "; ".join(parts)
+
+
+def _plural(count, unit):
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def _still_missing_at(episode, moment):
+    """True unless the child was back before `moment` (a child back at hour 20 misses hour 24)."""
+    return episode.returned_at is None or episode.returned_at >= moment
+
+
+def _thresholds_so_far(*, child, episode, episodes, protocol, now):
+    """S1-S6 as they stand at the return (or now, while missing), with the moment each first held."""
+    as_of = min(now, episode.returned_at) if episode.returned_at else now
+    while_missing = copy.copy(episode)
+    while_missing.returned_at = None
+    reasons = strategy_thresholds(child=child, episode=while_missing, episodes=episodes, now=as_of, protocol=protocol)
+    moments = {
+        "S3": add_days(episode.started_at, protocol.s3_not_traced_days),
+        "S6": add_hours(episode.started_at, protocol.s6_missing_hours),
+    }
+    return [(rule, text, episode.reported_at if rule in REPORT_THRESHOLDS else moments[rule]) for rule, text in reasons]
+
+
+def _t2(*, child, episode, episodes, protocol, now):
+    held = _thresholds_so_far(child=child, episode=episode, episodes=episodes, protocol=protocol, now=now)
+    if not held:
+        return []
+    first_rule, _, first_moment = min(held, key=lambda item: (item[2], item[0]))
+    hours = protocol.t2_strategy_meeting_hours
+    warn = protocol.t2_strategy_meeting_warn_hours
+    return [
+        WantedDeadline(
+            rule="T2",
+            key="",
+            kind=DUTY,
+            title="Missing strategy meeting held",
+            counts_from=first_moment,
+            due_at=add_hours(first_moment, hours),
+            warn_at=add_hours(first_moment, warn),
+            basis=f"{_plural(hours, 'hour')} from when {first_rule} first held ({warn} preferred)",
+            source="002 §10, 001",
+            params={"hours": hours, "warn_hours": warn, "thresholds": [rule for rule, _, _ in held]},
+            reason="; ".join(f"{rule}: {text}" for rule, text, _ in held),
+        )
+    ]
+
+
+def _t13(*, episode, episodes, protocol, now, strategy_meeting_at, reviews_done):
+    """Monthly plan reviews after the strategy meeting, while the child keeps going missing."""
+    if strategy_meeting_at is None:
+        return []
+    continuing = episode.returned_at is None or episode.returned_at > strategy_meeting_at
+    repeated = any(e.pk != episode.pk and e.started_at > strategy_meeting_at for e in episodes)
+    if not (continuing or repeated):
+        return []
+    period = protocol.t13_plan_review_days
+    elapsed = (now - strategy_meeting_at).days // period + 1 if now >= strategy_meeting_at else 0
+    wanted = []
+    for number in range(1, max(reviews_done + 1, elapsed) + 1):
+        wanted.append(
+            WantedDeadline(
+                rule="T13",
+                key=str(number),
+                kind=DUTY,
+                title=f"Plan reviewed (review {number})",
+                counts_from=strategy_meeting_at,
+                due_at=add_days(strategy_meeting_at, number * period),
+                basis=f"every {_plural(period, 'day')} after the strategy meeting",
+                source="002 §10, §11",
+                params={"days": period, "review": number},
+            )
+        )
+    return wanted
+
+
+def deadlines_wanted(*, child, episode, episodes, protocol, now, strategy_meeting_at=None, reviews_done=0):
+    """Every deadline RULES.md §2 gives this episode, as the facts stand at `now`.
+
+    `episodes` is every episode of the child (S1, T13); `strategy_meeting_at` is when its T2
+    meeting was recorded held, and `reviews_done` how many T13 reviews are done since.
+    """
+    p = protocol
+    start, reported = episode.started_at, episode.reported_at
+    status = child.legal_status
+    looked_after = status == LegalStatus.LOOKED_AFTER
+    cared_for = looked_after or status == LegalStatus.CHILD_PROTECTION_PLAN
+    wanted = []
+
+    def add(rule, kind, title, counts_from, due_at, basis, source, key="", **params):
+        wanted.append(WantedDeadline(rule, key, kind, title, counts_from, due_at, basis, source, params))
+
+    def notice_while_missing(rule, title, due_at, basis, key="", **params):
+        if _still_missing_at(episode, due_at):
+            add(rule, NOTICE, title, start, due_at, basis, "002 §10", key=key, **params)
+
+    if episode.returned_at is not None:
+        hours = p.t1_return_interview_hours
+        add("T1", DUTY, "Return home interview offered and held", episode.returned_at,
+            add_hours(episode.returned_at, hours), f"{_plural(hours, 'hour')} from the return", "002 §9", hours=hours)
+    wanted += _t2(child=child, episode=episode, episodes=episodes, protocol=p, now=now)
+    if episode.additional_needs and not episode.significant_harm:
+        days = p.t3_multi_agency_meeting_working_days
+        add("T3", DUTY, "Multi-agency meeting held", reported, working_days_deadline(reported, days),
+            f"{_plural(days, 'working day')} from the report", "002 §10", working_days=days)
+    if status == LegalStatus.CHILD_PROTECTION_PLAN:
+        after = add_hours(start, p.t4_cp_missing_after_hours)
+        if (episode.returned_at or now) >= after:
+            days = p.t4_review_conference_working_days
+            add("T4", DUTY, "Review child protection conference held", after, working_days_deadline(after, days),
+                f"{_plural(days, 'working day')} from {p.t4_cp_missing_after_hours} hours missing", "002 §10",
+                working_days=days, missing_hours=p.t4_cp_missing_after_hours)
+    if looked_after:
+        days = p.t5_missing_from_care_meeting_days
+        add("T5", DUTY, "Missing from care meeting or call held", reported, add_days(reported, days),
+            f"{_plural(days, 'day')} from the report", "002 §9", days=days)
+    if cared_for:
+        first, update = p.t6_head_of_service_hours, p.t6_head_of_service_update_hours
+        notice_while_missing("T6", "Head of Service told", add_hours(start, first),
+                             f"{_plural(first, 'hour')} from the start", key="24h", hours=first)
+        notice_while_missing("T6", "Head of Service updated", add_hours(start, update),
+                             f"{_plural(update, 'hour')} from the start", key="72h", hours=update)
+        if _still_missing_at(episode, add_hours(start, first)):
+            days = p.t7_lead_member_days
+            add("T7", NOTICE, "Lead Member and Corporate Parenting Board told", start, add_days(start, days),
+                f"{_plural(days, 'day')} from the start (still missing at {first} hours)", "002 §10",
+                days=days, missing_hours=first)
+    if status == LegalStatus.CHILD_IN_NEED:
+        days = p.t8_cin_head_of_service_days
+        notice_while_missing("T8", "Head of Service told (child in need)", add_days(start, days),
+                             f"{_plural(days, 'day')} from the start", days=days)
+    if status == LegalStatus.EARLY_HELP:
+        days = p.t9_early_help_days
+        notice_while_missing("T9", "Early Help group managers told", add_days(start, days),
+                             f"{_plural(days, 'day')} from the start", days=days)
+    days = p.t10_dci_meeting_days
+    if _still_missing_at(episode, add_days(start, days)):
+        add("T10", DUTY, "Police DCI and senior managers meet", start, add_days(start, days),
+            f"{_plural(days, 'day')} from the start", "002 §10", days=days)
+    if looked_after:
+        add("T11", NOTICE, "Independent Reviewing Officer told", reported, reported, "at once on the report",
+            "002 §9")
+    days = p.t12_assessment_days
+    if _still_missing_at(episode, add_days(start, days)):
+        add("T12", DUTY, "Case passed for assessment", start, add_days(start, days),
+            f"{_plural(days, 'day')} from the start", "002 §10", days=days)
+    wanted += _t13(episode=episode, episodes=episodes, protocol=p, now=now,
+                   strategy_meeting_at=strategy_meeting_at, reviews_done=reviews_done)
+    return wanted

@@ -1,0 +1,401 @@
+"""Writes for the statutory clocks: keeping deadline rows in step with the facts, completing them,
+and the sweep that fires what fell due.
+
+Each notice, warning and overdue escalation fires exactly once: the sweep holds a PostgreSQL
+advisory lock, each deadline is processed under its row lock, and the Escalation table's unique
+constraint (deadline, step) refuses a second firing whatever else goes wrong. Everything the sweep
+needs is in the database, so a late sweep catches up and a flushed broker loses nothing.
+"""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from casework.audit import audit_event_record
+from casework.errors import ApplicationError, ConflictError
+from casework.models import (
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    Escalation,
+    EscalationStep,
+    InboxItem,
+    NoticeRecipient,
+    User,
+)
+from casework.models.clocks import LIVE_STATUSES
+from casework.protocol_store import protocol_for
+from missing.models import MissingEpisode
+
+from .rules import ACKNOWLEDGED_RULES, RULE_RECIPIENTS, deadlines_wanted, source_display
+
+logger = logging.getLogger(__name__)
+
+# The key of the advisory lock that keeps two sweeps from overlapping ("clok").
+SWEEP_LOCK_KEY = 0x636C6F6B
+CLOCK_SKEW = timedelta(minutes=5)
+REFRESHED_FIELDS = ("kind", "title", "counts_from", "due_at", "warn_at", "params", "basis", "source", "reason")
+
+
+# Keeping rows in step with the facts ------------------------------------------------------------
+
+
+def _refresh(row, wanted, now):
+    """Move a live or cancelled row to what the rules now want; answers whether it changed."""
+    changed = False
+    for name in REFRESHED_FIELDS:
+        value = getattr(wanted, name)
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if row.status == DeadlineStatus.CANCELLED or (row.status == DeadlineStatus.OVERDUE and row.due_at > now):
+        row.status = DeadlineStatus.OPEN
+        changed = True
+    if row.warned_at and row.warn_at and row.warn_at > now:
+        row.warned_at = None
+        changed = True
+    return changed
+
+
+def _reconcile(episode_id, now):
+    with transaction.atomic():
+        episode = MissingEpisode.objects.select_for_update(of=("self",)).select_related("child").get(pk=episode_id)
+        child = episode.child
+        rows = {(d.rule, d.key): d for d in Deadline.objects.select_for_update().filter(episode=episode)}
+        meeting = rows.get(("T2", ""))
+        wanted = deadlines_wanted(
+            child=child,
+            episode=episode,
+            episodes=list(child.episodes.all()),
+            protocol=protocol_for(child.authority_id),
+            now=now,
+            strategy_meeting_at=meeting.completed_at if meeting and meeting.status == DeadlineStatus.DONE else None,
+            reviews_done=sum(1 for d in rows.values() if d.rule == "T13" and d.status == DeadlineStatus.DONE),
+        )
+        for item in wanted:
+            row = rows.pop((item.rule, item.key), None)
+            if row is None:
+                Deadline.objects.create(
+                    authority_id=child.authority_id,
+                    child=child,
+                    episode=episode,
+                    rule=item.rule,
+                    key=item.key,
+                    **{name: getattr(item, name) for name in REFRESHED_FIELDS},
+                )
+            elif row.status != DeadlineStatus.DONE and _refresh(row, item, now):
+                row.save()
+        for row in rows.values():
+            if row.is_live:
+                row.status = DeadlineStatus.CANCELLED
+                row.save(update_fields=["status", "updated_at"])
+
+
+def deadlines_reconcile_episode(*, episode, now=None):
+    """Create, move and cancel the deadlines of one episode so they match RULES.md §2 now."""
+    _reconcile(episode.pk, now or timezone.now())
+
+
+def deadlines_reconcile_child(*, child, episode=None, now=None):
+    """Reconcile `episode` and every episode of the child whose clocks still run: open ones, those
+    with a live deadline, and those whose strategy meeting starts monthly reviews (T13)."""
+    now = now or timezone.now()
+    live = (
+        Q(returned_at__isnull=True)
+        | Q(deadlines__status__in=LIVE_STATUSES)
+        | Q(deadlines__rule="T2", deadlines__status=DeadlineStatus.DONE)
+    )
+    if episode is not None:
+        live |= Q(pk=episode.pk)
+    for episode_id in MissingEpisode.objects.filter(live, child=child).values_list("pk", flat=True).distinct():
+        _reconcile(episode_id, now)
+
+
+# Completing duties ------------------------------------------------------------------------------
+
+
+def _complete(row, *, actor, note, completed_at, now):
+    if row.kind == DeadlineKind.NOTICE:
+        raise ApplicationError("A notice is sent by the product when it falls due; it is not recorded by hand.")
+    if row.status == DeadlineStatus.CANCELLED:
+        raise ConflictError("This deadline was cancelled: its condition ended before it fell due.")
+    if row.status == DeadlineStatus.DONE:
+        who = row.completed_by.get_username() if row.completed_by else "the product"
+        raise ConflictError(f"This deadline was already recorded as done by {who}.")
+    note = (note or "").strip()
+    errors = {}
+    if not note:
+        errors["note"] = ["Say what was done."]
+    if completed_at > now + CLOCK_SKEW:
+        errors["completed_at"] = ["The time it was done cannot be in the future."]
+    elif row.episode_id and completed_at < row.episode.started_at:
+        errors["completed_at"] = ["The time it was done cannot be before the episode began."]
+    if errors:
+        raise ValidationError(errors)
+    row.status = DeadlineStatus.DONE
+    row.completed_at = completed_at
+    row.completed_by = actor if actor is not None and actor.is_authenticated else None
+    row.note = note
+    row.save(update_fields=["status", "completed_at", "completed_by", "note", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        verb="deadline.completed",
+        obj=row,
+        child_id=row.child_id,
+        data={"rule": row.rule, "completed_at": completed_at.isoformat()},
+    )
+    return row
+
+
+@transaction.atomic
+def deadline_complete(*, deadline, actor, note, completed_at=None):
+    """Record a duty done: who, when (now unless given) and a note. A strategy meeting (T2)
+    recorded done starts the monthly plan reviews (T13)."""
+    now = timezone.now()
+    row = Deadline.objects.select_for_update(of=("self",)).select_related("episode").get(pk=deadline.pk)
+    _complete(row, actor=actor, note=note, completed_at=completed_at or now, now=now)
+    if row.episode_id:
+        _reconcile(row.episode_id, now)
+    return row
+
+
+@transaction.atomic
+def deadlines_complete_for_episode(*, episode, rule, actor, note, completed_at=None):
+    """Mark the episode's open or overdue deadlines of `rule` done (e.g. T1 when the return
+    interview is recorded). Idempotent: answers the rows it marked, none the second time."""
+    now = timezone.now()
+    rows = Deadline.objects.select_for_update(of=("self",)).select_related("episode")
+    marked = [
+        _complete(row, actor=actor, note=note, completed_at=completed_at or now, now=now)
+        for row in rows.filter(episode=episode, rule=rule, status__in=LIVE_STATUSES).order_by("due_at")
+    ]
+    if marked:
+        _reconcile(episode.pk, now)
+    return marked
+
+
+# Firing notices and escalations -----------------------------------------------------------------
+
+
+def _recipients(row, step):
+    """Who the rule names in this authority; administrators when nobody is named yet, so that no
+    notice goes nowhere. An overdue duty also goes to the child's allocated worker."""
+    roles = RULE_RECIPIENTS.get(row.rule, [])
+    named = NoticeRecipient.objects.filter(authority_id=row.authority_id, role__in=roles).select_related("user")
+    found = [{"role": r.role, "user": r.user, "email": r.email or (r.user.email if r.user else "")} for r in named]
+    if not found:
+        administrators = User.objects.filter(agency__authority_id=row.authority_id, is_active=True)
+        found = [
+            {"role": "administrator", "user": user, "email": user.email}
+            for user in administrators
+            if user.is_administrator
+        ]
+    worker = row.child.allocated_worker
+    if step == EscalationStep.OVERDUE and worker is not None and worker.is_active:
+        found.append({"role": "allocated_worker", "user": worker, "email": worker.email})
+    return [r for r in found if r["user"] is None or r["user"].is_active]
+
+
+def _when(moment):
+    return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
+
+
+def _message(row, step):
+    child = row.child
+    due = _when(row.due_at)
+    missing = f"missing since {_when(row.episode.started_at)}" if row.episode_id else "missing"
+    if row.episode_id and row.episode.returned_at:
+        missing += f", back since {_when(row.episode.returned_at)}"
+    lead = {
+        EscalationStep.NOTICE: f"{row.title}: {child.full_name}, {missing}.",
+        EscalationStep.WARNING: f"{row.title} for {child.full_name} is due {due}.",
+        EscalationStep.OVERDUE: f"Overdue: {row.title} for {child.full_name} was due {due}.",
+    }[step]
+    body = "\n".join(
+        line
+        for line in (
+            lead,
+            f"{row.rule}, {row.basis}, {source_display(row.source)}.",
+            f"Why: {row.reason}" if row.reason else "",
+        )
+        if line
+    )
+    return lead, body
+
+
+def _send_email(subject, body, addresses):
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+    except Exception:
+        logger.exception("Could not email %s about %s", ", ".join(addresses), subject)
+
+
+def _fire(row, step, now):
+    """Record one firing and tell its recipients; a second firing of the same step is refused by
+    the unique constraint and answers None."""
+    recipients = _recipients(row, step)
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                deadline=row,
+                rule=row.rule,
+                step=step,
+                fired_at=now,
+                recipients=[
+                    {
+                        "role": r["role"],
+                        "user": str(r["user"].pk) if r["user"] else None,
+                        "username": r["user"].get_username() if r["user"] else "",
+                        "email": r["email"],
+                    }
+                    for r in recipients
+                ],
+            )
+    except IntegrityError:
+        return None
+    subject, body = _message(row, step)
+    needs_ack = step == EscalationStep.NOTICE and row.rule in ACKNOWLEDGED_RULES
+    users = {r["user"].pk: r["user"] for r in recipients if r["user"] is not None}
+    InboxItem.objects.bulk_create(
+        InboxItem(user=user, escalation=escalation, subject=subject, body=body, created_at=now,
+                  needs_acknowledgement=needs_ack)
+        for user in users.values()
+    )
+    addresses = sorted({r["email"] for r in recipients if r["email"]})
+    if addresses:
+        transaction.on_commit(lambda: _send_email(subject, body, addresses))
+    return escalation
+
+
+def deadline_process_due(*, deadline_id, now):
+    """Fire one deadline that fell due: a notice is sent (and is then done), a duty turns overdue
+    and escalates. Safe to call twice or concurrently: the second call finds nothing to do."""
+    with transaction.atomic():
+        rows = Deadline.objects.select_for_update(of=("self",)).select_related("child__allocated_worker", "episode")
+        row = rows.filter(pk=deadline_id, status=DeadlineStatus.OPEN, due_at__lte=now).first()
+        if row is None:
+            return None
+        if row.kind == DeadlineKind.NOTICE:
+            row.status, row.completed_at, step = DeadlineStatus.DONE, now, EscalationStep.NOTICE
+        else:
+            row.status, step = DeadlineStatus.OVERDUE, EscalationStep.OVERDUE
+        row.save(update_fields=["status", "completed_at", "updated_at"])
+        return _fire(row, step, now)
+
+
+def deadline_process_warning(*, deadline_id, now):
+    """Warn once that a duty is near its due time (T2: the preferred 24 hours have passed)."""
+    with transaction.atomic():
+        rows = Deadline.objects.select_for_update(of=("self",)).select_related("child__allocated_worker", "episode")
+        row = rows.filter(
+            pk=deadline_id, status=DeadlineStatus.OPEN, warn_at__lte=now, warned_at__isnull=True, due_at__gt=now
+        ).first()
+        if row is None:
+            return None
+        row.warned_at = now
+        row.save(update_fields=["warned_at", "updated_at"])
+        return _fire(row, EscalationStep.WARNING, now)
+
+
+@dataclass
+class SweepResult:
+    ran: bool
+    reconciled: int = 0
+    warnings: int = 0
+    notices: int = 0
+    overdue: int = 0
+
+
+@contextmanager
+def _sweep_lock():
+    """A session advisory lock on PostgreSQL so two sweeps never overlap; nothing on SQLite."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_KEY])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])
+
+
+def deadlines_sweep(now=None):
+    """One pass of the clock, run every minute by Celery beat and by `manage.py check_deadlines`.
+
+    Re-evaluates the episodes of children missing now (thresholds that hold after a time, T4),
+    warns, then fires everything due, oldest first, with a query on (status, due_at) whose cost
+    follows what is due, not how many rows exist.
+    """
+    now = now or timezone.now()
+    with _sweep_lock() as acquired:
+        if not acquired:
+            return SweepResult(ran=False)
+        result = SweepResult(ran=True)
+        for episode_id in MissingEpisode.objects.filter(returned_at__isnull=True).values_list("pk", flat=True):
+            _reconcile(episode_id, now)
+            result.reconciled += 1
+        warn = Deadline.objects.filter(
+            status=DeadlineStatus.OPEN, warn_at__lte=now, warned_at__isnull=True, due_at__gt=now
+        )
+        for deadline_id in warn.order_by("warn_at").values_list("pk", flat=True):
+            if deadline_process_warning(deadline_id=deadline_id, now=now) is not None:
+                result.warnings += 1
+        due = Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=now).order_by("due_at")
+        touched = set()
+        for deadline_id, episode_id in due.values_list("pk", "episode_id"):
+            escalation = deadline_process_due(deadline_id=deadline_id, now=now)
+            if escalation is not None:
+                if escalation.step == EscalationStep.NOTICE:
+                    result.notices += 1
+                else:
+                    result.overdue += 1
+            if episode_id:
+                touched.add(episode_id)
+        for episode_id in touched:
+            _reconcile(episode_id, now)
+        return result
+
+
+# The inbox --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inbox_item_read(*, item):
+    if item.read_at is None:
+        item.read_at = timezone.now()
+        item.save(update_fields=["read_at"])
+    return item
+
+
+@transaction.atomic
+def inbox_item_acknowledge(*, item, user):
+    """The IRO's acknowledgement click (T11): once, with who and when, audited."""
+    item = InboxItem.objects.select_for_update(of=("self",)).select_related("escalation").get(pk=item.pk)
+    if not item.needs_acknowledgement:
+        raise ApplicationError("This message does not ask for an acknowledgement.")
+    if item.acknowledged_at is None:
+        now = timezone.now()
+        item.acknowledged_at = now
+        item.acknowledged_by = user
+        item.read_at = item.read_at or now
+        item.save(update_fields=["acknowledged_at", "acknowledged_by", "read_at"])
+        audit_event_record(
+            actor=user,
+            verb="notice.acknowledged",
+            obj=item.escalation,
+            child_id=item.escalation.deadline.child_id,
+            data={"rule": item.escalation.rule},
+        )
+    return item

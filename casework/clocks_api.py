@@ -1,0 +1,95 @@
+"""API §4: deadlines and escalations."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .api import object_or_404, paginated
+from .clocks.permissions import can_complete_deadline
+from .clocks.selectors import deadlines_visible_to, escalations_visible_to
+from .clocks.services import deadline_complete
+from .errors import PermissionDeniedError
+from .models import DeadlineStatus
+
+
+class DeadlineOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    rule = serializers.CharField()
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    child = serializers.UUIDField(source="child_id")
+    episode = serializers.UUIDField(source="episode_id", allow_null=True)
+    meeting = serializers.UUIDField(source="meeting_id", allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    kind = serializers.CharField()
+    counts_from = serializers.DateTimeField()
+    params = serializers.JSONField()
+    source = serializers.CharField()
+    reason = serializers.CharField()
+    note = serializers.CharField()
+
+
+class DeadlineListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        child = serializers.UUIDField(required=False)
+        episode = serializers.UUIDField(required=False)
+        meeting = serializers.UUIDField(required=False)
+        status = serializers.ChoiceField(choices=DeadlineStatus.choices, required=False)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("child", str),
+            OpenApiParameter("episode", str),
+            OpenApiParameter("meeting", str),
+            OpenApiParameter("status", str, enum=DeadlineStatus.values),
+        ],
+        responses=DeadlineOutput(many=True),
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        deadlines = deadlines_visible_to(request.user)
+        for name, value in filters.validated_data.items():
+            deadlines = deadlines.filter(**{"meeting_id" if name == "meeting" else name: value})
+        return paginated(request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput)
+
+
+class DeadlineCompleteApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        completed_at = serializers.DateTimeField(required=False)
+        note = serializers.CharField(max_length=5000)
+
+    @extend_schema(request=InputSerializer, responses=DeadlineOutput)
+    def post(self, request, deadline_id):
+        deadline = object_or_404(deadlines_visible_to(request.user).select_related("child"), deadline_id)
+        if not can_complete_deadline(request.user, deadline):
+            raise PermissionDeniedError("You may see this deadline but not record it done.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deadline = deadline_complete(deadline=deadline, actor=request.user, **data.validated_data)
+        return Response(DeadlineOutput(deadline).data)
+
+
+class EscalationOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    rule = serializers.CharField()
+    deadline = serializers.UUIDField(source="deadline_id")
+    fired_at = serializers.DateTimeField()
+    recipients = serializers.JSONField()
+    step = serializers.CharField()
+
+
+class EscalationListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        child = serializers.UUIDField(required=False)
+
+    @extend_schema(parameters=[OpenApiParameter("child", str)], responses=EscalationOutput(many=True))
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        escalations = escalations_visible_to(request.user)
+        if "child" in filters.validated_data:
+            escalations = escalations.filter(deadline__child_id=filters.validated_data["child"])
+        return paginated(request, self, escalations.order_by("-fired_at", "id"), EscalationOutput)
