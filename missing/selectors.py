@@ -2,14 +2,14 @@
 
 from collections import defaultdict
 
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from casework.calendar import describe_working_age, local_date, working_time_between
 
 from . import rules
-from .models import Child, MissingEpisode, NotificationStatus, RiskLevel
-from .permissions import children_visible_to, notifications_visible_to
+from .models import Child, MissingEpisode, NotificationStatus, NotificationUpload, RiskLevel
+from .permissions import can_triage, children_visible_to, notifications_visible_to
 
 RISK_ORDER = Case(
     When(risk_level=RiskLevel.HIGH, then=Value(0)),
@@ -128,6 +128,23 @@ def child_get_visible(user, child_id):
     return child_with_episodes(children_visible_to(user)).filter(pk=child_id).first()
 
 
+def children_with_missing_status(queryset):
+    """Annotates `currently_missing` (the child has an open episode) in the list's one query."""
+    open_episodes = MissingEpisode.objects.filter(child_id=OuterRef("pk"), returned_at__isnull=True)
+    return queryset.annotate(currently_missing=Exists(open_episodes))
+
+
+def notification_uploads_for(user):
+    """The CSV uploads of the coordinator's authority, newest first; nobody else sees them."""
+    if not can_triage(user):
+        return NotificationUpload.objects.none()
+    if user.agency_id:
+        uploads = NotificationUpload.objects.filter(uploaded_by__agency__authority_id=user.agency.authority_id)
+    else:
+        uploads = NotificationUpload.objects.filter(uploaded_by=user)
+    return uploads.select_related("uploaded_by").order_by("-uploaded_at")
+
+
 __all__ = [
     "Child",
     "candidates_for_notifications",
@@ -135,7 +152,9 @@ __all__ = [
     "child_get_visible",
     "child_with_episodes",
     "children_search",
+    "children_with_missing_status",
     "match_reasons",
+    "notification_uploads_for",
     "notification_working_age",
     "triage_queue",
 ]

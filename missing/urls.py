@@ -3,8 +3,16 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("triage/", views.triage_queue, name="triage_queue"),
+    path("triage/", views.triage_queue_view, name="triage_queue"),
+    path("triage/queue/", views.triage_queue_fragment, name="triage_queue_fragment"),
+    path("triage/<uuid:notification_id>/", views.notification_triage, name="notification_triage"),
     path("notifications/upload/", views.notification_upload, name="notification_upload"),
+    path("notifications/upload/template.csv", views.notification_upload_template, name="notification_upload_template"),
+    path("notifications/uploads/<uuid:upload_id>/", views.notification_upload_report, name="notification_upload_report"),
     path("children/", views.child_list, name="child_list"),
+    path("children/new/", views.child_create, name="child_create"),
     path("children/<uuid:child_id>/", views.child_detail, name="child_detail"),
+    path("children/<uuid:child_id>/edit/", views.child_edit, name="child_edit"),
+    path("children/<uuid:child_id>/episodes/new/", views.episode_create, name="episode_create"),
+    path("episodes/<uuid:episode_id>/edit/", views.episode_edit, name="episode_edit"),
 ]

@@ -1,44 +1,289 @@
 """Pages for MASH coordinators and agency staff. They call the same selectors and services as the API."""
 
+import hashlib
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
+from casework.errors import ApplicationError
 from casework.permissions import is_mash_coordinator
 from casework.protocol_store import protocol_for
+from casework.services import authority_for
 
-from .permissions import children_visible_to
-from .selectors import child_flags, child_with_episodes, children_search
+from . import services
+from .csv_import import csv_template, notifications_import
+from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm, form_errors_from_service
+from .models import NotificationKind, Vulnerability
+from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
+from .selectors import (
+    candidates_for_notifications,
+    child_flags,
+    child_get_visible,
+    children_search,
+    children_with_missing_status,
+    notification_uploads_for,
+    notification_working_age,
+    triage_queue,
+)
+
+TRIAGE_PAGE_SIZE = 50
+TRIAGE_DONE_KEY = "casework_triage_done"
+
+
+def _mash_only(user):
+    """The MASH pages do not exist for anyone else (404, as for any object they may not see)."""
+    if not is_mash_coordinator(user):
+        raise Http404
+
+
+# Triage queue ----------------------------------------------------------------------------------
+
+
+def _queue_page(request):
+    """The page of pending notifications with their working age (N5), and a signature of what it shows."""
+    page = Paginator(triage_queue(request.user), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"notification": n, "age": notification_working_age(n, now)[1]} for n in page]
+    shown = "|".join(f"{row['notification'].pk}:{row['age']}" for row in rows)
+    signature = hashlib.sha256(f"{page.paginator.count}|{page.number}|{shown}".encode()).hexdigest()[:20]
+    return page, rows, signature
+
+
+def _queue_context(request, page, rows, signature):
+    candidates = candidates_for_notifications(request.user, [row["notification"] for row in rows])
+    for row in rows:
+        row["candidates"] = candidates.get(row["notification"].pk, [])
+    return {
+        "page": page,
+        "rows": rows,
+        "count": page.paginator.count,
+        "signature": signature,
+        "found_kind": NotificationKind.FOUND,
+    }
+
+
+def _triage_done(request):
+    """What the coordinator's last triage did, shown once after the redirect."""
+    done = request.session.pop(TRIAGE_DONE_KEY, None)
+    if not done:
+        return None
+    notification = (
+        notifications_visible_to(request.user)
+        .select_related("child", "episode")
+        .filter(pk=done["notification"], child__isnull=False)
+        .first()
+    )
+    return {"notification": notification, "new_child": done["new_child"]} if notification else None
+
+
+def _triage_page(request, *, form=None, status=200):
+    page, rows, signature = _queue_page(request)
+    context = _queue_context(request, page, rows, signature)
+    context.update({"form": form, "done": _triage_done(request) if form is None else None})
+    return render(request, "missing/triage_queue.html", context, status=status)
+
+
+@login_required
+def triage_queue_view(request):
+    _mash_only(request.user)
+    return _triage_page(request)
+
+
+@login_required
+def triage_queue_fragment(request):
+    """What the open queue page polls. Answers 204 (htmx leaves the page alone) when nothing changed."""
+    _mash_only(request.user)
+    page, rows, signature = _queue_page(request)
+    if request.GET.get("shown") == signature:
+        return HttpResponse(status=204)
+    return render(request, "missing/triage_queue_fragment.html", _queue_context(request, page, rows, signature))
+
+
+@login_required
+@require_POST
+def notification_triage(request, notification_id):
+    _mash_only(request.user)
+    notification = notifications_visible_to(request.user).filter(pk=notification_id).first()
+    if notification is None:
+        raise Http404
+    form = TriageForm(request.POST, notification=notification)
+    status = 400
+    if form.is_valid():
+        child = None
+        if form.cleaned_data["child"] is not None:
+            child = children_visible_to(request.user).filter(pk=form.cleaned_data["child"]).first()
+            if child is None:
+                form.add_error("child", "No child with this id is on your records.")
+    if not form.errors:
+        try:
+            child, _ = services.notification_triage(actor=request.user, notification=notification, child=child)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+            form.anchor = "#triage-queue"
+            status = error.status_code
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            new_child = form.cleaned_data["child"] is None
+            request.session[TRIAGE_DONE_KEY] = {"notification": str(notification.pk), "new_child": new_child}
+            return redirect("missing:triage_queue")
+    return _triage_page(request, form=form, status=status)
+
+
+# CSV upload ------------------------------------------------------------------------------------
+
+
+@login_required
+def notification_upload(request):
+    """Upload a CSV of notifications. upload.js posts the same form with XMLHttpRequest to show progress."""
+    _mash_only(request.user)
+    form = NotificationUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = notifications_import(actor=request.user, filename=request.FILES["file"].name, rows=form.cleaned_data["file"])
+        report = reverse("missing:notification_upload_report", args=[upload.pk])
+        if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+            return JsonResponse({"report_url": report}, status=201)
+        return redirect(report)
+    context = {"form": form, "recent": notification_uploads_for(request.user)[:5]}
+    return render(request, "missing/notification_upload.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def notification_upload_template(request):
+    _mash_only(request.user)
+    response = HttpResponse(csv_template(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="police-notifications-template.csv"'
+    return response
+
+
+@login_required
+def notification_upload_report(request, upload_id):
+    _mash_only(request.user)
+    upload = notification_uploads_for(request.user).filter(pk=upload_id).first()
+    if upload is None:
+        raise Http404
+    return render(request, "missing/notification_upload_report.html", {"upload": upload})
+
+
+# Children and episodes -------------------------------------------------------------------------
 
 
 @login_required
 def child_list(request):
     query = request.GET.get("q", "")[:200]
-    page = Paginator(children_search(request.user, query), 50).get_page(request.GET.get("page"))
-    return render(request, "missing/child_list.html", {"page": page, "q": query})
+    children = children_with_missing_status(children_search(request.user, query)).select_related("lead_agency")
+    page = Paginator(children, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": query,
+        "query_string": urlencode({"q": query}) if query else "",
+        "can_add": is_mash_coordinator(request.user),
+    }
+    return render(request, "missing/child_list.html", context)
 
 
 @login_required
 def child_detail(request, child_id):
-    child = child_with_episodes(children_visible_to(request.user)).filter(pk=child_id).first()
+    child = child_get_visible(request.user, child_id)
     if child is None:
         raise Http404
     record_access_log(user=request.user, child=child, channel="page", path=request.path)
     flags = child_flags(child, protocol=protocol_for(child.authority))
-    return render(request, "missing/child_detail.html", {"child": child, "flags": flags})
+    context = {
+        "child": child,
+        "flags": flags,
+        "vulnerabilities": [Vulnerability(v).label for v in child.vulnerabilities if v in Vulnerability.values],
+        "episodes": child.episodes.all(),
+        "can_change": can_change_child(request.user, child),
+    }
+    return render(request, "missing/child_detail.html", context)
+
+
+def _changeable_child(request, child_id):
+    child = child_get_visible(request.user, child_id)
+    if child is None:
+        raise Http404
+    if not can_change_child(request.user, child):
+        raise PermissionDenied
+    return child
+
+
+def _form_page(request, template, form, context):
+    return render(request, template, {"form": form, **context}, status=400 if form.errors else 200)
 
 
 @login_required
-def triage_queue(request):
-    if not is_mash_coordinator(request.user):
-        raise Http404
-    raise Http404
+def child_create(request):
+    _mash_only(request.user)
+    authority = authority_for(request.user)
+    form = ChildForm(request.POST or None, authority=authority)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.child_create(actor=request.user, authority=authority, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            messages.success(request, f"Child record created for {child.full_name}.")
+            return redirect("missing:child_detail", child.pk)
+    return _form_page(request, "missing/child_form.html", form, {"child": None})
 
 
 @login_required
-def notification_upload(request):
-    if not is_mash_coordinator(request.user):
+def child_edit(request, child_id):
+    child = _changeable_child(request, child_id)
+    form = ChildForm(request.POST or None, authority=child.authority, initial=ChildForm.initial_from(child))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            if changes:
+                services.child_update(actor=request.user, child=child, **changes)
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            messages.success(request, "Child record updated." if changes else "Nothing was changed.")
+            return redirect("missing:child_detail", child.pk)
+    return _form_page(request, "missing/child_form.html", form, {"child": child})
+
+
+@login_required
+def episode_create(request, child_id):
+    child = _changeable_child(request, child_id)
+    form = EpisodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_create(actor=request.user, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            messages.success(request, "Episode recorded.")
+            return redirect("missing:child_detail", child.pk)
+    return _form_page(request, "missing/episode_form.html", form, {"child": child, "episode": None})
+
+
+@login_required
+def episode_edit(request, episode_id):
+    episode = episodes_visible_to(request.user).select_related("child").filter(pk=episode_id).first()
+    if episode is None:
         raise Http404
-    raise Http404
+    if not can_change_child(request.user, episode.child):
+        raise PermissionDenied
+    form = EpisodeForm(request.POST or None, initial=EpisodeForm.initial_from(episode))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.episode_update(actor=request.user, episode=episode, **changes)
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            messages.success(request, "Episode updated." if changes else "Nothing was changed.")
+            return redirect("missing:child_detail", episode.child_id)
+    return _form_page(request, "missing/episode_form.html", form, {"child": episode.child, "episode": episode})

@@ -1,0 +1,134 @@
+"""Forms for the MASH pages. They collect input; the services in missing.services decide and write."""
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from casework.forms import DateInput, DateTimeLocalInput, GovUKForm
+from casework.models import Agency, User
+
+from .csv_import import CsvFileError, csv_rows_read
+from .models import Category, Gender, LegalStatus, LocationType, RiskLevel, Vulnerability
+
+
+def form_errors_from_service(form, error):
+    """Put a service's ValidationError on the form: each message on its field, the rest at the top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class ChildForm(GovUKForm):
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
+    gender = forms.ChoiceField(label="Gender", choices=Gender.choices, initial=Gender.NOT_KNOWN)
+    police_person_id = forms.CharField(
+        label="Police person id", max_length=64, required=False, help_text="The police's reference for this child."
+    )
+    legal_status = forms.ChoiceField(
+        label="Legal status", choices=LegalStatus.choices, initial=LegalStatus.NONE,
+        help_text="Choose 'Care leaver' for a young person who has left care.",
+    )
+    send = forms.BooleanField(label="Special educational needs or disability (SEND)", required=False)
+    vulnerabilities = forms.MultipleChoiceField(
+        label="Vulnerabilities", choices=Vulnerability.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    responsible_authority = forms.CharField(
+        label="Responsible authority", max_length=200, required=False,
+        help_text="The council that looks after the child, when it is not this one.",
+    )
+    placed_by_other_authority = forms.BooleanField(label="Placed here by another authority", required=False)
+    placed_out_of_area = forms.BooleanField(label="Placed out of area by this authority", required=False)
+    placement_provider = forms.CharField(label="Placement provider", max_length=200, required=False)
+    allocated_team = forms.CharField(label="Allocated team", max_length=200, required=False)
+    allocated_worker = forms.ModelChoiceField(
+        label="Allocated worker", queryset=User.objects.none(), required=False, empty_label="None"
+    )
+    school = forms.CharField(label="School", max_length=200, required=False)
+    lead_agency = forms.ModelChoiceField(label="Lead agency", queryset=Agency.objects.none(), required=False, empty_label="None")
+
+    widths = {
+        "given_name": "govuk-!-width-one-half",
+        "family_name": "govuk-!-width-one-half",
+        "police_person_id": "govuk-input--width-20",
+    }
+
+    def __init__(self, *args, authority, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_agency"].queryset = Agency.objects.filter(authority=authority).order_by("name")
+        self.fields["allocated_worker"].queryset = User.objects.filter(
+            agency__authority=authority, is_active=True
+        ).order_by("last_name", "first_name", "username")
+        self.fields["allocated_worker"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+    @classmethod
+    def initial_from(cls, child):
+        return {name: getattr(child, name) for name in cls.base_fields}
+
+
+class EpisodeForm(GovUKForm):
+    category = forms.ChoiceField(label="Category", choices=Category.choices, widget=forms.RadioSelect)
+    risk_level = forms.ChoiceField(label="Police risk level", choices=RiskLevel.choices, widget=forms.RadioSelect)
+    location_type = forms.ChoiceField(label="Missing from", choices=LocationType.choices, widget=forms.RadioSelect)
+    started_at = forms.DateTimeField(label="Went missing", widget=DateTimeLocalInput, help_text="UK time.")
+    reported_at = forms.DateTimeField(label="Reported", widget=DateTimeLocalInput, help_text="UK time.")
+    returned_at = forms.DateTimeField(
+        label="Returned or found", widget=DateTimeLocalInput, required=False,
+        help_text="UK time. Leave empty while the child is still missing.",
+    )
+    found_location = forms.CharField(label="Where found", max_length=300, required=False)
+    police_ref = forms.CharField(label="Police reference", max_length=64, required=False)
+    significant_harm = forms.BooleanField(label="Judged at risk of significant harm", required=False)
+    additional_needs = forms.BooleanField(
+        label="Additional needs without significant harm", required=False,
+        help_text="A multi-agency meeting is then owed within 5 working days.",
+    )
+    circumstances = forms.CharField(label="Circumstances", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    widths = {"police_ref": "govuk-input--width-20"}
+
+    @classmethod
+    def initial_from(cls, episode):
+        """The episode's values, times to the minute as the inputs show them, so an untouched time is unchanged."""
+        initial = {name: getattr(episode, name) for name in cls.base_fields}
+        for name in ("started_at", "reported_at", "returned_at"):
+            if initial[name] is not None:
+                initial[name] = initial[name].replace(second=0, microsecond=0)
+        return initial
+
+
+class TriageForm(GovUKForm):
+    """One click on the queue: link the notification to `child`, or to a new child when it is empty."""
+
+    child = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, notification, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.notification = notification
+        self.anchor = f"#notification-{notification.pk}"
+
+    def error_summary_items(self):
+        return [{"text": message, "href": self.anchor} for errors in self.errors.values() for message in errors]
+
+
+class NotificationUploadForm(GovUKForm):
+    file = forms.FileField(
+        label="Upload a CSV file",
+        help_text="Save the spreadsheet as 'CSV UTF-8'. One notification per row, with the template's header row.",
+    )
+
+    def clean_file(self):
+        """Answers the file's rows, each a dict by column name, once the file as a whole is sound."""
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The selected file must be a CSV file (ending in .csv).")
+        limit = settings.NOTIFICATION_CSV_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"The selected file must be smaller than {filesizeformat(limit)}.")
+        try:
+            return csv_rows_read(upload.read())
+        except CsvFileError as error:
+            raise forms.ValidationError(str(error)) from error
