@@ -117,14 +117,15 @@ def child_update(*, actor, child, **changes):
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
     child = Child.objects.select_for_update().get(pk=child.pk)
+    changed = sorted(name for name, value in changes.items() if getattr(child, name) != value)
     for name, value in changes.items():
         setattr(child, name, value)
     _validate_child(child, today=local_date(timezone.now()))
+    if not changed:
+        return child
     child.save()
-    audit_event_record(
-        actor=actor, verb="child.updated", obj=child, child_id=child.pk, data={"fields": sorted(changes)}
-    )
-    child_changed.send(sender=Child, child=child, changed_fields=sorted(changes), actor=actor)
+    audit_event_record(actor=actor, verb="child.updated", obj=child, child_id=child.pk, data={"fields": changed})
+    child_changed.send(sender=Child, child=child, changed_fields=changed, actor=actor)
     return child
 
 
@@ -351,7 +352,9 @@ def notification_triage(*, actor, notification, child):
 
     The row lock makes two coordinators triaging at once safe: the second is told who won.
     """
-    locked = PoliceNotification.objects.select_for_update().select_related("triaged_by").get(pk=notification.pk)
+    locked = PoliceNotification.objects.select_for_update(of=("self",)).select_related("triaged_by").get(
+        pk=notification.pk
+    )
     if locked.status != NotificationStatus.PENDING:
         who = locked.triaged_by.get_full_name() or locked.triaged_by.username if locked.triaged_by else "the system"
         when = timezone.localtime(locked.triaged_at).strftime("%d %b %Y %H:%M") if locked.triaged_at else ""

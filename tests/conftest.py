@@ -56,3 +56,19 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture
+def row_counts(db):
+    """row_counts() snapshots every casework and missing table (history included), so a test can
+    assert that a refused request saved nothing at all."""
+    from django.apps import apps
+
+    def snapshot():
+        return {
+            model._meta.label: model.objects.count()
+            for model in apps.get_models()
+            if model._meta.app_label in {"casework", "missing"}
+        }
+
+    return snapshot
