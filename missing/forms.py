@@ -21,9 +21,16 @@ def form_errors_from_service(form, error):
 
 
 class ChildForm(GovUKForm):
-    given_name = forms.CharField(label="Given name", max_length=100)
-    family_name = forms.CharField(label="Family name", max_length=100)
-    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
+    given_name = forms.CharField(
+        label="Given name", max_length=100, error_messages={"required": "Enter the child's given name"}
+    )
+    family_name = forms.CharField(
+        label="Family name", max_length=100, error_messages={"required": "Enter the child's family name"}
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", widget=DateInput,
+        error_messages={"required": "Enter the date of birth", "invalid": "Date of birth must be a real date"},
+    )
     gender = forms.ChoiceField(label="Gender", choices=Gender.choices, initial=Gender.NOT_KNOWN)
     police_person_id = forms.CharField(
         label="Police person id", max_length=64, required=False, help_text="The police's reference for this child."
@@ -70,14 +77,30 @@ class ChildForm(GovUKForm):
 
 
 class EpisodeForm(GovUKForm):
-    category = forms.ChoiceField(label="Category", choices=Category.choices, widget=forms.RadioSelect)
-    risk_level = forms.ChoiceField(label="Police risk level", choices=RiskLevel.choices, widget=forms.RadioSelect)
-    location_type = forms.ChoiceField(label="Missing from", choices=LocationType.choices, widget=forms.RadioSelect)
-    started_at = forms.DateTimeField(label="Went missing", widget=DateTimeLocalInput, help_text="UK time.")
-    reported_at = forms.DateTimeField(label="Reported", widget=DateTimeLocalInput, help_text="UK time.")
+    category = forms.ChoiceField(
+        label="Category", choices=Category.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select the category"},
+    )
+    risk_level = forms.ChoiceField(
+        label="Police risk level", choices=RiskLevel.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select the police risk level"},
+    )
+    location_type = forms.ChoiceField(
+        label="Missing from", choices=LocationType.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select where the child went missing from"},
+    )
+    started_at = forms.DateTimeField(
+        label="Went missing", widget=DateTimeLocalInput, help_text="UK time.",
+        error_messages={"required": "Enter when the child went missing", "invalid": "Enter a real date and time"},
+    )
+    reported_at = forms.DateTimeField(
+        label="Reported", widget=DateTimeLocalInput, help_text="UK time.",
+        error_messages={"required": "Enter when it was reported", "invalid": "Enter a real date and time"},
+    )
     returned_at = forms.DateTimeField(
         label="Returned or found", widget=DateTimeLocalInput, required=False,
         help_text="UK time. Leave empty while the child is still missing.",
+        error_messages={"invalid": "Enter a real date and time"},
     )
     found_location = forms.CharField(label="Where found", max_length=300, required=False)
     police_ref = forms.CharField(label="Police reference", max_length=64, required=False)
@@ -118,6 +141,7 @@ class NotificationUploadForm(GovUKForm):
     file = forms.FileField(
         label="Upload a CSV file",
         help_text="Save the spreadsheet as 'CSV UTF-8'. One notification per row, with the template's header row.",
+        error_messages={"required": "Select a CSV file to upload", "empty": "The selected file is empty"},
     )
 
     def clean_file(self):

@@ -39,6 +39,13 @@ TRIAGE_PAGE_SIZE = 50
 TRIAGE_DONE_KEY = "casework_triage_done"
 
 
+def _posted(request, *, files=False):
+    """A form's data: bound on POST even when nothing was sent, so an empty submission shows its errors."""
+    if request.method != "POST":
+        return ()
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
 def _mash_only(user):
     """The MASH pages do not exist for anyone else (404, as for any object they may not see)."""
     if not is_mash_coordinator(user):
@@ -146,7 +153,7 @@ def notification_triage(request, notification_id):
 def notification_upload(request):
     """Upload a CSV of notifications. upload.js posts the same form with XMLHttpRequest to show progress."""
     _mash_only(request.user)
-    form = NotificationUploadForm(request.POST or None, request.FILES or None)
+    form = NotificationUploadForm(*_posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         upload = notifications_import(actor=request.user, filename=request.FILES["file"].name, rows=form.cleaned_data["file"])
         report = reverse("missing:notification_upload_report", args=[upload.pk])
@@ -225,7 +232,7 @@ def _form_page(request, template, form, context):
 def child_create(request):
     _mash_only(request.user)
     authority = authority_for(request.user)
-    form = ChildForm(request.POST or None, authority=authority)
+    form = ChildForm(*_posted(request), authority=authority)
     if request.method == "POST" and form.is_valid():
         try:
             child = services.child_create(actor=request.user, authority=authority, **form.cleaned_data)
@@ -240,7 +247,7 @@ def child_create(request):
 @login_required
 def child_edit(request, child_id):
     child = _changeable_child(request, child_id)
-    form = ChildForm(request.POST or None, authority=child.authority, initial=ChildForm.initial_from(child))
+    form = ChildForm(*_posted(request), authority=child.authority, initial=ChildForm.initial_from(child))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
@@ -257,7 +264,7 @@ def child_edit(request, child_id):
 @login_required
 def episode_create(request, child_id):
     child = _changeable_child(request, child_id)
-    form = EpisodeForm(request.POST or None)
+    form = EpisodeForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.episode_create(actor=request.user, child=child, **form.cleaned_data)
@@ -276,7 +283,7 @@ def episode_edit(request, episode_id):
         raise Http404
     if not can_change_child(request.user, episode.child):
         raise PermissionDenied
-    form = EpisodeForm(request.POST or None, initial=EpisodeForm.initial_from(episode))
+    form = EpisodeForm(*_posted(request), initial=EpisodeForm.initial_from(episode))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:

@@ -311,6 +311,9 @@ def test_deadlines_section_renders_what_the_clocks_provide():
 def test_add_child_form_shows_errors_and_saves_nothing(browser_for, mash, frozen):
     client = browser_for(mash)
     assert client.get(reverse("missing:child_create")).status_code == 200
+    response = client.post(reverse("missing:child_create"), {})
+    assert response.status_code == 400
+    assert "Enter the child&#x27;s given name" in content(response) and "Enter the date of birth" in content(response)
 
     response = client.post(reverse("missing:child_create"), {"given_name": "", "family_name": "Testless",
                                                              "date_of_birth": "2030-01-01", "gender": "not_known",
