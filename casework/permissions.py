@@ -36,6 +36,16 @@ class CanSendNotifications(BasePermission):
         return can_send_notifications(request.user)
 
 
+# Agencies whose staff a child may choose to hold their return home interview (seed 002 §9).
+INTERVIEWER_AGENCY_KINDS = {
+    AgencyKind.RETURN_INTERVIEW_SERVICE,
+    AgencyKind.CHILDRENS_SOCIAL_CARE,
+    AgencyKind.EARLY_HELP,
+    AgencyKind.EDUCATION,
+    AgencyKind.HEALTH,
+}
+
+
 def navigation_for(user, path):
     """The service navigation a user sees: only the screens their roles open."""
     items = []
@@ -43,6 +53,12 @@ def navigation_for(user, path):
         items.append(("Triage queue", reverse("missing:triage_queue")))
         items.append(("Upload notifications", reverse("missing:notification_upload")))
     items.append(("Children", reverse("missing:child_list")))
+    if is_mash_coordinator(user) or user.agency_kind in INTERVIEWER_AGENCY_KINDS:
+        items.append(("My interviews due", reverse("interviews:due")))
+    if is_mash_coordinator(user) or user.has_role(Role.STRATEGIC_READER):
+        items.append(("Interview timeliness", reverse("interviews:timeliness")))
+    if is_mash_coordinator(user) or user.agency_kind == AgencyKind.EDUCATION:
+        items.append(("Missing education", reverse("education:case_list")))
     if is_administrator(user):
         items.append(("Record access log", reverse("casework:record_access_log")))
     items.append(("Two-factor", reverse("two_factor_setup")))

@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("casework.account_urls")),
     path("audit/", include(("casework.page_urls", "casework"))),
     path("missing/", include(("missing.urls", "missing"))),
+    path("interviews/", include(("missing.interviews.urls", "interviews"))),
+    path("education/", include(("missing.education.urls", "education"))),
     path("api/v1/", include("casework.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -52,15 +52,11 @@ class InterviewState(models.TextChoices):
     NOT_POSSIBLE = "not_possible", "Not possible"
 
 
-# The only moves an interview may make. A refusal goes back to the referrer, who may find another
-# professional to offer it again (§9); a completed interview is final.
+# The only moves an interview may make. It is held only once the child has accepted and chosen an
+# interviewer; a refusal goes back to the referrer, who may find another professional to offer it
+# again (§9); a completed interview is final.
 INTERVIEW_TRANSITIONS = {
-    InterviewState.OFFERED: {
-        InterviewState.ACCEPTED,
-        InterviewState.COMPLETED,
-        InterviewState.DECLINED,
-        InterviewState.NOT_POSSIBLE,
-    },
+    InterviewState.OFFERED: {InterviewState.ACCEPTED, InterviewState.DECLINED, InterviewState.NOT_POSSIBLE},
     InterviewState.ACCEPTED: {InterviewState.COMPLETED, InterviewState.DECLINED, InterviewState.NOT_POSSIBLE},
     InterviewState.DECLINED: {InterviewState.OFFERED},
     InterviewState.NOT_POSSIBLE: {InterviewState.OFFERED},

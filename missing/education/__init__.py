@@ -1,0 +1,1 @@
+"""Children missing education (seed 002 §12, RULES.md §8)."""

@@ -1,0 +1,51 @@
+"""Reads: the education officer's open cases with their day counts, and one case's checklist."""
+
+from django.utils import timezone
+
+from casework.calendar import local_date
+
+from ..models import Enquiry
+from . import rules
+from .permissions import cases_visible_to
+
+
+def case_get_visible(user, case_id):
+    return (
+        cases_visible_to(user)
+        .select_related("child", "agency", "officer")
+        .prefetch_related("episodes", "enquiries")
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+def cases_list(user, *, open_only=True, child=None):
+    cases = cases_visible_to(user).select_related("child").prefetch_related("episodes")
+    if open_only:
+        cases = cases.filter(closed_at__isnull=True)
+    if child is not None:
+        cases = cases.filter(child_id=child)
+    return cases.order_by("first_day", "created_at")
+
+
+def case_progress(case, *, today=None):
+    """Where the case is in the §12 timetable today."""
+    today = today or local_date(timezone.now())
+    earliest = rules.earliest_roll_removal(case.first_day)
+    return {
+        "day": rules.day_number(case.first_day, today),
+        "stage": rules.stage(case.first_day, today),
+        "may_remove_from_roll_from": earliest,
+        "may_remove_from_roll": today >= earliest,
+    }
+
+
+def case_checklist(case):
+    """Every reasonable enquiry §12 lists, with the record of it where it was made."""
+    done = {enquiry.item: enquiry for enquiry in case.enquiries.all()}
+    return [{"item": value, "label": label, "enquiry": done.get(value)} for value, label in Enquiry.choices]
+
+
+def open_cases_with_progress(user, *, today=None):
+    today = today or local_date(timezone.now())
+    return [{"case": case, **case_progress(case, today=today)} for case in cases_list(user)]

@@ -1,0 +1,65 @@
+"""Who sees and who may change safe-and-well checks and return interviews.
+
+Both are part of the child's record: they are visible to exactly those who may see the child
+(missing.permissions), never more. The interviewer a child chose is involved with that child,
+personally: a colleague in the same return interview service is not.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from casework.models import AgencyKind, Role
+from casework.permissions import is_administrator, is_mash_coordinator
+
+from ..models import ReturnInterview, SafeAndWellCheck
+from ..permissions import children_visible_to, register_involvement
+
+
+def _assigned_interviewer(user):
+    return Q(Exists(ReturnInterview.objects.filter(child_id=OuterRef("pk"), interviewer_id=user.pk)))
+
+
+register_involvement(_assigned_interviewer)
+
+
+def interviews_visible_to(user):
+    return ReturnInterview.objects.filter(child__in=children_visible_to(user).values("pk"))
+
+
+def checks_visible_to(user):
+    return SafeAndWellCheck.objects.filter(episode__child__in=children_visible_to(user).values("pk"))
+
+
+def _coordinates_child(user, child):
+    if is_administrator(user):
+        return True
+    if is_mash_coordinator(user) and user.agency.authority_id == child.authority_id:
+        return True
+    return bool(user.is_authenticated and child.allocated_worker_id == user.pk)
+
+
+def can_arrange_interview(user, interview):
+    """Offer, assign and re-offer: the MASH coordinators, the allocated worker and the referrer."""
+    return _coordinates_child(user, interview.child) or bool(
+        user.is_authenticated and interview.referrer_id == user.pk
+    )
+
+
+def can_record_interview(user, interview):
+    """Record what happened: the chosen interviewer, or whoever arranges the interview."""
+    return bool(user.is_authenticated and interview.interviewer_id == user.pk) or can_arrange_interview(
+        user, interview
+    )
+
+
+def can_record_check(user, child):
+    """The police carry out the check; MASH keys it in from the found notification (§9)."""
+    if is_administrator(user) or (is_mash_coordinator(user) and user.agency.authority_id == child.authority_id):
+        return True
+    return bool(user.is_authenticated and user.agency_id and user.agency.kind == AgencyKind.POLICE)
+
+
+def can_read_timeliness(user):
+    """Timeliness is an aggregate without children's details: MASH and the strategic readers."""
+    return is_administrator(user) or is_mash_coordinator(user) or bool(
+        user.is_authenticated and user.has_role(Role.STRATEGIC_READER)
+    )

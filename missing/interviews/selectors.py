@@ -1,0 +1,222 @@
+"""Reads: interviews due with their T1 countdown, and how timely interviews were (for the reports)."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Max, Min, Q
+from django.utils import timezone
+
+from casework.calendar import LONDON, local_date
+from casework.permissions import is_administrator, is_mash_coordinator
+from casework.protocol_store import protocol_for
+
+from ..models import (
+    OWED_STATES,
+    ExploitationIndicator,
+    HarmIndicator,
+    InterviewState,
+    PullFactor,
+    PushFactor,
+    ReturnInterview,
+)
+from .permissions import checks_visible_to, interviews_visible_to
+
+
+def with_returns(interviews):
+    """T1 counts from the return: an interview covering several episodes is due from the first."""
+    return interviews.annotate(first_return=Min("episodes__returned_at"), last_return=Max("episodes__returned_at"))
+
+
+def interview_due_at(interview, *, protocol=None):
+    protocol = protocol or protocol_for(interview.child.authority)
+    first_return = getattr(interview, "first_return", None)
+    if first_return is None:
+        first_return = min(e.returned_at for e in interview.episodes.all())
+    return first_return + timedelta(hours=protocol.t1_return_interview_hours)
+
+
+def countdown(due_at, now):
+    """'Due in 41 hours' / 'Overdue by 3 hours': what the 72-hour clock says now."""
+    remaining = due_at - now
+    hours = int(abs(remaining).total_seconds() // 3600)
+    unit = "hour" if hours == 1 else "hours"
+    if remaining >= timedelta(0):
+        return {"overdue": False, "hours": hours, "text": f"Due in {hours} {unit}"}
+    return {"overdue": True, "hours": hours, "text": f"Overdue by {hours} {unit}"}
+
+
+def interview_get_visible(user, interview_id):
+    return (
+        with_returns(interviews_visible_to(user))
+        .select_related("child", "child__authority", "interviewer", "interviewer_agency", "referrer", "routed_to")
+        .prefetch_related("episodes")
+        .filter(pk=interview_id)
+        .first()
+    )
+
+
+def interviews_list(user, *, child=None, state=None, mine=False):
+    interviews = with_returns(interviews_visible_to(user)).select_related("child").prefetch_related("episodes")
+    if child is not None:
+        interviews = interviews.filter(child_id=child)
+    if state:
+        interviews = interviews.filter(state=state)
+    if mine:
+        interviews = interviews.filter(interviewer_id=user.pk)
+    return interviews.order_by("first_return", "offered_at")
+
+
+def _with_countdown(interviews, now):
+    rows = []
+    for interview in interviews:
+        due_at = interview_due_at(interview)
+        rows.append({"interview": interview, "due_at": due_at, "countdown": countdown(due_at, now)})
+    return rows
+
+
+def interviews_due_for(user, *, now=None):
+    """My interviews due: owed interviews the user was chosen to hold, soonest due first."""
+    interviews = (
+        with_returns(interviews_visible_to(user))
+        .filter(interviewer_id=user.pk, state__in=OWED_STATES)
+        .select_related("child", "child__authority")
+        .prefetch_related("episodes")
+        .order_by("first_return")
+    )
+    return _with_countdown(interviews, now or timezone.now())
+
+
+def interviews_awaiting_interviewer(user, *, now=None):
+    """Offers still waiting for the child's choice of interviewer, for whoever arranges them."""
+    interviews = with_returns(interviews_visible_to(user)).filter(state=InterviewState.OFFERED)
+    if not (is_administrator(user) or is_mash_coordinator(user)):
+        interviews = interviews.filter(Q(referrer_id=user.pk) | Q(child__allocated_worker_id=user.pk))
+    interviews = interviews.select_related("child", "child__authority").prefetch_related("episodes")
+    return _with_countdown(interviews.order_by("first_return"), now or timezone.now())
+
+
+def checks_list(user, *, child=None, episode=None):
+    checks = checks_visible_to(user).select_related("episode")
+    if child is not None:
+        checks = checks.filter(episode__child_id=child)
+    if episode is not None:
+        checks = checks.filter(episode_id=episode)
+    return checks.order_by("-checked_at")
+
+
+def _labels(choices, values):
+    return [choices(value).label for value in values if value in choices.values]
+
+
+def checks_for_interview(user, interview):
+    """The police debriefs of the episodes an interview covers: the interviewer reads them first (§13)."""
+    checks = list(checks_visible_to(user).filter(episode__in=interview.episodes.all()).select_related("episode"))
+    for check in checks:
+        check.harm_labels = _labels(HarmIndicator, check.harm_indicators)
+    return checks
+
+
+def interview_content_labels(interview):
+    return {
+        "push_labels": _labels(PushFactor, interview.push_factors),
+        "pull_labels": _labels(PullFactor, interview.pull_factors),
+        "exploitation_labels": _labels(ExploitationIndicator, interview.exploitation_indicators),
+    }
+
+
+# Timeliness (reports) --------------------------------------------------------------------------
+
+
+@dataclass
+class TimelinessRow:
+    label: str
+    interviews: int = 0
+    offered_within: int = 0
+    completed_within: int = 0
+
+    @staticmethod
+    def _share(part, whole):
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def offered_share(self):
+        return self._share(self.offered_within, self.interviews)
+
+    @property
+    def completed_share(self):
+        return self._share(self.completed_within, self.interviews)
+
+    def as_dict(self):
+        return {
+            "label": self.label,
+            "interviews": self.interviews,
+            "offered_within": self.offered_within,
+            "completed_within": self.completed_within,
+            "offered_share": self.offered_share,
+            "completed_share": self.completed_share,
+        }
+
+
+def interview_timeliness(authority, start, end, *, now=None):
+    """The share of interviews offered and completed within the T1 time, for returns in
+    [start, end): overall, by provider (the interviewer's agency), by the child's allocated team,
+    and for children placed here by other councils.
+
+    Counted: interviews already completed, and those whose due time has passed (an interview still
+    within its 72 hours is neither on time nor late yet).
+    """
+    now = now or timezone.now()
+    hours = timedelta(hours=protocol_for(authority).t1_return_interview_hours)
+    interviews = (
+        with_returns(ReturnInterview.objects.filter(child__authority=authority))
+        .filter(first_return__gte=start, first_return__lt=end)
+        .select_related("child", "interviewer_agency")
+    )
+    overall = TimelinessRow("All interviews")
+    placed = TimelinessRow("Children placed here by other councils")
+    providers, teams = {}, {}
+    for interview in interviews:
+        due_at = interview.first_return + hours
+        done = interview.state == InterviewState.COMPLETED
+        if not done and due_at > now:
+            continue
+        offered = interview.offered_at <= due_at
+        completed = done and interview.held_at <= due_at
+        provider = interview.interviewer_agency.name if interview.interviewer_agency_id else "No interviewer chosen"
+        team = interview.child.allocated_team or "No allocated team"
+        rows = [
+            overall,
+            providers.setdefault(provider, TimelinessRow(provider)),
+            teams.setdefault(team, TimelinessRow(team)),
+        ]
+        if interview.child.placed_by_other_authority:
+            rows.append(placed)
+        for row in rows:
+            row.interviews += 1
+            row.offered_within += offered
+            row.completed_within += completed
+    return {
+        "start": start,
+        "end": end,
+        "overall": overall,
+        "by_provider": [providers[k] for k in sorted(providers)],
+        "by_team": [teams[k] for k in sorted(teams)],
+        "placed_by_other_authority": placed,
+    }
+
+
+def interview_timeliness_for_days(authority, start_day, end_day, *, now=None):
+    """interview_timeliness for returns on the days start_day..end_day inclusive (Europe/London)."""
+    report = interview_timeliness(
+        authority,
+        datetime.combine(start_day, time.min, tzinfo=LONDON),
+        datetime.combine(end_day + timedelta(days=1), time.min, tzinfo=LONDON),
+        now=now,
+    )
+    return {**report, "start": start_day, "end": end_day}
+
+
+def default_period(now):
+    """The last 90 days up to today, when a reader names no period."""
+    today = local_date(now)
+    return today - timedelta(days=90), today
