@@ -46,6 +46,13 @@ INTERVIEWER_AGENCY_KINDS = {
 }
 
 
+def _inbox_label(user):
+    from .clocks.selectors import inbox_unread_count  # here: it imports missing.permissions, which imports us
+
+    unread = inbox_unread_count(user)
+    return f"Inbox ({unread} unread)" if unread else "Inbox"
+
+
 def navigation_for(user, path):
     """The service navigation a user sees: only the screens their roles open."""
     items = []
@@ -59,6 +66,8 @@ def navigation_for(user, path):
         items.append(("Interview timeliness", reverse("interviews:timeliness")))
     if is_mash_coordinator(user) or user.agency_kind == AgencyKind.EDUCATION:
         items.append(("Missing education", reverse("education:case_list")))
+    items.append(("Due and overdue", reverse("clocks:due_list")))
+    items.append((_inbox_label(user), reverse("clocks:inbox")))
     if is_administrator(user):
         items.append(("Record access log", reverse("casework:record_access_log")))
     items.append(("Two-factor", reverse("two_factor_setup")))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("missing/", include(("missing.urls", "missing"))),
     path("interviews/", include(("missing.interviews.urls", "interviews"))),
     path("education/", include(("missing.education.urls", "education"))),
+    path("clocks/", include(("casework.clocks_urls", "clocks"))),
     path("api/v1/", include("casework.api_urls")),
     path("admin/", admin.site.urls),
 ]

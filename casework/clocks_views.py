@@ -1,0 +1,121 @@
+"""Pages for the clocks: "Due and overdue", recording a duty done, and the inbox."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .clocks.permissions import can_complete_deadline
+from .clocks.rules import RULE_RECIPIENTS
+from .clocks.selectors import deadline_describe, deadlines_due_for, deadlines_visible_to, inbox_for
+from .clocks.services import deadline_complete, inbox_item_acknowledge, inbox_item_read
+from .errors import ApplicationError
+from .forms import DateTimeLocalInput, GovUKForm
+from .models import Agency
+from .services import authority_for
+
+RULE_CHOICES = [("", "All rules")] + [(rule, rule) for rule in RULE_RECIPIENTS]
+
+
+class DueFilterForm(GovUKForm):
+    scope = forms.ChoiceField(
+        label="Whose", choices=[("team", "Everything I can see"), ("mine", "Children allocated to me")], required=False
+    )
+    rule = forms.ChoiceField(label="Rule", choices=RULE_CHOICES, required=False)
+    agency = forms.ModelChoiceField(label="Lead agency", queryset=Agency.objects.none(), required=False,
+                                    empty_label="All agencies")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(authority=authority_for(user)).order_by("name")
+
+
+class CompleteForm(GovUKForm):
+    note = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    completed_at = forms.DateTimeField(
+        label="When it was done",
+        help_text="Leave blank for now.",
+        required=False,
+        widget=DateTimeLocalInput(),
+    )
+
+
+@login_required
+def due_list(request):
+    form = DueFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    deadlines = deadlines_due_for(
+        request.user,
+        mine=filters.get("scope") == "mine",
+        rule=filters.get("rule", ""),
+        agency=filters.get("agency"),
+    )
+    page = Paginator(deadlines, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for deadline in page:
+        deadline_describe(deadline, now)
+        deadline.can_complete = can_complete_deadline(request.user, deadline)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "clocks/due_list.html", {"form": form, "page": page, "query_string": query.urlencode()})
+
+
+@login_required
+def deadline_complete_page(request, deadline_id):
+    deadline = deadlines_visible_to(request.user).select_related("child").filter(pk=deadline_id).first()
+    if deadline is None:
+        raise Http404
+    deadline_describe(deadline)
+    if not can_complete_deadline(request.user, deadline) or not deadline.is_live or deadline.kind != "duty":
+        return render(request, "clocks/cannot_complete.html", {"deadline": deadline}, status=403)
+    form = CompleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deadline_complete(deadline=deadline, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{deadline.rule} {deadline.title} for {deadline.child.full_name} is recorded as done.")
+            return redirect("clocks:due_list")
+    return render(request, "clocks/complete.html", {"deadline": deadline, "form": form})
+
+
+@login_required
+def inbox(request):
+    page = Paginator(inbox_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "clocks/inbox.html", {"page": page})
+
+
+def _own_item(request, item_id):
+    item = inbox_for(request.user).filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+@login_required
+@require_POST
+def inbox_read(request, item_id):
+    inbox_item_read(item=_own_item(request, item_id))
+    return redirect("clocks:inbox")
+
+
+@login_required
+@require_POST
+def inbox_acknowledge(request, item_id):
+    item = _own_item(request, item_id)
+    try:
+        inbox_item_acknowledge(item=item, user=request.user)
+    except ApplicationError as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(request, f"Acknowledged: {item.subject}")
+    return redirect("clocks:inbox")
