@@ -1,0 +1,107 @@
+"""The clock pages: due and overdue (sorted, filtered), recording a duty done, the inbox."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from casework.clocks.selectors import deadlines_for_child
+from casework.clocks.services import deadlines_sweep
+from casework.models import AgencyKind, Deadline, InboxItem, NoticeRecipient, NoticeRole
+from missing.models import LegalStatus
+from missing.services import episode_create
+from tests.factories import ChildFactory, UserFactory
+
+LONDON = ZoneInfo("Europe/London")
+START = datetime(2026, 6, 10, 9, 0, tzinfo=LONDON)
+
+
+@pytest.fixture
+def missing_child(time_machine, mash, authority, agencies):
+    time_machine.move_to(START + timedelta(hours=2), tick=False)
+    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER, lead_agency=agencies[AgencyKind.HEALTH])
+    episode_create(actor=mash, child=child, category="missing", started_at=START, reported_at=START + timedelta(minutes=5),
+                   risk_level="high", location_type="care")
+    return child
+
+
+def test_due_list_is_sorted_by_due_time_and_filters_by_rule(client, mash, missing_child):
+    client.force_login(mash)
+    response = client.get(reverse("clocks:due_list"))
+    assert response.status_code == 200
+    shown = [d.rule for d in response.context["page"]]
+    due = [d.due_at for d in response.context["page"]]
+    assert due == sorted(due) and "T12" in shown and "T6" in shown
+    assert "T12, 3 days from the start, Waltham Forest practice guidance §10" in response.content.decode()
+    only = client.get(reverse("clocks:due_list"), {"rule": "T12"})
+    assert [d.rule for d in only.context["page"]] == ["T12"]
+
+
+def test_due_list_filters_by_agency_and_by_mine(client, mash, missing_child, agencies):
+    client.force_login(mash)
+    police = client.get(reverse("clocks:due_list"), {"agency": str(agencies[AgencyKind.POLICE].pk)})
+    assert list(police.context["page"]) == []
+    health = client.get(reverse("clocks:due_list"), {"agency": str(agencies[AgencyKind.HEALTH].pk)})
+    assert len(health.context["page"]) > 0
+    mine = client.get(reverse("clocks:due_list"), {"scope": "mine"})
+    assert list(mine.context["page"]) == []
+    bad = client.get(reverse("clocks:due_list"), {"rule": "T99", "agency": "nonsense"})
+    assert bad.status_code == 200 and bad.context["form"].errors
+
+
+def test_due_list_shows_only_visible_children(client, police, missing_child):
+    client.force_login(police)
+    assert list(client.get(reverse("clocks:due_list")).context["page"]) == []
+
+
+def test_recording_a_duty_done_takes_it_off_the_due_list(client, mash, missing_child):
+    client.force_login(mash)
+    t12 = Deadline.objects.get(child=missing_child, rule="T12")
+    url = reverse("clocks:deadline_complete", args=[t12.pk])
+    assert client.get(url).status_code == 200
+    empty = client.post(url, {"note": ""})
+    assert empty.status_code == 200 and "note" in empty.context["form"].errors
+    future = client.post(url, {"note": "Passed on", "completed_at": "2030-01-01T10:00"})
+    assert "completed_at" in future.context["form"].errors
+    done = client.post(url, {"note": "Passed to the assessment team."})
+    assert done.status_code == 302
+    t12.refresh_from_db()
+    assert (t12.status, t12.completed_by) == ("done", mash)
+    assert "T12" not in [d.rule for d in client.get(reverse("clocks:due_list")).context["page"]]
+
+
+def test_a_notice_or_invisible_deadline_cannot_be_completed_by_page(client, mash, police, missing_child):
+    client.force_login(mash)
+    t6 = Deadline.objects.get(child=missing_child, rule="T6", key="24h")
+    assert client.post(reverse("clocks:deadline_complete", args=[t6.pk]), {"note": "x"}).status_code == 403
+    client.force_login(police)
+    assert client.get(reverse("clocks:deadline_complete", args=[t6.pk])).status_code == 404
+
+
+def test_inbox_unread_count_read_and_acknowledge(client, authority, agencies, missing_child):
+    iro = UserFactory(username="iro", agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE])
+    NoticeRecipient.objects.create(authority=authority, role=NoticeRole.IRO, user=iro)
+    deadlines_sweep()
+    client.force_login(iro)
+    page = client.get(reverse("clocks:inbox"))
+    assert "Inbox (1 unread)" in page.content.decode()
+    item = InboxItem.objects.get(user=iro)
+    assert item.needs_acknowledgement
+    client.post(reverse("clocks:inbox_acknowledge", args=[item.pk]))
+    item.refresh_from_db()
+    assert item.acknowledged_by == iro and item.read_at is not None
+    assert "Inbox (1 unread)" not in client.get(reverse("clocks:inbox")).content.decode()
+    other = UserFactory(username="other")
+    client.force_login(other)
+    assert client.post(reverse("clocks:inbox_read", args=[item.pk])).status_code == 404
+
+
+def test_deadlines_for_child_describes_each_chip(mash, police, missing_child):
+    chips = deadlines_for_child(mash, missing_child)
+    t12 = next(d for d in chips if d.rule == "T12")
+    assert t12.countdown == "due in 2 days 22 hours"
+    assert t12.explanation == "T12, 3 days from the start, Waltham Forest practice guidance §10"
+    t11 = next(d for d in chips if d.rule == "T11")
+    assert t11.is_late and t11.countdown.startswith("overdue by 1 hour")
+    assert deadlines_for_child(police, missing_child) == []
