@@ -60,6 +60,7 @@ class ChildForm(GovUKForm):
     widths = {
         "given_name": "govuk-!-width-one-half",
         "family_name": "govuk-!-width-one-half",
+        "date_of_birth": "govuk-input--width-20",
         "police_person_id": "govuk-input--width-20",
     }
 
@@ -111,7 +112,12 @@ class EpisodeForm(GovUKForm):
     )
     circumstances = forms.CharField(label="Circumstances", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
-    widths = {"police_ref": "govuk-input--width-20"}
+    widths = {
+        "started_at": "govuk-input--width-20",
+        "reported_at": "govuk-input--width-20",
+        "returned_at": "govuk-input--width-20",
+        "police_ref": "govuk-input--width-20",
+    }
 
     @classmethod
     def initial_from(cls, episode):
