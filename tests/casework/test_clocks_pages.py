@@ -1,14 +1,29 @@
 """The clock pages: due and overdue (sorted, filtered), recording a duty done, the inbox."""
 
+import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.clocks.selectors import deadlines_for_child
 from casework.clocks.services import deadlines_sweep
-from casework.models import AgencyKind, Deadline, InboxItem, NoticeRecipient, NoticeRole
+from casework.models import (
+    AgencyKind,
+    AuditEvent,
+    Deadline,
+    Escalation,
+    InboxItem,
+    LocalProtocol,
+    NoticeRecipient,
+    NoticeRole,
+)
+from casework.protocol import DEFAULT_PROTOCOL, Protocol
+from casework.protocol_store import protocol_for
 from missing.models import LegalStatus
 from missing.services import episode_create
 from tests.factories import ChildFactory, UserFactory
@@ -105,3 +120,32 @@ def test_deadlines_for_child_describes_each_chip(mash, police, missing_child):
     t11 = next(d for d in chips if d.rule == "T11")
     assert t11.is_late and t11.countdown.startswith("overdue by 1 hour")
     assert deadlines_for_child(police, missing_child) == []
+
+
+def test_check_deadlines_command_runs_one_pass(missing_child):
+    out = io.StringIO()
+    call_command("check_deadlines", stdout=out)
+    assert "sent 1 notices" in out.getvalue()  # T11, due at once
+    assert Escalation.objects.filter(rule="T11").count() == 1
+
+
+def test_an_administrator_changes_the_protocol_in_the_admin_with_history_and_audit(client, admin_user, authority):
+    device = TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
+    client.force_login(admin_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    form = {name: getattr(DEFAULT_PROTOCOL, name) for name in Protocol.field_names()}
+    response = client.post("/admin/casework/localprotocol/add/",
+                           {**form, "authority": str(authority.pk), "t1_return_interview_hours": 48})
+    assert response.status_code == 302
+    stored = LocalProtocol.objects.get(authority=authority)
+    assert protocol_for(authority).t1_return_interview_hours == 48
+    change = f"/admin/casework/localprotocol/{stored.pk}/change/"
+    client.post(change, {**form, "authority": str(authority.pk), "t1_return_interview_hours": 60})
+    history = stored.history.order_by("history_date")
+    assert [(h.t1_return_interview_hours, h.history_user) for h in history] == [(48, admin_user), (60, admin_user)]
+    verbs = list(AuditEvent.objects.filter(object_id=str(stored.pk)).order_by("at").values_list("verb", "data"))
+    assert [verb for verb, _ in verbs] == ["protocol.created", "protocol.changed"]
+    assert {"authority", "t1_return_interview_hours"} <= set(verbs[0][1]["fields"])
+    assert verbs[1][1] == {"fields": ["t1_return_interview_hours"]}

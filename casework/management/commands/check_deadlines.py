@@ -12,6 +12,6 @@ class Command(BaseCommand):
             self.stdout.write("Another sweep is running; nothing done.")
             return
         self.stdout.write(
-            f"Re-evaluated {result.reconciled} open episodes; sent {result.notices} notices, "
+            f"Re-evaluated {result.reconciled} open episode(s); sent {result.notices} notices, "
             f"{result.warnings} warnings and {result.overdue} overdue escalations."
         )
