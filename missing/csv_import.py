@@ -76,7 +76,9 @@ def csv_rows_read(content):
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CsvFileError("The selected file could not be read: save it as 'CSV UTF-8' and upload it again.") from error
+        raise CsvFileError(
+            "The selected file could not be read: save it as 'CSV UTF-8' and upload it again."
+        ) from error
     if "\x00" in text:
         raise CsvFileError("The selected file is not a CSV file.")
     reader = csv.reader(io.StringIO(text, newline=""))

@@ -55,7 +55,9 @@ class ChildForm(GovUKForm):
         label="Allocated worker", queryset=User.objects.none(), required=False, empty_label="None"
     )
     school = forms.CharField(label="School", max_length=200, required=False)
-    lead_agency = forms.ModelChoiceField(label="Lead agency", queryset=Agency.objects.none(), required=False, empty_label="None")
+    lead_agency = forms.ModelChoiceField(
+        label="Lead agency", queryset=Agency.objects.none(), required=False, empty_label="None"
+    )
 
     widths = {
         "given_name": "govuk-!-width-one-half",
@@ -110,7 +112,9 @@ class EpisodeForm(GovUKForm):
         label="Additional needs without significant harm", required=False,
         help_text="A multi-agency meeting is then owed within 5 working days.",
     )
-    circumstances = forms.CharField(label="Circumstances", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    circumstances = forms.CharField(
+        label="Circumstances", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     widths = {
         "started_at": "govuk-input--width-20",

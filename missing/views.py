@@ -155,7 +155,9 @@ def notification_upload(request):
     _mash_only(request.user)
     form = NotificationUploadForm(*_posted(request, files=True))
     if request.method == "POST" and form.is_valid():
-        upload = notifications_import(actor=request.user, filename=request.FILES["file"].name, rows=form.cleaned_data["file"])
+        upload = notifications_import(
+            actor=request.user, filename=request.FILES["file"].name, rows=form.cleaned_data["file"]
+        )
         report = reverse("missing:notification_upload_report", args=[upload.pk])
         if request.headers.get("X-Requested-With") == "XMLHttpRequest":
             return JsonResponse({"report_url": report}, status=201)

@@ -144,7 +144,8 @@ def test_the_script_upload_answers_where_the_report_is(coordinator):
     response = upload(coordinator, csv_file(HEADER, GOOD_1), HTTP_X_REQUESTED_WITH="XMLHttpRequest")
 
     assert response.status_code == 201
-    assert response.json() == {"report_url": reverse("missing:notification_upload_report", args=[NotificationUpload.objects.get().pk])}
+    report = reverse("missing:notification_upload_report", args=[NotificationUpload.objects.get().pk])
+    assert response.json() == {"report_url": report}
 
 
 def test_upload_page_has_progress_and_template(coordinator):

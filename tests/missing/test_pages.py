@@ -258,7 +258,8 @@ def test_child_list_shows_status_and_respects_visibility(browser_for, mash, heal
     page = content(browser_for(health_worker).get(reverse("missing:child_list")))
     assert "Testhealth" in page and "Testmissing" not in page
     assert "Add a child" not in page
-    assert led_by_health.family_name in content(browser_for(health_worker).get(reverse("missing:child_list"), {"q": "testhealth"}))
+    searched = browser_for(health_worker).get(reverse("missing:child_list"), {"q": "testhealth"})
+    assert led_by_health.family_name in content(searched)
 
 
 def test_child_detail_for_coordinator_shows_identity_flags_and_timeline(browser_for, mash, authority, frozen):
@@ -335,7 +336,8 @@ def test_add_and_edit_a_child(browser_for, mash, agencies, authority, frozen):
     client = browser_for(mash)
     response = client.post(reverse("missing:child_create"), {
         "given_name": "Jo", "family_name": "Testadded", "date_of_birth": "2012-03-04", "gender": "female",
-        "legal_status": "looked_after", "vulnerabilities": ["cce", "gangs"], "lead_agency": str(agencies[AgencyKind.HEALTH].pk),
+        "legal_status": "looked_after", "vulnerabilities": ["cce", "gangs"],
+        "lead_agency": str(agencies[AgencyKind.HEALTH].pk),
         "placed_by_other_authority": "on", "responsible_authority": "Another Test Council",
     })
     child = authority.children.get(family_name="Testadded")
@@ -403,3 +405,18 @@ def test_record_a_return_on_an_episode(browser_for, mash, health_worker, agencie
 
     assert browser_for(health_worker).post(url, data).status_code == 403
     assert client.get(reverse("missing:episode_edit", args=[MissingEpisode().pk])).status_code == 404
+
+
+def test_polling_does_not_keep_an_idle_session_alive(browser_for, mash, authority, settings):
+    settings.SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    client = browser_for(mash)
+    with time_machine.travel(NOW, tick=False) as traveller:
+        assert client.get(reverse("missing:triage_queue")).status_code == 200
+        for _ in range(4):
+            traveller.shift(timedelta(minutes=10))
+            client.get(reverse("missing:triage_queue_fragment"), HTTP_X_CASEWORK_POLL="1", HTTP_HX_REQUEST="true")
+
+        response = client.get(reverse("missing:triage_queue"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
