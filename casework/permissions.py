@@ -63,7 +63,7 @@ def navigation_for(user, path):
     if is_mash_coordinator(user) or user.agency_kind in INTERVIEWER_AGENCY_KINDS:
         items.append(("My interviews due", reverse("interviews:due")))
     if is_mash_coordinator(user) or user.has_role(Role.STRATEGIC_READER):
-        items.append(("Interview timeliness", reverse("interviews:timeliness")))
+        items.append(("Interview timeliness", reverse("interview_reports:timeliness")))
     if is_mash_coordinator(user) or user.agency_kind == AgencyKind.EDUCATION:
         items.append(("Missing education", reverse("education:case_list")))
     items.append(("Due and overdue", reverse("clocks:due_list")))

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from missing.interviews import urls as interview_urls
+
 from . import views
 
 urlpatterns = [
@@ -9,6 +11,7 @@ urlpatterns = [
     path("audit/", include(("casework.page_urls", "casework"))),
     path("missing/", include(("missing.urls", "missing"))),
     path("interviews/", include(("missing.interviews.urls", "interviews"))),
+    path("interview-timeliness/", include((interview_urls.report_urlpatterns, "interview_reports"))),
     path("education/", include(("missing.education.urls", "education"))),
     path("clocks/", include(("casework.clocks_urls", "clocks"))),
     path("api/v1/", include("casework.api_urls")),

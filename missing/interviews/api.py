@@ -112,7 +112,8 @@ class CheckListCreateApi(APIView):
 class CheckDetailApi(APIView):
     @extend_schema(responses=CheckOutput)
     def get(self, request, check_id):
-        return Response(CheckOutput(object_or_404(checks_visible_to(request.user).select_related("episode"), check_id)).data)
+        check = object_or_404(checks_visible_to(request.user).select_related("episode"), check_id)
+        return Response(CheckOutput(check).data)
 
 
 # Return interviews -----------------------------------------------------------------------------

@@ -10,6 +10,16 @@ from casework.permissions import INTERVIEWER_AGENCY_KINDS
 from ..models import DeclinedBy, ExploitationIndicator, HarmIndicator, InterviewerRole, PullFactor, PushFactor
 
 
+def _textarea(label, *, rows=3, max_length=10000, required=False, help_text=""):
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        required=required,
+        max_length=max_length,
+    )
+
+
 def errors_onto_form(form, error):
     """Put a service's ValidationError onto the form: known fields by name, the rest at the top."""
     for field, messages in error.message_dict.items():
@@ -40,19 +50,19 @@ class AcceptForm(GovUKForm):
 
 
 class DeclineForm(GovUKForm):
-    declined_by = forms.ChoiceField(label="Who refused the interview?", choices=DeclinedBy.choices, widget=forms.RadioSelect)
-    refusal_learnt = forms.CharField(
-        label="What was learnt in the conversation about the refusal",
+    declined_by = forms.ChoiceField(
+        label="Who refused the interview?", choices=DeclinedBy.choices, widget=forms.RadioSelect
+    )
+    refusal_learnt = _textarea(
+        "What was learnt in the conversation about the refusal",
+        rows=6,
+        required=True,
         help_text="Gather as much as you can: where they were, with whom, and any worries they mentioned.",
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=10000,
     )
 
 
 class NotPossibleForm(GovUKForm):
-    reason = forms.CharField(
-        label="Why the interview cannot take place", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
-    )
+    reason = _textarea("Why the interview cannot take place", rows=4, max_length=5000, required=True)
 
 
 class RecordInterviewForm(GovUKForm):
@@ -64,9 +74,7 @@ class RecordInterviewForm(GovUKForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    push_other = forms.CharField(
-        label="Other push factors, in more detail", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
-    )
+    push_other = _textarea("Other push factors, in more detail", max_length=5000)
     pull_factors = forms.MultipleChoiceField(
         label="Pull factors",
         help_text="What drew the child elsewhere. Select all that apply.",
@@ -74,36 +82,27 @@ class RecordInterviewForm(GovUKForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    pull_other = forms.CharField(
-        label="Other pull factors, in more detail", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
-    )
-    where_and_with_whom = forms.CharField(
-        label="Where the child was, and with whom", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10000
-    )
-    harm_experienced = forms.CharField(
-        label="Harm experienced", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10000
-    )
+    pull_other = _textarea("Other pull factors, in more detail", max_length=5000)
+    where_and_with_whom = _textarea("Where the child was, and with whom", rows=4)
+    harm_experienced = _textarea("Harm experienced", rows=4)
     exploitation_indicators = forms.MultipleChoiceField(
         label="Exploitation indicators",
         choices=ExploitationIndicator.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    voice_of_child = forms.CharField(
-        label="The child's own words",
-        help_text="What the child said, as they said it.",
-        widget=forms.Textarea(attrs={"rows": 6}),
+    voice_of_child = _textarea(
+        "The child's own words",
+        rows=6,
         max_length=20000,
+        required=True,
+        help_text="What the child said, as they said it.",
     )
-    what_would_help = forms.CharField(
-        label="What would help", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10000
-    )
-    police_intelligence = forms.CharField(
-        label="Intelligence to pass to the police",
+    what_would_help = _textarea("What would help", rows=4)
+    police_intelligence = _textarea(
+        "Intelligence to pass to the police",
+        rows=4,
         help_text="It is passed on only when you choose to share it, on the next page.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        max_length=10000,
     )
 
 
@@ -111,15 +110,14 @@ class SafeAndWellCheckForm(GovUKForm):
     officer = forms.CharField(label="Carried out by", help_text="Officer's name and collar number.", max_length=200)
     checked_at = forms.DateTimeField(label="When the check was carried out", widget=DateTimeLocalInput())
     where_found = forms.CharField(label="Where the child was found", max_length=300)
-    with_whom = forms.CharField(label="Who the child was with", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    disclosures = forms.CharField(
-        label="Disclosures", help_text="Any offending by or against the child that they disclosed.",
-        widget=forms.Textarea(attrs={"rows": 4}), required=False,
+    with_whom = _textarea("Who the child was with", max_length=5000)
+    disclosures = _textarea(
+        "Disclosures", rows=4, help_text="Any offending by or against the child that they disclosed."
     )
     harm_indicators = forms.MultipleChoiceField(
         label="Indications of harm", choices=HarmIndicator.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
-    harm_details = forms.CharField(label="Details of harm", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    harm_details = _textarea("Details of harm")
 
 
 class PeriodForm(GovUKForm):

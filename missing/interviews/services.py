@@ -87,7 +87,12 @@ def _lock(interview):
 def _check_move(interview, target):
     if target not in INTERVIEW_TRANSITIONS[interview.state]:
         raise ValidationError(
-            {"state": [f"An interview that is {interview.get_state_display().lower()} cannot be {target.label.lower()}."]}
+            {
+                "state": [
+                    f"An interview that is {interview.get_state_display().lower()} "
+                    f"cannot be {target.label.lower()}."
+                ]
+            }
         )
 
 
@@ -129,7 +134,11 @@ def return_interview_offer_for_return(*, actor, episode):
     )
     interview.episodes.add(episode)
     audit_event_record(
-        actor=actor, verb="return_interview.offered", obj=interview, child_id=child.pk, data={"episode": str(episode.pk)}
+        actor=actor,
+        verb="return_interview.offered",
+        obj=interview,
+        child_id=child.pk,
+        data={"episode": str(episode.pk)},
     )
     return interview
 
@@ -155,9 +164,13 @@ def return_interview_accept(*, actor, interview, interviewer, interviewer_role):
         errors.setdefault("interviewer", []).append("Choose an active professional who belongs to an agency.")
     elif interviewer.agency.authority_id != interview.child.authority_id:
         errors.setdefault("interviewer", []).append("The interviewer must work for an agency of the child's authority.")
-    elif interviewer_role in InterviewerRole.values and interviewer.agency.kind not in ROLE_AGENCY_KINDS[interviewer_role]:
+    elif (
+        interviewer_role in InterviewerRole.values
+        and interviewer.agency.kind not in ROLE_AGENCY_KINDS[interviewer_role]
+    ):
         errors.setdefault("interviewer_role", []).append(
-            f"{interviewer.agency.name} is not an agency where a {InterviewerRole(interviewer_role).label.lower()} works."
+            f"{interviewer.agency.name} is not an agency where a "
+            f"{InterviewerRole(interviewer_role).label.lower()} works."
         )
     if errors:
         raise ValidationError(errors)
@@ -271,7 +284,10 @@ def return_interview_complete(*, actor, interview, held_at, **content):
     }
     cleaned.update({field: (content.get(field) or "").strip() for field in CONTENT_TEXT_FIELDS})
     _required_text(
-        errors, "voice_of_child", cleaned["voice_of_child"], "Record the child's own words, or that they chose not to say."
+        errors,
+        "voice_of_child",
+        cleaned["voice_of_child"],
+        "Record the child's own words, or that they chose not to say.",
     )
     if errors:
         raise ValidationError(errors)
@@ -332,7 +348,16 @@ def return_interview_letter_record(*, actor, interview):
 
 @transaction.atomic
 def safe_and_well_check_record(
-    *, actor, episode, officer, checked_at, where_found, with_whom="", disclosures="", harm_indicators=(), harm_details=""
+    *,
+    actor,
+    episode,
+    officer,
+    checked_at,
+    where_found,
+    with_whom="",
+    disclosures="",
+    harm_indicators=(),
+    harm_details="",
 ):
     episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
     errors = {}

@@ -1,4 +1,5 @@
-"""Pages (included under /interviews/ with namespace "interviews") and API routes (under /api/v1/)."""
+"""Pages (under /interviews/, namespace "interviews"), the timeliness report (under
+/interview-timeliness/, namespace "interview_reports") and API routes (under /api/v1/)."""
 
 from django.urls import path
 
@@ -6,7 +7,6 @@ from . import api, views
 
 urlpatterns = [
     path("", views.interviews_due, name="due"),
-    path("timeliness/", views.timeliness, name="timeliness"),
     path("episodes/<uuid:episode_id>/safe-and-well-check/", views.check_record, name="check_record"),
     path("<uuid:interview_id>/", views.interview_detail, name="detail"),
     path("<uuid:interview_id>/accept/", views.interview_accept, name="accept"),
@@ -17,6 +17,9 @@ urlpatterns = [
     path("<uuid:interview_id>/reoffer/", views.interview_reoffer, name="reoffer"),
     path("<uuid:interview_id>/letter.pdf", views.interview_letter, name="letter"),
 ]
+
+# The timeliness report sits outside /interviews/ so that the navigation marks one page current.
+report_urlpatterns = [path("", views.timeliness, name="timeliness")]
 
 api_urlpatterns = [
     path("safe-and-well-checks/", api.CheckListCreateApi.as_view(), name="api-checks"),
@@ -46,5 +49,9 @@ api_urlpatterns = [
         api.InterviewShareIntelligenceApi.as_view(),
         name="api-interview-share-intelligence",
     ),
-    path("return-interviews/<str:interview_id>/letter.pdf", api.InterviewLetterApi.as_view(), name="api-interview-letter"),
+    path(
+        "return-interviews/<str:interview_id>/letter.pdf",
+        api.InterviewLetterApi.as_view(),
+        name="api-interview-letter",
+    ),
 ]

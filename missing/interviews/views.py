@@ -53,7 +53,10 @@ def interviews_due(request):
     return render(
         request,
         "interviews/due.html",
-        {"due": interviews_due_for(request.user, now=now), "awaiting": interviews_awaiting_interviewer(request.user, now=now)},
+        {
+            "due": interviews_due_for(request.user, now=now),
+            "awaiting": interviews_awaiting_interviewer(request.user, now=now),
+        },
     )
 
 
@@ -111,7 +114,9 @@ def interview_accept(request, interview_id):
         form_class=AcceptForm,
         form_kwargs=lambda interview: {"authority": interview.child.authority},
         may=can_arrange_interview,
-        perform=lambda interview, data: services.return_interview_accept(actor=request.user, interview=interview, **data),
+        perform=lambda interview, data: services.return_interview_accept(
+            actor=request.user, interview=interview, **data
+        ),
         title="Record the child's choice of interviewer",
         button="Save the interviewer",
     )

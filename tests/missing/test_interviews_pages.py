@@ -147,13 +147,13 @@ def test_safe_and_well_check_page(mash, rhi_worker, episode):
 
 
 def test_timeliness_page(agencies, mash, rhi_worker):
-    page = client_for(mash).get("/interviews/timeliness/?start=2026-01-01&end=2026-03-10")
+    page = client_for(mash).get("/interview-timeliness/?start=2026-01-01&end=2026-03-10")
     assert page.status_code == 200
     assert "Children placed here by other councils" in page.content.decode()
-    assert client_for(mash).get("/interviews/timeliness/?start=2026-03-10&end=2026-01-01").status_code == 200
-    assert client_for(rhi_worker).get("/interviews/timeliness/").status_code == 403
+    assert client_for(mash).get("/interview-timeliness/?start=2026-03-10&end=2026-01-01").status_code == 200
+    assert client_for(rhi_worker).get("/interview-timeliness/").status_code == 403
     reader = UserFactory(agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], roles=[Role.STRATEGIC_READER])
-    assert client_for(reader).get("/interviews/timeliness/").status_code == 200
+    assert client_for(reader).get("/interview-timeliness/").status_code == 200
 
 
 def test_education_officer_screens(agencies, child):
