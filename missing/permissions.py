@@ -75,7 +75,9 @@ def notifications_visible_to(user):
 
 def can_change_child(user, child):
     """Creating and editing children and episodes is the MASH coordinators' job (API §1)."""
-    return is_administrator(user) or (is_mash_coordinator(user) and user.agency.authority_id == child.authority_id)
+    return is_administrator(user) or (
+        is_mash_coordinator(user) and user.agency_id is not None and user.agency.authority_id == child.authority_id
+    )
 
 
 def can_triage(user):

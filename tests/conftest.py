@@ -72,3 +72,9 @@ def row_counts(db):
         }
 
     return snapshot
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 is slow on purpose (about a second a user here); tests that check hashing set it back."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,248 @@
+"""Who sees what: role × object × action through the API, and the predicates of missing.permissions alone.
+
+One child is involved with exactly these people: its lead agency (a health agency), its allocated
+worker, and an agency it was shared with explicitly (django-guardian). Everyone else sees nothing.
+"""
+
+from datetime import timedelta
+
+import pytest
+from guardian.shortcuts import assign_perm
+from rest_framework.test import APIRequestFactory
+
+from casework.models import AgencyKind, Role
+from missing import permissions
+from missing.models import Child, MissingEpisode, PoliceNotification
+
+from ..factories import AgencyFactory, ChildFactory, EpisodeFactory, LocalAuthorityFactory, NotificationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "mash",
+    "police",
+    "health_lead",
+    "health_other",
+    "shared_agency",
+    "allocated_worker",
+    "admin",
+    "other_authority",
+    "no_agency",
+]
+SEES_CHILD = {"mash", "health_lead", "shared_agency", "allocated_worker", "admin"}
+CHANGES_CHILD = {"mash", "admin"}
+SEES_NOTIFICATION = {"mash", "police", "admin"}
+TRIAGES = {"mash", "admin"}
+
+
+@pytest.fixture
+def world(authority, agencies, mash, police, admin_user):
+    other_health = AgencyFactory(authority=authority, name="Second Health Trust", kind=AgencyKind.HEALTH)
+    voluntary = agencies[AgencyKind.VOLUNTARY]
+    elsewhere = LocalAuthorityFactory(name="Another Council")
+    users = {
+        "mash": mash,
+        "police": police,
+        "health_lead": UserFactory(agency=agencies[AgencyKind.HEALTH]),
+        "health_other": UserFactory(agency=other_health),
+        "shared_agency": UserFactory(agency=voluntary),
+        "allocated_worker": UserFactory(agency=agencies[AgencyKind.EARLY_HELP]),
+        "admin": admin_user,
+        "other_authority": UserFactory(
+            agency=AgencyFactory(authority=elsewhere, kind=AgencyKind.CHILDRENS_SOCIAL_CARE),
+            roles=[Role.MASH_COORDINATOR],
+        ),
+        "no_agency": UserFactory(agency=None, roles=[Role.MASH_COORDINATOR]),
+    }
+    child = ChildFactory(
+        authority=authority,
+        given_name="Quinn",
+        lead_agency=agencies[AgencyKind.HEALTH],
+        allocated_worker=users["allocated_worker"],
+    )
+    assign_perm("view_child", voluntary.group, child)
+    started = child.created_at - timedelta(days=3)
+    episode = EpisodeFactory(
+        child=child, started_at=started, reported_at=started, returned_at=started + timedelta(hours=5)
+    )
+    notification = NotificationFactory(authority=authority, sent_by=police)
+    return {"users": users, "child": child, "episode": episode, "notification": notification}
+
+
+def expected(role, allowed, *, visible):
+    if role in allowed:
+        return "allowed"
+    return "forbidden" if role in visible else "not_found"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_child_list_and_search(api, world, role):
+    client = api(world["users"][role])
+    child_id = str(world["child"].pk)
+    listed = [c["id"] for c in client.get("/api/v1/children/").json()["results"]]
+    searched = [c["id"] for c in client.get("/api/v1/children/", {"q": "Quinn"}).json()["results"]]
+    assert (child_id in listed) is (role in SEES_CHILD)
+    assert (child_id in searched) is (role in SEES_CHILD)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_child_detail(api, world, role):
+    response = api(world["users"][role]).get(f"/api/v1/children/{world['child'].pk}/")
+    assert response.status_code == (200 if role in SEES_CHILD else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_child_change(api, world, role):
+    response = api(world["users"][role]).patch(
+        f"/api/v1/children/{world['child'].pk}/", {"school": "Riverside School"}, format="json"
+    )
+    outcome = expected(role, CHANGES_CHILD, visible=SEES_CHILD)
+    assert response.status_code == {"allowed": 200, "forbidden": 403, "not_found": 404}[outcome]
+    world["child"].refresh_from_db()
+    assert (world["child"].school == "Riverside School") is (outcome == "allowed")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_episode_list_and_detail(api, world, role):
+    client = api(world["users"][role])
+    listed = client.get(f"/api/v1/children/{world['child'].pk}/episodes/")
+    detail = client.get(f"/api/v1/episodes/{world['episode'].pk}/")
+    if role in SEES_CHILD:
+        assert [e["id"] for e in listed.json()["results"]] == [str(world["episode"].pk)]
+        assert detail.status_code == 200
+    else:
+        assert (listed.status_code, detail.status_code) == (404, 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_episode_change(api, world, role):
+    response = api(world["users"][role]).patch(
+        f"/api/v1/episodes/{world['episode'].pk}/", {"found_location": "Town centre"}, format="json"
+    )
+    outcome = expected(role, CHANGES_CHILD, visible=SEES_CHILD)
+    assert response.status_code == {"allowed": 200, "forbidden": 403, "not_found": 404}[outcome]
+    world["episode"].refresh_from_db()
+    assert (world["episode"].found_location == "Town centre") is (outcome == "allowed")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_episode_create(api, world, role):
+    now = world["child"].created_at
+    body = {
+        "category": "missing",
+        "started_at": (now - timedelta(hours=2)).isoformat(),
+        "reported_at": (now - timedelta(hours=1)).isoformat(),
+        "risk_level": "low",
+        "location_type": "home",
+    }
+    response = api(world["users"][role]).post(f"/api/v1/children/{world['child'].pk}/episodes/", body, format="json")
+    outcome = expected(role, CHANGES_CHILD, visible=SEES_CHILD)
+    assert response.status_code == {"allowed": 201, "forbidden": 403, "not_found": 404}[outcome]
+    assert MissingEpisode.objects.count() == (2 if outcome == "allowed" else 1)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_notification_list_and_detail(api, world, role):
+    client = api(world["users"][role])
+    notification_id = str(world["notification"].pk)
+    listed = [n["id"] for n in client.get("/api/v1/notifications/").json()["results"]]
+    queue = [n["id"] for n in client.get("/api/v1/notifications/?status=pending").json()["results"]]
+    assert (notification_id in listed) is (role in SEES_NOTIFICATION)
+    assert (notification_id in queue) is (role in SEES_NOTIFICATION)
+    detail = client.get(f"/api/v1/notifications/{notification_id}/")
+    assert detail.status_code == (200 if role in SEES_NOTIFICATION else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_triage(api, world, role):
+    response = api(world["users"][role]).post(
+        f"/api/v1/notifications/{world['notification'].pk}/triage/", {"child": str(world["child"].pk)}, format="json"
+    )
+    outcome = expected(role, TRIAGES, visible=SEES_NOTIFICATION)
+    assert response.status_code == {"allowed": 200, "forbidden": 403, "not_found": 404}[outcome]
+    world["notification"].refresh_from_db()
+    assert (world["notification"].status == "linked") is (outcome == "allowed")
+
+
+# The predicates on their own -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visibility_predicates_agree_with_each_other(world, role):
+    user = world["users"][role]
+    child, episode, notification = world["child"], world["episode"], world["notification"]
+    sees = role in SEES_CHILD
+    assert permissions.children_visible_to(user).filter(pk=child.pk).exists() is sees
+    assert permissions.child_is_visible(user, child) is sees
+    assert permissions.episodes_visible_to(user).filter(pk=episode.pk).exists() is sees
+    assert permissions.notifications_visible_to(user).filter(pk=notification.pk).exists() is (role in SEES_NOTIFICATION)
+    assert permissions.can_change_child(user, child) is (role in CHANGES_CHILD)
+    assert permissions.can_triage(user) is (role in TRIAGES or role in {"other_authority", "no_agency"})
+
+
+def test_nobody_signed_in_sees_nothing(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    assert not permissions.children_visible_to(anonymous).exists()
+    assert not permissions.episodes_visible_to(anonymous).exists()
+    assert not permissions.notifications_visible_to(anonymous).exists()
+    assert not permissions.children_visible_to(None).exists()
+
+
+def test_share_with_an_agency_of_another_authority_reveals_nothing(world):
+    stranger = world["users"]["other_authority"]
+    assign_perm("view_child", stranger.agency.group, world["child"])
+    assert not permissions.child_is_visible(stranger, world["child"])
+
+
+def test_a_share_of_another_permission_is_not_a_view_share(world, agencies):
+    housing = UserFactory(agency=agencies[AgencyKind.HOUSING])
+    assign_perm("share_child", housing.agency.group, world["child"])
+    assert not permissions.child_is_visible(housing, world["child"])
+
+
+def test_mash_coordinator_sees_every_child_of_the_authority_and_no_other(world, authority, mash):
+    elsewhere = ChildFactory(authority=LocalAuthorityFactory(name="Another Council"))
+    unrelated = ChildFactory(authority=authority)
+    visible = set(permissions.children_visible_to(mash).values_list("pk", flat=True))
+    assert visible == {world["child"].pk, unrelated.pk}
+    assert elsewhere.pk not in visible
+    assert Child.objects.count() == 3
+
+
+def test_police_see_only_what_their_own_agency_sent(world, authority, police):
+    other_force = UserFactory(agency=AgencyFactory(authority=authority, kind=AgencyKind.POLICE, name="Second Force"))
+    theirs = NotificationFactory(authority=authority, sent_by=other_force)
+    unsent = NotificationFactory(authority=authority)
+    visible = set(permissions.notifications_visible_to(police).values_list("pk", flat=True))
+    assert visible == {world["notification"].pk}
+    assert {theirs.pk, unsent.pk}.isdisjoint(visible)
+    assert PoliceNotification.objects.count() == 3
+
+
+def test_registered_involvement_reveals_the_child(world, agencies, monkeypatch):
+    education = UserFactory(agency=agencies[AgencyKind.EDUCATION])
+    assert not permissions.child_is_visible(education, world["child"])
+    monkeypatch.setattr(permissions, "_involvement_clauses", [])
+    from django.db.models import Q
+
+    permissions.register_involvement(
+        lambda user: Q(pk=world["child"].pk) if user.agency.kind == AgencyKind.EDUCATION else None
+    )
+    assert permissions.child_is_visible(education, world["child"])
+    assert not permissions.child_is_visible(world["users"]["health_other"], world["child"])
+
+
+@pytest.mark.parametrize(("role", "method", "allowed"), [
+    ("mash", "PATCH", True),
+    ("health_lead", "PATCH", False),
+    ("health_lead", "GET", True),
+    ("admin", "DELETE", True),
+])
+def test_can_change_child_record_permission(world, role, method, allowed):
+    request = APIRequestFactory().generic(method, "/")
+    request.user = world["users"][role]
+    permission = permissions.CanChangeChildRecord()
+    assert permission.has_object_permission(request, None, world["child"]) is allowed
+    assert permission.has_object_permission(request, None, world["episode"]) is allowed
