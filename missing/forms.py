@@ -134,14 +134,14 @@ class EpisodeForm(GovUKForm):
 
 
 class TriageForm(GovUKForm):
-    """One click on the queue: link the notification to `child`, or to a new child when it is empty."""
+    """One click on the queue: link `notification` to `child`, or to a new child when `child` is empty."""
 
+    notification = forms.UUIDField(widget=forms.HiddenInput)
     child = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, notification, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.notification = notification
-        self.anchor = f"#notification-{notification.pk}"
+        self.anchor = "#triage-queue"
 
     def error_summary_items(self):
         return [{"text": message, "href": self.anchor} for errors in self.errors.values() for message in errors]

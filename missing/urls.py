@@ -5,7 +5,6 @@ from . import views
 urlpatterns = [
     path("triage/", views.triage_queue_view, name="triage_queue"),
     path("triage/queue/", views.triage_queue_fragment, name="triage_queue_fragment"),
-    path("triage/<uuid:notification_id>/", views.notification_triage, name="notification_triage"),
     path("notifications/upload/", views.notification_upload, name="notification_upload"),
     path("notifications/upload/template.csv", views.notification_upload_template, name="notification_upload_template"),
     path("notifications/uploads/<uuid:upload_id>/", views.notification_upload_report, name="notification_upload_report"),

@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
 from casework.errors import ApplicationError
@@ -101,7 +100,10 @@ def _triage_page(request, *, form=None, status=200):
 
 @login_required
 def triage_queue_view(request):
+    """The queue; its one-click buttons post back here, so errors show on the queue at the same address."""
     _mash_only(request.user)
+    if request.method == "POST":
+        return _triage(request)
     return _triage_page(request)
 
 
@@ -115,35 +117,33 @@ def triage_queue_fragment(request):
     return render(request, "missing/triage_queue_fragment.html", _queue_context(request, page, rows, signature))
 
 
-@login_required
-@require_POST
-def notification_triage(request, notification_id):
-    _mash_only(request.user)
-    notification = notifications_visible_to(request.user).filter(pk=notification_id).first()
+def _triage(request):
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        return _triage_page(request, form=form, status=400)
+    notification = notifications_visible_to(request.user).filter(pk=form.cleaned_data["notification"]).first()
     if notification is None:
         raise Http404
-    form = TriageForm(request.POST, notification=notification)
-    status = 400
-    if form.is_valid():
-        child = None
-        if form.cleaned_data["child"] is not None:
-            child = children_visible_to(request.user).filter(pk=form.cleaned_data["child"]).first()
-            if child is None:
-                form.add_error("child", "No child with this id is on your records.")
-    if not form.errors:
-        try:
-            child, _ = services.notification_triage(actor=request.user, notification=notification, child=child)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
-            form.anchor = "#triage-queue"
-            status = error.status_code
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            new_child = form.cleaned_data["child"] is None
-            request.session[TRIAGE_DONE_KEY] = {"notification": str(notification.pk), "new_child": new_child}
-            return redirect("missing:triage_queue")
-    return _triage_page(request, form=form, status=status)
+    form.anchor = f"#notification-{notification.pk}"
+    form.notification = notification
+    child = None
+    if form.cleaned_data["child"] is not None:
+        child = children_visible_to(request.user).filter(pk=form.cleaned_data["child"]).first()
+        if child is None:
+            form.add_error("child", "No child with this id is on your records.")
+            return _triage_page(request, form=form, status=400)
+    try:
+        child, _ = services.notification_triage(actor=request.user, notification=notification, child=child)
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+        form.anchor = "#triage-queue"
+        return _triage_page(request, form=form, status=error.status_code)
+    except ValidationError as error:
+        form_errors_from_service(form, error)
+        return _triage_page(request, form=form, status=400)
+    new_child = form.cleaned_data["child"] is None
+    request.session[TRIAGE_DONE_KEY] = {"notification": str(notification.pk), "new_child": new_child}
+    return redirect("missing:triage_queue")
 
 
 # CSV upload ------------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ def content(response):
     return response.content.decode()
 
 
+def triage(client, notification, child, **extra):
+    """Press a one-click button on the queue: `child` is a child's id, or "" for a new child."""
+    return client.post(reverse("missing:triage_queue"), {"notification": str(notification.pk), "child": child}, **extra)
+
+
 # Triage queue ----------------------------------------------------------------------------------
 
 
@@ -115,7 +120,7 @@ def test_link_to_child_opens_an_episode_and_says_so(browser_for, mash, authority
     notification = NotificationFactory(authority=authority, police_person_id="PP-1", child_date_of_birth=child.date_of_birth)
     client = browser_for(mash)
 
-    response = client.post(reverse("missing:notification_triage", args=[notification.pk]), {"child": str(child.pk)})
+    response = triage(client, notification, str(child.pk))
 
     assert response.status_code == 302
     notification.refresh_from_db()
@@ -132,7 +137,7 @@ def test_create_new_child_from_a_notification(browser_for, mash, authority, froz
     notification = NotificationFactory(authority=authority, child_given_name="Noa", child_family_name="Testfield")
     client = browser_for(mash)
 
-    response = client.post(reverse("missing:notification_triage", args=[notification.pk]), {"child": ""}, follow=True)
+    response = triage(client, notification, "", follow=True)
 
     notification.refresh_from_db()
     assert notification.child.full_name == "Noa Testfield"
@@ -145,7 +150,7 @@ def test_second_coordinator_is_told_who_triaged_first(browser_for, mash, agencie
     notification = NotificationFactory(authority=authority)
     notification_triage(actor=other, notification=notification, child=None)
 
-    response = browser_for(mash).post(reverse("missing:notification_triage", args=[notification.pk]), {"child": ""})
+    response = triage(browser_for(mash), notification, "")
 
     assert response.status_code == 409
     page = content(response)
@@ -158,7 +163,7 @@ def test_found_with_no_open_episode_is_an_error_summary(browser_for, mash, autho
     child = ChildFactory(authority=authority)
     found = NotificationFactory(authority=authority, kind=NotificationKind.FOUND, occurred_at=NOW - timedelta(hours=1))
 
-    response = browser_for(mash).post(reverse("missing:notification_triage", args=[found.pk]), {"child": str(child.pk)})
+    response = triage(browser_for(mash), found, str(child.pk))
 
     assert response.status_code == 400
     page = content(response)
@@ -174,20 +179,21 @@ def test_triage_refuses_a_child_the_coordinator_cannot_see(browser_for, mash, au
     notification = NotificationFactory(authority=authority)
 
     for value in (str(stranger.pk), "not-an-id"):
-        response = browser_for(mash).post(reverse("missing:notification_triage", args=[notification.pk]), {"child": value})
+        response = triage(browser_for(mash), notification, value)
         assert response.status_code == 400
         assert "There is a problem" in content(response)
     assert PoliceNotification.objects.get(pk=notification.pk).status == NotificationStatus.PENDING
 
 
-def test_triage_is_post_only_and_hides_other_authorities(browser_for, mash, police, authority, frozen):
+def test_triage_hides_other_authorities_and_needs_a_notification(browser_for, mash, police, authority, frozen):
     elsewhere = NotificationFactory(authority=LocalAuthorityFactory(name="Elsewhere Council"))
     mine = NotificationFactory(authority=authority)
     client = browser_for(mash)
 
-    assert client.post(reverse("missing:notification_triage", args=[elsewhere.pk]), {"child": ""}).status_code == 404
-    assert client.get(reverse("missing:notification_triage", args=[mine.pk])).status_code == 405
-    assert browser_for(police).post(reverse("missing:notification_triage", args=[mine.pk]), {"child": ""}).status_code == 404
+    assert triage(client, elsewhere, "").status_code == 404
+    response = client.post(reverse("missing:triage_queue"), {"child": ""})
+    assert response.status_code == 400 and "There is a problem" in content(response)
+    assert triage(browser_for(police), mine, "").status_code == 404
 
 
 def test_queue_polls_with_the_header_that_is_not_activity(browser_for, mash, authority, frozen):
