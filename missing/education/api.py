@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.api import paginated
+from casework.audit import record_access_log
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
 from ..models import EducationCaseKind, EducationExit, Enquiry
@@ -153,7 +154,9 @@ class CaseListCreateApi(APIView):
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseOutput)
     def get(self, request, case_id):
-        return Response(CaseOutput(_visible_case(request, case_id)).data)
+        case = _visible_case(request, case_id)
+        record_access_log(user=request.user, child=case.child, channel="api", path=request.path)
+        return Response(CaseOutput(case).data)
 
     @extend_schema(request=ContactFields, responses=CaseOutput)
     def patch(self, request, case_id):

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from casework.audit import record_access_log
+
 from ..interviews.forms import errors_onto_form
 from ..permissions import children_visible_to
 from . import services
@@ -59,6 +61,7 @@ def _forms_for(case, data=None, which=None):
 @login_required
 def case_detail(request, case_id):
     case = _case_or_404(request, case_id)
+    record_access_log(user=request.user, child=case.child, channel="page", path=request.path)
     may_work = can_work_case(request.user, case)
     which = request.POST.get("action") if request.method == "POST" else None
     if which and not may_work:

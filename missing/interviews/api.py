@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated
+from casework.audit import record_access_log
 from casework.models import User
 from casework.services import authority_for
 
@@ -233,7 +234,9 @@ def _visible_interview(request, interview_id):
 class InterviewDetailApi(APIView):
     @extend_schema(responses=InterviewOutput)
     def get(self, request, interview_id):
-        return Response(InterviewOutput(_visible_interview(request, interview_id)).data)
+        interview = _visible_interview(request, interview_id)
+        record_access_log(user=request.user, child=interview.child, channel="api", path=request.path)
+        return Response(InterviewOutput(interview).data)
 
 
 class _InterviewActionApi(APIView):

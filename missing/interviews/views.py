@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from casework.audit import record_access_log
 from casework.services import authority_for
 
 from ..models import InterviewState
@@ -63,6 +64,7 @@ def interviews_due(request):
 @login_required
 def interview_detail(request, interview_id):
     interview = _interview_or_404(request, interview_id)
+    record_access_log(user=request.user, child=interview.child, channel="page", path=request.path)
     due_at = interview_due_at(interview)
     episodes = sorted(interview.episodes.all(), key=lambda e: e.started_at)
     may_arrange = can_arrange_interview(request.user, interview)

@@ -9,7 +9,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from casework.calendar import LONDON
-from casework.models import AgencyKind, Role
+from casework.models import AgencyKind, RecordAccess, Role
 from missing.interviews import services
 from missing.models import EducationCase, InterviewState, ReturnInterview, SafeAndWellCheck
 from missing.services import episode_create, episode_update
@@ -181,3 +181,8 @@ def test_education_officer_screens(agencies, child):
     outsider = UserFactory(agency=agencies[AgencyKind.HEALTH])
     assert client_for(outsider).get(f"/education/{case.pk}/").status_code == 404
     assert client_for(outsider).get("/education/new/").status_code == 403
+
+
+def test_opening_an_interview_is_logged_as_an_opening_of_the_childs_record(mash, interview):
+    client_for(mash).get(f"/interviews/{interview.pk}/")
+    assert RecordAccess.objects.filter(user=mash, child_id=interview.child_id, channel="page").count() == 1
