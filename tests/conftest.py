@@ -78,3 +78,26 @@ def row_counts(db):
 def fast_password_hashing(settings):
     """PBKDF2 is slow on purpose (about a second a user here); tests that check hashing set it back."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def signed_in(client):
+    """signed_in(user): the browser client signed in as `user`, past the TOTP step where they need it."""
+    from django.urls import reverse
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from casework.middleware import needs_second_factor
+
+    def sign_in(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        if needs_second_factor(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+                user=user, name="Test authenticator", confirmed=True
+            )
+            code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+            response = client.post(reverse("two_factor"), {"token": f"{code:0{device.digits}d}"})
+            assert response.status_code == 302, response.content
+        return client
+
+    return sign_in
