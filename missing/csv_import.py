@@ -124,6 +124,14 @@ def _serializer_errors(errors):
     return flat
 
 
+def _service_errors(error):
+    """The service's ValidationError by CSV column; what is not about one column is about the row."""
+    flat = {}
+    for field, messages in (error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}).items():
+        flat.setdefault(field if field in COLUMNS else "row", []).extend(messages)
+    return flat
+
+
 def _row_store(row, *, actor, authority, upload):
     """Answers (created, errors): created is None when the row was refused."""
     if row["extra"]:
@@ -137,7 +145,7 @@ def _row_store(row, *, actor, authority, upload):
                 sender=actor, authority=authority, upload=upload, **serializer.to_service_fields()
             )
     except ValidationError as error:
-        return None, error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}
+        return None, _service_errors(error)
     return created, {}
 
 

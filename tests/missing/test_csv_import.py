@@ -22,6 +22,7 @@ GOOD_2 = "CSV-2,absent,2025-06-11T08:00,2025-06-11T07:30,Bel,Testmoor,2013-02-01
 BAD_KIND = "CSV-3,lost,10/06/2025 21:00,10/06/2025 20:15,Cas,Testdale,17/05/2012,,,,,"
 BAD_DATES = "CSV-4,missing,10/06/2025 21:00,soon,Dex,Testby,31/02/2012,,,,,"
 FUTURE = "CSV-5,missing,12/06/2025 21:00,10/06/2025 20:15,Eli,Testwell,17/05/2012,,,,,"
+UNBORN = "CSV-6,missing,10/06/2025 21:00,10/06/2025 20:15,Fen,Testoak,17/05/2026,,,,,"
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +48,19 @@ def upload(client, file, **headers):
 
 
 def test_good_rows_are_kept_when_bad_rows_fail(coordinator, mash, authority):
-    response = upload(coordinator, csv_file(HEADER, GOOD_1, BAD_KIND, ",,,,,,,,,,,", GOOD_2, BAD_DATES, FUTURE))
+    response = upload(coordinator, csv_file(HEADER, GOOD_1, BAD_KIND, ",,,,,,,,,,,", GOOD_2, BAD_DATES, FUTURE, UNBORN))
 
     record = NotificationUpload.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("missing:notification_upload_report", args=[record.pk])
-    assert (record.rows_total, record.rows_created, record.rows_duplicate) == (5, 2, 0)
-    assert [(e["row"], e["source_ref"]) for e in record.row_errors] == [(3, "CSV-3"), (6, "CSV-4"), (7, "CSV-5")]
+    assert (record.rows_total, record.rows_created, record.rows_duplicate) == (6, 2, 0)
+    assert [(e["row"], e["source_ref"]) for e in record.row_errors] == [
+        (3, "CSV-3"), (6, "CSV-4"), (7, "CSV-5"), (8, "CSV-6")
+    ]
     assert set(record.row_errors[0]["errors"]) == {"kind"}
     assert set(record.row_errors[1]["errors"]) == {"occurred_at", "date_of_birth"}
     assert record.row_errors[2]["errors"] == {"received_at": ["The time received cannot be in the future."]}
+    assert record.row_errors[3]["errors"] == {"row": ["The child's date of birth cannot be in the future."]}
 
     stored = {n.source_ref: n for n in PoliceNotification.objects.filter(upload=record)}
     assert set(stored) == {"CSV-1", "CSV-2"}
