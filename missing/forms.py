@@ -142,6 +142,7 @@ class TriageForm(GovUKForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.anchor = "#triage-queue"
+        self.notification = None
 
     def error_summary_items(self):
         return [{"text": message, "href": self.anchor} for errors in self.errors.values() for message in errors]

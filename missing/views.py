@@ -133,7 +133,7 @@ def _triage(request):
             form.add_error("child", "No child with this id is on your records.")
             return _triage_page(request, form=form, status=400)
     try:
-        child, _ = services.notification_triage(actor=request.user, notification=notification, child=child)
+        services.notification_triage(actor=request.user, notification=notification, child=child)
     except ApplicationError as error:
         form.add_error(None, error.message)
         form.anchor = "#triage-queue"
