@@ -7,6 +7,7 @@ import django_otp
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +26,7 @@ from .forms import GovUKForm
 from .middleware import IDLE_SIGNED_OUT_KEY, with_next
 from .models import RecordAccess
 from .permissions import is_administrator, is_mash_coordinator
+
 
 class LoginForm(AuthenticationForm, GovUKForm):
     widths = {"username": "govuk-!-width-one-half", "password": "govuk-!-width-one-half"}
@@ -53,6 +56,16 @@ class LoginView(auth_views.LoginView):
             messages.info(self.request, "Administrators must set up two-factor sign-in before going on.")
             return redirect(with_next("two_factor_setup", self.get_success_url()))
         return response
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer once an account is locked: JSON for the API, the GOV.UK page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Too many failed attempts to sign in: this account is locked for now."},
+            status=settings.AXES_HTTP_RESPONSE_CODE,
+        )
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 class TokenForm(GovUKForm):
