@@ -66,3 +66,88 @@ def test_schema_is_served(api, mash):
     response = api(mash).get("/api/v1/schema/")
     assert response.status_code == 200
     assert b"/api/v1/notifications/" in response.content
+
+
+def test_agencies_list_is_paginated_and_needs_credentials(api, mash, agencies):
+    assert api().get("/api/v1/agencies/").status_code == 401
+    body = api(mash).get("/api/v1/agencies/").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == len(agencies)
+    assert set(body["results"][0]) == {"id", "name", "kind"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "health"}, "name"),
+        ({"name": "", "kind": "health"}, "name"),
+        ({"name": "N" * 201, "kind": "health"}, "name"),
+        ({"name": ["Clinic"], "kind": "health"}, "name"),
+        ({"name": "Demo Health", "kind": "health"}, "name"),
+        ({"name": "Clinic"}, "kind"),
+        ({"name": "Clinic", "kind": "hospital"}, "kind"),
+        ({"name": "Clinic", "kind": None}, "kind"),
+    ],
+)
+def test_bad_agency_is_400_and_saves_nothing(api, admin_user, row_counts, body, field):
+    before = row_counts()
+    response = api(admin_user).post("/api/v1/agencies/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"username": None}, "username"),
+        ({"username": "has space"}, "username"),
+        ({"username": "u" * 151}, "username"),
+        ({"username": "MASH"}, "username"),
+        ({"password": None}, "password"),
+        ({"password": "short"}, "password"),
+        ({"password": "p" * 201}, "password"),
+        ({"email": "not-an-email"}, "email"),
+        ({"agency": "not-a-uuid"}, "agency"),
+        ({"agency": "00000000-0000-0000-0000-000000000000"}, "agency"),
+        ({"agency": 12}, "agency"),
+        ({"roles": "administrator"}, "roles"),
+        ({"roles": ["administrator", "king"]}, "roles"),
+        ({"roles": [None]}, "roles"),
+    ],
+)
+def test_bad_user_is_400_and_saves_nothing(api, admin_user, mash, row_counts, changes, field):
+    body = {"username": "newperson", "password": "a-long-enough-pass-77", "email": "new@example.test", "roles": []}
+    body.update(changes)
+    before = row_counts()
+    response = api(admin_user).post("/api/v1/users/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert row_counts() == before
+
+
+def test_only_administrators_create_users(api, mash, police, row_counts):
+    body = {"username": "sneaky", "password": "a-long-enough-pass-77", "roles": ["administrator"]}
+    before = row_counts()
+    assert api().post("/api/v1/users/", body, format="json").status_code == 401
+    assert api(mash).post("/api/v1/users/", body, format="json").status_code == 403
+    assert api(police).post("/api/v1/users/", body, format="json").status_code == 403
+    assert row_counts() == before
+
+
+def test_token_errors(api, mash):
+    client = api()
+    assert client.post("/api/v1/auth/token/", {}, format="json").json().keys() == {"username", "password"}
+    bad = client.post("/api/v1/auth/token/", {"username": ["mash"], "password": {"a": 1}}, format="json")
+    assert bad.status_code == 400
+    assert api().get("/api/v1/users/me/", HTTP_AUTHORIZATION="Token not-a-real-token").status_code == 401
+    mash.is_active = False
+    mash.save()
+    refused = client.post("/api/v1/auth/token/", {"username": "mash", "password": "correct-horse-battery-9"}, format="json")
+    assert refused.status_code == 400
+
+
+def test_administrator_without_agency_reads_me(api, admin_user):
+    admin_user.agency = None
+    admin_user.save()
+    assert api(admin_user).get("/api/v1/users/me/").json()["agency"] is None
