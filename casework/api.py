@@ -62,17 +62,18 @@ def paginated(request, view, queryset, output_serializer, context=None):
     return paginator.get_paginated_response(output_serializer(page, many=True, context=context or {}).data)
 
 
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
 class TokenApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    class InputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
-        password = serializers.CharField(max_length=200, trim_whitespace=False)
-
-    @extend_schema(request=InputSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    @extend_schema(request=TokenInput, responses=inline_serializer("Token", {"token": serializers.CharField()}))
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request._request, **data.validated_data)
         if user is None or not user.is_active:
@@ -87,11 +88,12 @@ class AgencyOutput(serializers.ModelSerializer):
         fields = ["id", "name", "kind"]
 
 
-class AgencyListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=200)
-        kind = serializers.ChoiceField(choices=AgencyKind.choices)
+class AgencyInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=AgencyKind.choices)
 
+
+class AgencyListCreateApi(APIView):
     def get_permissions(self):
         return [IsAdministrator()] if self.request.method == "POST" else [IsAuthenticated()]
 
@@ -100,9 +102,9 @@ class AgencyListCreateApi(APIView):
         agencies = Agency.objects.filter(authority=authority_for(request.user)).order_by("name")
         return paginated(request, self, agencies, AgencyOutput)
 
-    @extend_schema(request=InputSerializer, responses={201: AgencyOutput})
+    @extend_schema(request=AgencyInput, responses={201: AgencyOutput})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = AgencyInput(data=request.data)
         data.is_valid(raise_exception=True)
         agency = agency_create(actor=request.user, **data.validated_data)
         return Response(AgencyOutput(agency).data, status=status.HTTP_201_CREATED)
@@ -116,19 +118,20 @@ class UserOutput(serializers.Serializer):
     roles = serializers.ListField(child=serializers.CharField())
 
 
+class UserInput(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    password = serializers.CharField(max_length=200, trim_whitespace=False)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), allow_null=True, required=False)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), max_length=10, default=list)
+
+
 class UserCreateApi(APIView):
     permission_classes = [IsAdministrator]
 
-    class InputSerializer(serializers.Serializer):
-        username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-        password = serializers.CharField(max_length=200, trim_whitespace=False)
-        email = serializers.EmailField(required=False, allow_blank=True, default="")
-        agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), allow_null=True, required=False)
-        roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), max_length=10, default=list)
-
-    @extend_schema(request=InputSerializer, responses={201: UserOutput})
+    @extend_schema(request=UserInput, responses={201: UserOutput})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = UserInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_create(actor=request.user, **data.validated_data)
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)

@@ -184,6 +184,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "casework.models.AgencyKind",
+        "NotificationKindEnum": "missing.models.NotificationKind",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

@@ -301,7 +301,8 @@ class NotificationTriageApi(APIView):
     @extend_schema(
         request=TriageInput,
         responses=inline_serializer(
-            "TriageResult", {"child": serializers.UUIDField(), "episode": serializers.UUIDField()}
+            "TriageResult",
+            {"child": serializers.UUIDField(), "episode": serializers.UUIDField(), "triaged_at": serializers.DateTimeField()},
         ),
     )
     def post(self, request, notification_id):

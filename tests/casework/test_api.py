@@ -151,3 +151,12 @@ def test_administrator_without_agency_reads_me(api, admin_user):
     admin_user.agency = None
     admin_user.save()
     assert api(admin_user).get("/api/v1/users/me/").json()["agency"] is None
+
+
+def test_schema_is_valid_openapi_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    schema = (tmp_path / "schema.yml").read_text()
+    for path in ("/api/v1/children/{child_id}/episodes/", "/api/v1/notifications/{notification_id}/triage/"):
+        assert path in schema

@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from casework.models import AgencyKind, AuditEvent
 from missing.models import Child, MissingEpisode, NotificationStatus, PoliceNotification
@@ -656,3 +658,30 @@ def test_malformed_json_is_400_everywhere_and_saves_nothing(api, admin_user, wri
 def test_other_content_types_are_415(api, mash):
     response = api(mash).post("/api/v1/notifications/", "source_ref=1", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
+
+
+# Whatever arrives, never a 500 ---------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=400),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+PLAUSIBLE_VALUES = JSON_VALUES | st.sampled_from(
+    ["missing", "found", "absent", "high", "care", "2012-05-17", iso(NOW), iso(NOW + timedelta(days=400)), "\x00"]
+)
+FIELDS = [
+    "source_ref", "kind", "received_at", "occurred_at", "child", "risk_level", "location_type", "found_location",
+    "circumstances", "given_name", "family_name", "date_of_birth", "legal_status", "vulnerabilities", "lead_agency",
+    "send", "category", "started_at", "reported_at", "returned_at", "police_person_id", "significant_harm",
+]
+BODIES = st.dictionaries(st.sampled_from(FIELDS), PLAUSIBLE_VALUES, max_size=10) | JSON_VALUES
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=BODIES)
+def test_no_body_makes_any_write_answer_500(api, admin_user, write_paths, body):
+    client = api(admin_user)
+    for method, path in write_paths:
+        response = getattr(client, method)(path, body, format="json")
+        assert response.status_code < 500, (path, body, response.content)
