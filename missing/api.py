@@ -109,7 +109,6 @@ class ChildListCreateApi(APIView):
         data = ChildInput(data=request.data)
         data.is_valid(raise_exception=True)
         child = child_create(actor=request.user, authority=authority_for(request.user), **data.validated_data)
-        child = child_get_visible(request.user, child.pk)
         return Response(child_detail_data(child), status=status.HTTP_201_CREATED)
 
 

@@ -7,10 +7,17 @@ import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casework.models import AgencyKind, AuditEvent
+from casework.models import AgencyKind, AuditEvent, Role
 from missing.models import Child, MissingEpisode, NotificationStatus, PoliceNotification
 
-from ..factories import AgencyFactory, ChildFactory, EpisodeFactory, LocalAuthorityFactory, NotificationFactory
+from ..factories import (
+    AgencyFactory,
+    ChildFactory,
+    EpisodeFactory,
+    LocalAuthorityFactory,
+    NotificationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -685,3 +692,10 @@ def test_no_body_makes_any_write_answer_500(api, admin_user, write_paths, body):
     for method, path in write_paths:
         response = getattr(client, method)(path, body, format="json")
         assert response.status_code < 500, (path, body, response.content)
+
+
+def test_an_administrator_without_an_agency_creates_a_child_of_the_installation(api, authority):
+    administrator = UserFactory(agency=None, roles=[Role.ADMINISTRATOR])
+    response = api(administrator).post("/api/v1/children/", child_body(), format="json")
+    assert response.status_code == 201, response.content
+    assert Child.objects.get(pk=response.json()["id"]).authority == authority
