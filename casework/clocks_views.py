@@ -83,7 +83,8 @@ def deadline_complete_page(request, deadline_id):
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"{deadline.rule} {deadline.title} for {deadline.child.full_name} is recorded as done.")
+            done = f"{deadline.rule} {deadline.title} for {deadline.child.full_name} is recorded as done."
+            messages.success(request, done)
             return redirect("clocks:due_list")
     return render(request, "clocks/complete.html", {"deadline": deadline, "form": form})
 

@@ -37,11 +37,15 @@ class LocalProtocol(models.Model):
     t4_review_conference_working_days = _number(
         "t4_review_conference_working_days", "T4 review conference (working days)"
     )
-    t5_missing_from_care_meeting_days = _number("t5_missing_from_care_meeting_days", "T5 missing from care meeting (days)")
+    t5_missing_from_care_meeting_days = _number(
+        "t5_missing_from_care_meeting_days", "T5 missing from care meeting (days)"
+    )
     t6_head_of_service_hours = _number("t6_head_of_service_hours", "T6 Head of Service told (hours)")
     t6_head_of_service_update_hours = _number("t6_head_of_service_update_hours", "T6 Head of Service update (hours)")
     t7_lead_member_days = _number("t7_lead_member_days", "T7 Lead Member told (days)")
-    t8_cin_head_of_service_days = _number("t8_cin_head_of_service_days", "T8 child in need, Head of Service told (days)")
+    t8_cin_head_of_service_days = _number(
+        "t8_cin_head_of_service_days", "T8 child in need, Head of Service told (days)"
+    )
     t9_early_help_days = _number("t9_early_help_days", "T9 Early Help group managers told (days)")
     t10_dci_meeting_days = _number("t10_dci_meeting_days", "T10 police DCI meeting (days)")
     t12_assessment_days = _number("t12_assessment_days", "T12 case passed for assessment (days)")
