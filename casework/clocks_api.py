@@ -31,13 +31,14 @@ class DeadlineOutput(serializers.Serializer):
     note = serializers.CharField()
 
 
-class DeadlineListApi(APIView):
-    class FilterSerializer(serializers.Serializer):
-        child = serializers.UUIDField(required=False)
-        episode = serializers.UUIDField(required=False)
-        meeting = serializers.UUIDField(required=False)
-        status = serializers.ChoiceField(choices=DeadlineStatus.choices, required=False)
+class DeadlineFilter(serializers.Serializer):
+    child = serializers.UUIDField(required=False)
+    episode = serializers.UUIDField(required=False)
+    meeting = serializers.UUIDField(required=False)
+    status = serializers.ChoiceField(choices=DeadlineStatus.choices, required=False)
 
+
+class DeadlineListApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("child", str),
@@ -48,7 +49,7 @@ class DeadlineListApi(APIView):
         responses=DeadlineOutput(many=True),
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = DeadlineFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         deadlines = deadlines_visible_to(request.user)
         for name, value in filters.validated_data.items():
@@ -56,17 +57,18 @@ class DeadlineListApi(APIView):
         return paginated(request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput)
 
 
-class DeadlineCompleteApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        completed_at = serializers.DateTimeField(required=False)
-        note = serializers.CharField(max_length=5000)
+class DeadlineCompleteInput(serializers.Serializer):
+    completed_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(max_length=5000)
 
-    @extend_schema(request=InputSerializer, responses=DeadlineOutput)
+
+class DeadlineCompleteApi(APIView):
+    @extend_schema(request=DeadlineCompleteInput, responses=DeadlineOutput)
     def post(self, request, deadline_id):
         deadline = object_or_404(deadlines_visible_to(request.user).select_related("child"), deadline_id)
         if not can_complete_deadline(request.user, deadline):
             raise PermissionDeniedError("You may see this deadline but not record it done.")
-        data = self.InputSerializer(data=request.data)
+        data = DeadlineCompleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         deadline = deadline_complete(deadline=deadline, actor=request.user, **data.validated_data)
         return Response(DeadlineOutput(deadline).data)
@@ -81,13 +83,14 @@ class EscalationOutput(serializers.Serializer):
     step = serializers.CharField()
 
 
-class EscalationListApi(APIView):
-    class FilterSerializer(serializers.Serializer):
-        child = serializers.UUIDField(required=False)
+class EscalationFilter(serializers.Serializer):
+    child = serializers.UUIDField(required=False)
 
+
+class EscalationListApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("child", str)], responses=EscalationOutput(many=True))
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = EscalationFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         escalations = escalations_visible_to(request.user)
         if "child" in filters.validated_data:
