@@ -18,12 +18,13 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_event_record
 from .forms import GovUKForm
-from .middleware import IDLE_SIGNED_OUT_KEY, with_next
+from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
 from .models import RecordAccess
 from .permissions import is_administrator, is_mash_coordinator
 
@@ -49,6 +50,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        self.request.session[LAST_SEEN_KEY] = timezone.now().timestamp()
         user = form.get_user()
         if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
             return redirect(with_next("two_factor", self.get_success_url()))
@@ -78,7 +80,7 @@ class TokenForm(GovUKForm):
     widths = {"token": "govuk-input--width-5"}
 
 
-def _safe_next(request, default="home"):
+def safe_next_url(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -89,15 +91,15 @@ def _safe_next(request, default="home"):
 def two_factor(request):
     """The second step of sign-in, for anyone with a confirmed authenticator."""
     if not TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
-        return redirect(with_next("two_factor_setup", _safe_next(request)))
+        return redirect(with_next("two_factor_setup", safe_next_url(request)))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = django_otp.match_token(request.user, form.cleaned_data["token"].strip())
         if device is not None:
             django_otp.login(request, device)
-            return redirect(_safe_next(request))
+            return redirect(safe_next_url(request))
         form.add_error("token", "The security code is not correct or has expired.")
-    return render(request, "registration/two_factor.html", {"form": form, "next": _safe_next(request)})
+    return render(request, "registration/two_factor.html", {"form": form, "next": safe_next_url(request)})
 
 
 def _qr_svg(uri):
@@ -112,7 +114,7 @@ def two_factor_setup(request):
     """Add an authenticator app. Required for administrators; open to everyone."""
     confirmed = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists()
     if confirmed and not request.user.is_verified():
-        return redirect(with_next("two_factor", _safe_next(request)))
+        return redirect(with_next("two_factor", safe_next_url(request)))
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None and not confirmed:
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
@@ -125,9 +127,9 @@ def two_factor_setup(request):
                 audit_event_record(actor=request.user, verb="two_factor.enabled", obj=request.user)
             django_otp.login(request, device)
             messages.success(request, "Two-factor sign-in is set up.")
-            return redirect(_safe_next(request))
+            return redirect(safe_next_url(request))
         form.add_error("token", "The security code is not correct or has expired.")
-    context = {"form": form, "confirmed": confirmed, "next": _safe_next(request)}
+    context = {"form": form, "confirmed": confirmed, "next": safe_next_url(request)}
     if device is not None:
         secret = base64.b32encode(device.bin_key).decode().rstrip("=")
         context.update({"secret": secret, "qr_svg": _qr_svg(device.config_url)})

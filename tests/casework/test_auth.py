@@ -127,6 +127,12 @@ def test_idle_session_is_signed_out(client, health_worker, settings, clock):
     assert "You were signed out because you had been inactive." in page.content.decode()
 
 
+def test_a_session_idle_from_the_moment_of_sign_in_times_out(client, health_worker, settings, clock):
+    sign_in_with_password(client, "health")
+    clock.shift(settings.SESSION_IDLE_TIMEOUT + timedelta(seconds=1))
+    assert client.get("/api/v1/users/me/").status_code == 401
+
+
 def test_polling_is_not_activity(client, health_worker, settings, clock):
     sign_in_with_password(client, "health")
     client.get("/")
