@@ -18,6 +18,7 @@ from .errors import ApplicationError
 from .forms import DateTimeLocalInput, GovUKForm
 from .models import Agency
 from .services import authority_for
+from .views import safe_next_url
 
 RULE_CHOICES = [("", "All rules")] + [(rule, rule) for rule in RULE_RECIPIENTS]
 
@@ -85,7 +86,7 @@ def deadline_complete_page(request, deadline_id):
         else:
             done = f"{deadline.rule} {deadline.title} for {deadline.child.full_name} is recorded as done."
             messages.success(request, done)
-            return redirect("clocks:due_list")
+            return redirect(safe_next_url(request, default="clocks:due_list"))
     return render(request, "clocks/complete.html", {"deadline": deadline, "form": form})
 
 

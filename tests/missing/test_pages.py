@@ -6,13 +6,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.models import AgencyKind, RecordAccess
 from missing.models import MissingEpisode, NotificationKind, NotificationStatus, PoliceNotification
-from missing.services import notification_triage
+from missing.services import episode_create, episode_update, notification_triage
 from tests.factories import ChildFactory, EpisodeFactory, LocalAuthorityFactory, NotificationFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -308,11 +307,20 @@ def test_child_detail_is_read_only_for_an_involved_agency_and_hidden_from_others
     assert browser_for(police).get(reverse("missing:child_edit", args=[child.pk])).status_code == 404
 
 
-def test_deadlines_section_renders_what_the_clocks_provide():
-    deadline = type("Deadline", (), {"rule": "T1", "title": "Return interview", "due_at": NOW, "status": "open"})
-    html = render_to_string("missing/_deadlines.html", {"deadlines": [deadline]})
-    assert "T1" in html and "Return interview" in html and "11 Jun 2025 15:00" in html
-    assert "No deadlines" in render_to_string("missing/_deadlines.html", {})
+def test_child_page_shows_deadline_chips_with_rule_numbers_and_source(browser_for, mash, authority, frozen):
+    child = ChildFactory(authority=authority)
+    page = content(browser_for(mash).get(reverse("missing:child_detail", args=[child.pk])))
+    assert "No deadline is running." in page
+
+    episode = episode_create(actor=mash, child=child, category="missing", started_at=NOW - timedelta(hours=30),
+                             reported_at=NOW - timedelta(hours=29), risk_level="medium", location_type="home")
+    episode_update(actor=mash, episode=episode, returned_at=NOW - timedelta(hours=2))
+    page = content(browser_for(mash).get(reverse("missing:child_detail", args=[child.pk])))
+    assert "due in 2 days 22 hours" in page
+    assert "Return home interview offered and held due" in page
+    assert "T1, 72 hours from the return, Waltham Forest practice guidance §9" in page
+    t1 = child.deadlines.get(rule="T1")
+    assert reverse("clocks:deadline_complete", args=[t1.pk]) in page
 
 
 def test_add_child_form_shows_errors_and_saves_nothing(browser_for, mash, frozen):
