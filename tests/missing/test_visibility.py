@@ -87,8 +87,12 @@ def test_child_list_and_search(api, world, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_child_detail(api, world, role):
-    response = api(world["users"][role]).get(f"/api/v1/children/{world['child'].pk}/")
+    client = api(world["users"][role])
+    response = client.get(f"/api/v1/children/{world['child'].pk}/")
     assert response.status_code == (200 if role in SEES_CHILD else 404)
+    if role not in SEES_CHILD:  # the answer for a hidden child is the answer for no child at all
+        nobody = client.get("/api/v1/children/8b0c6a4e-3f21-4d0e-9a57-0d5c2f1e9b11/")
+        assert (response.status_code, response.json()) == (nobody.status_code, nobody.json())
 
 
 @pytest.mark.parametrize("role", ROLES)
