@@ -38,10 +38,19 @@ class LoginForm(AuthenticationForm, GovUKForm):
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
+def lockout_policy():
+    """The numbers the sign-in pages tell people, read from the settings that enforce them."""
+    return {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    extra_context = {"lockout": lockout_policy}
 
     def get(self, request, *args, **kwargs):
         if request.session.pop(IDLE_SIGNED_OUT_KEY, False):
@@ -67,7 +76,9 @@ def locked_out(request, original_response=None, credentials=None):
             {"detail": "Too many failed attempts to sign in: this account is locked for now."},
             status=settings.AXES_HTTP_RESPONSE_CODE,
         )
-    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=settings.AXES_HTTP_RESPONSE_CODE)
+    return render(
+        request, settings.AXES_LOCKOUT_TEMPLATE, {"lockout": lockout_policy()}, status=settings.AXES_HTTP_RESPONSE_CODE
+    )
 
 
 class TokenForm(GovUKForm):

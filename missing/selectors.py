@@ -8,7 +8,7 @@ from django.utils import timezone
 from casework.calendar import describe_working_age, local_date, working_time_between
 
 from . import rules
-from .models import Child, MissingEpisode, NotificationStatus, NotificationUpload, RiskLevel
+from .models import MissingEpisode, NotificationStatus, NotificationUpload, RiskLevel
 from .permissions import can_triage, children_visible_to, notifications_visible_to
 
 RISK_ORDER = Case(
@@ -87,8 +87,9 @@ def candidates_for_notifications(user, notifications):
 
 
 def children_search(user, query=""):
+    """Children the user may see whose names (or police person id) contain every word of `query`."""
     children = children_visible_to(user)
-    for term in query.split():
+    for term in query.replace("\x00", "").split():
         children = children.filter(
             Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(police_person_id__iexact=term)
         )
@@ -144,17 +145,3 @@ def notification_uploads_for(user):
         uploads = NotificationUpload.objects.filter(uploaded_by=user)
     return uploads.select_related("uploaded_by").order_by("-uploaded_at")
 
-
-__all__ = [
-    "Child",
-    "candidates_for_notifications",
-    "child_flags",
-    "child_get_visible",
-    "child_with_episodes",
-    "children_search",
-    "children_with_missing_status",
-    "match_reasons",
-    "notification_uploads_for",
-    "notification_working_age",
-    "triage_queue",
-]

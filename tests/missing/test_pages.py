@@ -434,3 +434,10 @@ def test_polling_does_not_keep_an_idle_session_alive(browser_for, mash, authorit
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_child_search_page_ignores_nul_characters(browser_for, mash, authority, frozen):
+    ChildFactory(authority=authority, given_name="Nulsafe", family_name="Searchcase")
+    response = browser_for(mash).get(reverse("missing:child_list"), {"q": "Nulsafe\x00"})
+    assert response.status_code == 200
+    assert "Searchcase" in content(response)
