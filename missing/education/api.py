@@ -2,23 +2,23 @@
 
 from datetime import date
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import paginated
+from casework.api import object_or_404, paginated
 from casework.audit import record_access_log
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
+from ..interviews.api import uuid_query_param
 from ..models import EducationCaseKind, EducationExit, Enquiry
 from ..permissions import children_visible_to
 from . import services
 from .permissions import can_open_case, can_work_case
-from .selectors import case_checklist, case_get_visible, case_progress, cases_list
+from .selectors import case_checklist, case_get_visible, case_progress, cases_for_detail, cases_list
 
 
 class ContactFields(serializers.Serializer):
@@ -99,13 +99,7 @@ class CloseInput(serializers.Serializer):
 
 
 def _visible_case(request, case_id):
-    try:
-        case = case_get_visible(request.user, case_id)
-    except DjangoValidationError:
-        case = None
-    if case is None:
-        raise NotFound()
-    return case
+    return object_or_404(cases_for_detail(request.user), case_id)
 
 
 def _case_data(request, case):
@@ -121,14 +115,9 @@ class CaseListCreateApi(APIView):
         responses=CaseOutput(many=True),
     )
     def get(self, request):
-        child = request.query_params.get("child")
-        if child:
-            try:
-                child = serializers.UUIDField().to_internal_value(child)
-            except serializers.ValidationError as error:
-                raise serializers.ValidationError({"child": error.detail}) from error
         open_only = request.query_params.get("open", "true").lower() not in {"false", "0", "no"}
-        cases = cases_list(request.user, open_only=open_only, child=child or None).prefetch_related("enquiries")
+        child = uuid_query_param(request, "child")
+        cases = cases_list(request.user, open_only=open_only, child=child).prefetch_related("enquiries")
         return paginated(request, self, cases, CaseOutput)
 
     @extend_schema(request=CaseInput, responses={201: CaseOutput})

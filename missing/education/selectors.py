@@ -9,14 +9,12 @@ from . import rules
 from .permissions import cases_visible_to
 
 
+def cases_for_detail(user):
+    return cases_visible_to(user).select_related("child", "agency", "officer").prefetch_related("episodes", "enquiries")
+
+
 def case_get_visible(user, case_id):
-    return (
-        cases_visible_to(user)
-        .select_related("child", "agency", "officer")
-        .prefetch_related("episodes", "enquiries")
-        .filter(pk=case_id)
-        .first()
-    )
+    return cases_for_detail(user).filter(pk=case_id).first()
 
 
 def cases_list(user, *, open_only=True, child=None):

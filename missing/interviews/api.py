@@ -2,13 +2,12 @@
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,11 +42,13 @@ from .selectors import (
     interview_due_at,
     interview_get_visible,
     interview_timeliness_for_days,
+    interviews_for_detail,
     interviews_list,
 )
 
 
-def _uuid_param(request, name):
+def uuid_query_param(request, name):
+    """A UUID from the query string; a malformed one is a 400 on that parameter."""
     value = request.query_params.get(name)
     if not value:
         return None
@@ -93,7 +94,7 @@ class CheckListCreateApi(APIView):
         responses=CheckOutput(many=True),
     )
     def get(self, request):
-        checks = checks_list(request.user, child=_uuid_param(request, "child"), episode=_uuid_param(request, "episode"))
+        checks = checks_list(request.user, child=uuid_query_param(request, "child"), episode=uuid_query_param(request, "episode"))
         return paginated(request, self, checks, CheckOutput)
 
     @extend_schema(request=CheckInput, responses={201: CheckOutput})
@@ -214,7 +215,7 @@ class InterviewListApi(APIView):
             raise serializers.ValidationError({"state": [f"Choose one of: {', '.join(InterviewState.values)}."]})
         interviews = interviews_list(
             request.user,
-            child=_uuid_param(request, "child"),
+            child=uuid_query_param(request, "child"),
             state=state,
             mine=request.query_params.get("mine", "").lower() in {"true", "1", "yes"},
         )
@@ -222,13 +223,7 @@ class InterviewListApi(APIView):
 
 
 def _visible_interview(request, interview_id):
-    try:
-        interview = interview_get_visible(request.user, interview_id)
-    except DjangoValidationError:
-        interview = None
-    if interview is None:
-        raise NotFound()
-    return interview
+    return object_or_404(interviews_for_detail(request.user), interview_id)
 
 
 class InterviewDetailApi(APIView):

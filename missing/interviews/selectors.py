@@ -45,14 +45,16 @@ def countdown(due_at, now):
     return {"overdue": True, "hours": hours, "text": f"Overdue by {hours} {unit}"}
 
 
-def interview_get_visible(user, interview_id):
+def interviews_for_detail(user):
     return (
         with_returns(interviews_visible_to(user))
         .select_related("child", "child__authority", "interviewer", "interviewer_agency", "referrer", "routed_to")
         .prefetch_related("episodes")
-        .filter(pk=interview_id)
-        .first()
     )
+
+
+def interview_get_visible(user, interview_id):
+    return interviews_for_detail(user).filter(pk=interview_id).first()
 
 
 def interviews_list(user, *, child=None, state=None, mine=False):
