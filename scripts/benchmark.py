@@ -10,8 +10,11 @@ import statistics
 import sys
 import time
 
+from pathlib import Path
+
 import django
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
 django.setup()
 
