@@ -45,6 +45,9 @@ class Protocol:
     p12_minutes_working_days: int = 5
     p13_action_plan_hours: int = 48
     p14_feedback_working_days: int = 2
+    # Children missing education (002 §12): enquiries run to day 28; no removal from roll before 4 weeks
+    cme_enquiry_last_day: int = 28
+    cme_roll_removal_after_days: int = 28
 
     @classmethod
     def field_names(cls):

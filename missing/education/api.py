@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated
 from casework.audit import record_access_log
+from casework.protocol_store import protocol_lookup
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
 from ..interviews.api import uuid_query_param
@@ -66,14 +67,22 @@ class CaseOutput(serializers.Serializer):
     located_on = serializers.DateField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
 
+    def _progress(self, obj):
+        """Once per case, and the protocol once per authority, however long the list."""
+        memo = self.context.setdefault("progress", {})
+        if obj.pk not in memo:
+            protocols = self.context.setdefault("protocols", protocol_lookup())
+            memo[obj.pk] = case_progress(obj, protocol=protocols(obj.child.authority_id))
+        return memo[obj.pk]
+
     def get_day(self, obj) -> int:
-        return case_progress(obj)["day"]
+        return self._progress(obj)["day"]
 
     def get_stage(self, obj) -> str:
-        return case_progress(obj)["stage"]
+        return self._progress(obj)["stage"]
 
     def get_may_remove_from_roll_from(self, obj) -> date:
-        return case_progress(obj)["may_remove_from_roll_from"]
+        return self._progress(obj)["may_remove_from_roll_from"]
 
     def get_episodes(self, obj) -> list[str]:
         return [str(e.pk) for e in obj.episodes.all()]

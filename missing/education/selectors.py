@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from casework.calendar import local_date
+from casework.protocol_store import protocol_for, protocol_lookup
 
 from ..models import Enquiry
 from . import rules
@@ -26,13 +27,14 @@ def cases_list(user, *, open_only=True, child=None):
     return cases.order_by("first_day", "created_at")
 
 
-def case_progress(case, *, today=None):
-    """Where the case is in the §12 timetable today."""
+def case_progress(case, *, today=None, protocol=None):
+    """Where the case is in the §12 timetable today, by the numbers of the child's authority."""
     today = today or local_date(timezone.now())
-    earliest = rules.earliest_roll_removal(case.first_day)
+    protocol = protocol or protocol_for(case.child.authority_id)
+    earliest = rules.earliest_roll_removal(case.first_day, protocol)
     return {
         "day": rules.day_number(case.first_day, today),
-        "stage": rules.stage(case.first_day, today),
+        "stage": rules.stage(case.first_day, today, protocol),
         "may_remove_from_roll_from": earliest,
         "may_remove_from_roll": today >= earliest,
     }
@@ -46,4 +48,8 @@ def case_checklist(case):
 
 def open_cases_with_progress(user, *, today=None):
     today = today or local_date(timezone.now())
-    return [{"case": case, **case_progress(case, today=today)} for case in cases_list(user)]
+    protocols = protocol_lookup()
+    return [
+        {"case": case, **case_progress(case, today=today, protocol=protocols(case.child.authority_id))}
+        for case in cases_list(user)
+    ]

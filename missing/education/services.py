@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from casework.audit import audit_event_record
 from casework.calendar import local_date
+from casework.protocol_store import protocol_for
 
 from ..models import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry, MissingEpisode
 from ..services import CLOCK_SKEW
@@ -136,7 +137,10 @@ def education_case_remove_from_roll(*, actor, case, removed_on):
     """A child may not be removed from the school roll before the end of four weeks (§12)."""
     case = _lock(case)
     errors = {}
-    earliest = rules.earliest_roll_removal(case.first_day)
+    protocol = protocol_for(case.child.authority_id)
+    earliest = rules.earliest_roll_removal(case.first_day, protocol)
+    days = protocol.cme_roll_removal_after_days
+    period = "four weeks" if days == 28 else f"{days} days"
     if case.removed_from_roll_on is not None:
         errors.setdefault("removed_on", []).append("The child has already been removed from the roll.")
     elif removed_on is None:
@@ -145,7 +149,7 @@ def education_case_remove_from_roll(*, actor, case, removed_on):
         errors.setdefault("removed_on", []).append("The date cannot be in the future.")
     elif removed_on < earliest:
         errors.setdefault("removed_on", []).append(
-            f"A child may not be removed from the school roll before the end of four weeks: "
+            f"A child may not be removed from the school roll before the end of {period}: "
             f"the earliest date is {earliest:%d %B %Y} (day {rules.day_number(case.first_day, earliest)})."
         )
     if errors:

@@ -7,6 +7,8 @@ import time_machine
 
 from casework.calendar import LONDON
 from casework.models import AgencyKind, AuditEvent
+from casework.models import LocalProtocol
+from casework.protocol import DEFAULT_PROTOCOL
 from missing.education.rules import day_number, earliest_roll_removal
 from missing.models import EducationCase
 from missing.permissions import children_visible_to
@@ -41,7 +43,7 @@ def open_case(api, user, child, **extra):
 def test_day_counting_and_the_four_week_line():
     assert day_number(date(2026, 3, 2), date(2026, 3, 2)) == 1
     assert day_number(date(2026, 3, 2), date(2026, 3, 29)) == 28
-    assert earliest_roll_removal(date(2026, 3, 2)) == date(2026, 3, 30)
+    assert earliest_roll_removal(date(2026, 3, 2), DEFAULT_PROTOCOL) == date(2026, 3, 30)
 
 
 def test_officer_opens_a_case_linked_to_the_childs_missing_episodes(api, officer, child):
@@ -112,6 +114,16 @@ def test_not_removed_from_roll_before_four_weeks(api, officer, child, frozen):
     assert response.status_code == 200
     assert response.json()["removed_from_roll_on"] == "2026-03-30"
     assert AuditEvent.objects.filter(verb="education_case.removed_from_roll").count() == 1
+
+
+def test_the_four_week_line_is_the_local_protocols_number(api, officer, child, authority, frozen):
+    LocalProtocol.objects.create(authority=authority, cme_roll_removal_after_days=35, cme_enquiry_last_day=35)
+    body = open_case(api, officer, child).json()
+    assert body["may_remove_from_roll_from"] == "2026-04-06"
+    assert body["stage"] == "Days 2 to 35: reasonable enquiries"
+    frozen.move_to(datetime(2026, 3, 30, 12, 0, tzinfo=LONDON))
+    url = f"/api/v1/education-cases/{body['id']}/remove-from-roll/"
+    assert api(officer).post(url, {"removed_on": "2026-03-30"}, format="json").status_code == 400
 
 
 def test_exactly_three_exits(api, officer, child):
