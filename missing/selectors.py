@@ -57,25 +57,37 @@ def _is_likely(reasons):
 
 
 def candidates_for_notifications(user, notifications):
-    """Likely children for each notification, with why, in one query for the whole page (N3)."""
+    """Likely children for each notification, with why, in one query for the whole page (N3).
+
+    A likely match (see `_is_likely`) has the police person id, or the family name with the date
+    of birth or the given name; the query asks only for those (an index on the upper-cased names
+    serves it) and each notification then weighs its own few candidates, not every child fetched.
+    """
     notifications = list(notifications)
     if not notifications:
         return {}
     condition = Q()
     for n in notifications:
-        condition |= Q(date_of_birth=n.child_date_of_birth)
-        condition |= Q(given_name__iexact=n.child_given_name, family_name__iexact=n.child_family_name)
+        family = n.child_family_name.strip()
+        condition |= Q(family_name__iexact=family, date_of_birth=n.child_date_of_birth)
+        condition |= Q(family_name__iexact=family, given_name__iexact=n.child_given_name.strip())
         if n.police_person_id:
             condition |= Q(police_person_id=n.police_person_id)
     open_episodes = MissingEpisode.objects.filter(returned_at__isnull=True)
-    children = list(
+    children = (
         children_visible_to(user)
         .filter(condition)
-        .prefetch_related(Prefetch("episodes", queryset=open_episodes, to_attr="open_episodes"))[:500]
+        .prefetch_related(Prefetch("episodes", queryset=open_episodes, to_attr="open_episodes"))
     )
+    by_family, by_person_id = defaultdict(list), defaultdict(list)
+    for child in children:
+        by_family[child.family_name.strip().lower()].append(child)
+        if child.police_person_id:
+            by_person_id[child.police_person_id].append(child)
     found = defaultdict(list)
     for n in notifications:
-        for child in children:
+        pool = {c.pk: c for c in by_family[n.child_family_name.strip().lower()] + by_person_id[n.police_person_id]}
+        for child in pool.values():
             if child.authority_id != n.authority_id:
                 continue
             reasons = match_reasons(n, child)

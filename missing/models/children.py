@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -64,7 +65,11 @@ class Child(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name"]
-        indexes = [models.Index(fields=["authority", "family_name", "given_name"])]
+        indexes = [
+            models.Index(fields=["authority", "family_name", "given_name"]),
+            # Likely matches for the triage queue (N3) share the family name, in any case.
+            models.Index(Upper("family_name"), Upper("given_name"), name="child_names_upper"),
+        ]
         permissions = [("share_child", "Can share a child's record with another agency")]
 
     def __str__(self):
