@@ -90,13 +90,17 @@ def working_time_between(start: datetime, end: datetime) -> timedelta:
     return total
 
 
+def describe_span(delta: timedelta, *, day_word="day") -> str:
+    """'2 days 3 hours', '5 hours 10 minutes', '4 minutes': the two largest units, for every
+    countdown and age the screens show ('2 working days 3 hours' with day_word="working day")."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    units = [(days, day_word), (hours, "hour"), (minutes, "minute")]
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in units if n]
+    return " ".join(parts[:2]) or "less than a minute"
+
+
 def describe_working_age(age: timedelta) -> str:
-    """'2 working days 3 hours' style: working days of 24 hours, as the queue counts them."""
-    days, remainder = divmod(int(age.total_seconds()), 86400)
-    hours = remainder // 3600
-    parts = []
-    if days:
-        parts.append(f"{days} working day{'s' if days != 1 else ''}")
-    if hours or not days:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    return " ".join(parts)
+    """An age in working time, counted in working days of 24 hours (N5)."""
+    return describe_span(age, day_word="working day")

@@ -2,6 +2,8 @@
 
 from django.utils import timezone
 
+from casework.calendar import describe_span
+
 from casework.models import Deadline, DeadlineStatus, Escalation, InboxItem
 from casework.models.clocks import LIVE_STATUSES
 from missing.permissions import child_is_visible, children_visible_to
@@ -17,16 +19,6 @@ def escalations_visible_to(user):
     return Escalation.objects.filter(deadline__child__in=children_visible_to(user).values("pk"))
 
 
-def _span(delta):
-    """'2 days 3 hours', '5 hours 10 minutes', '4 minutes': the two largest units."""
-    minutes = int(delta.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    units = [(days, "day"), (hours, "hour"), (minutes, "minute")]
-    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in units if n]
-    return " ".join(parts[:2]) or "less than a minute"
-
-
 def deadline_describe(deadline, now=None):
     """Give a deadline the words the screens show: its countdown and where its numbers came from.
     ("Return home interview offered and held due Mon 14:00 — T1, 72 hours from the return,
@@ -36,9 +28,9 @@ def deadline_describe(deadline, now=None):
         deadline.status == DeadlineStatus.OPEN and deadline.due_at <= now
     )
     if deadline.is_late:
-        deadline.countdown = f"overdue by {_span(now - deadline.due_at)}"
+        deadline.countdown = f"overdue by {describe_span(now - deadline.due_at)}"
     elif deadline.status == DeadlineStatus.OPEN:
-        deadline.countdown = f"due in {_span(deadline.due_at - now)}"
+        deadline.countdown = f"due in {describe_span(deadline.due_at - now)}"
     else:
         deadline.countdown = deadline.get_status_display().lower()
     deadline.source_text = source_display(deadline.source)

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from casework.calendar import LONDON, local_date
+from casework.calendar import LONDON, describe_span, local_date
 from casework.permissions import is_administrator, is_mash_coordinator
 from casework.protocol_store import protocol_for
 
@@ -36,13 +36,11 @@ def interview_due_at(interview, *, protocol=None):
 
 
 def countdown(due_at, now):
-    """'Due in 41 hours' / 'Overdue by 3 hours': what the 72-hour clock says now."""
+    """'Due in 1 day 17 hours' / 'Overdue by 3 hours': what the 72-hour clock says now."""
     remaining = due_at - now
-    hours = int(abs(remaining).total_seconds() // 3600)
-    unit = "hour" if hours == 1 else "hours"
     if remaining >= timedelta(0):
-        return {"overdue": False, "hours": hours, "text": f"Due in {hours} {unit}"}
-    return {"overdue": True, "hours": hours, "text": f"Overdue by {hours} {unit}"}
+        return {"overdue": False, "text": f"Due in {describe_span(remaining)}"}
+    return {"overdue": True, "text": f"Overdue by {describe_span(remaining)}"}
 
 
 def interviews_for_detail(user):

@@ -32,7 +32,7 @@ def test_rhi_worker_records_an_interview(page, live_server, sign_in, assert_acce
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="My interviews due").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My interviews due")
     row = page.get_by_role("row").filter(has_text="Robin Testwell")
-    expect(row).to_contain_text("Due in 51 hours")
+    expect(row).to_contain_text("Due in 2 days 3 hours")
     assert_accessible(page)
 
     row.get_by_role("link", name="Robin Testwell").click()

@@ -11,6 +11,8 @@ from casework.calendar import (
     add_days,
     add_hours,
     add_working_days,
+    describe_span,
+    describe_working_age,
     end_of_day,
     is_working_day,
     working_days_deadline,
@@ -125,3 +127,11 @@ def test_a_working_day_deadline_on_a_clock_change_week_ends_at_local_midnight():
     deadline = working_days_deadline(datetime(2026, 10, 23, 10, 0, tzinfo=LONDON), 1)
     assert deadline == end_of_day(date(2026, 10, 26))
     assert deadline.astimezone(UTC).hour == 23  # GMT again after Sunday's change
+
+
+def test_spans_are_described_by_their_two_largest_units():
+    assert describe_span(timedelta(days=2, hours=3, minutes=5)) == "2 days 3 hours"
+    assert describe_span(timedelta(hours=1, minutes=1)) == "1 hour 1 minute"
+    assert describe_span(-timedelta(minutes=4)) == "4 minutes"
+    assert describe_span(timedelta(seconds=20)) == "less than a minute"
+    assert describe_working_age(timedelta(days=1, hours=9)) == "1 working day 9 hours"

@@ -59,7 +59,7 @@ def test_mash_sees_the_offer_waiting_and_records_the_childs_choice(mash, rhi_wor
     assert page.status_code == 200
     assert "Offers waiting for the child" in page.content.decode()
     assert "Sam Testfield" in page.content.decode()
-    assert "Due in 62 hours" in page.content.decode()
+    assert "Due in 2 days 14 hours" in page.content.decode()
     response = client_for(mash).post(
         f"/interviews/{interview.pk}/accept/", {"interviewer_role": "rhi_service", "interviewer": str(rhi_worker.pk)}
     )
@@ -71,7 +71,7 @@ def test_mash_sees_the_offer_waiting_and_records_the_childs_choice(mash, rhi_wor
 def test_record_form_errors_save_nothing_and_a_good_form_completes(mash, rhi_worker, interview):
     services.return_interview_accept(actor=mash, interview=interview, interviewer=rhi_worker, interviewer_role="rhi_service")
     client = client_for(rhi_worker)
-    assert "Due in 62 hours" in client.get("/interviews/").content.decode()
+    assert "Due in 2 days 14 hours" in client.get("/interviews/").content.decode()
     form = client.get(f"/interviews/{interview.pk}/record/").content.decode()
     assert 'type="checkbox" name="push_factors"' in form
     response = client.post(f"/interviews/{interview.pk}/record/", {"held_at": "2026-03-10T09:00", "push_factors": ["nope"]})

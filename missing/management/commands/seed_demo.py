@@ -15,7 +15,17 @@ from django.utils import timezone
 
 from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.services import agency_create, user_create
-from missing.models import Child, LegalStatus, MissingEpisode, NotificationKind, Vulnerability
+from missing.interviews.services import return_interview_accept
+from missing.models import (
+    Child,
+    InterviewerRole,
+    InterviewState,
+    LegalStatus,
+    MissingEpisode,
+    NotificationKind,
+    ReturnInterview,
+    Vulnerability,
+)
 from missing.services import episode_create, episode_update, notification_receive
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -72,6 +82,7 @@ class Command(BaseCommand):
         kids = self._children(la, agencies, users, children, rng, now)
         self._history(kids, rng, now)
         self._recent(kids, users["mash"], rng, now)
+        self._interviews(users["mash"], users["rhi"], rng)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
         self.stdout.write(self.style.SUCCESS(
@@ -169,6 +180,15 @@ class Command(BaseCommand):
             if rng.random() < 0.6:
                 back = min(now - timedelta(minutes=30), start + timedelta(hours=rng.randint(2, 60)))
                 episode_update(actor=mash, episode=episode, returned_at=back, found_location=rng.choice(PLACES))
+
+    def _interviews(self, mash, rhi, rng):
+        """Most children back from a recent episode chose the return interview service."""
+        offered = ReturnInterview.objects.filter(state=InterviewState.OFFERED, child__authority=mash.agency.authority)
+        for interview in offered:
+            if rng.random() < 0.7:
+                return_interview_accept(
+                    actor=mash, interview=interview, interviewer=rhi, interviewer_role=InterviewerRole.RHI_SERVICE
+                )
 
     def _notifications(self, la, kids, police, count, rng, now):
         """A triage queue: some for new children, some naming children already known (likely matches)."""
