@@ -162,7 +162,7 @@ class InterviewOutput(serializers.Serializer):
     def get_covers_several_episodes(self, obj) -> bool:
         return len(obj.episodes.all()) > 1
 
-    def get_due_at(self, obj) -> datetime:
+    def get_due_at(self, obj) -> datetime | None:
         return serializers.DateTimeField().to_representation(interview_due_at(obj))
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from casework.calendar import LONDON, describe_span, local_date
 from casework.permissions import is_administrator, is_mash_coordinator
+from casework.models import Deadline
 from casework.protocol_store import protocol_for
 
 from ..models import (
@@ -23,16 +24,19 @@ from .permissions import checks_visible_to, interviews_visible_to
 
 
 def with_returns(interviews):
-    """T1 counts from the return: an interview covering several episodes is due from the first."""
-    return interviews.annotate(first_return=Min("episodes__returned_at"), last_return=Max("episodes__returned_at"))
+    """Each interview's first and last return, and when it is due: the earliest T1 deadline row of
+    the episodes it covers (the clocks compute T1; an interview covering several is due from the first)."""
+    return interviews.annotate(
+        first_return=Min("episodes__returned_at"),
+        last_return=Max("episodes__returned_at"),
+        t1_due_at=Min("episodes__deadlines__due_at", filter=Q(episodes__deadlines__rule="T1")),
+    )
 
 
-def interview_due_at(interview, *, protocol=None):
-    protocol = protocol or protocol_for(interview.child.authority)
-    first_return = getattr(interview, "first_return", None)
-    if first_return is None:
-        first_return = min(e.returned_at for e in interview.episodes.all())
-    return first_return + timedelta(hours=protocol.t1_return_interview_hours)
+def interview_due_at(interview):
+    if hasattr(interview, "t1_due_at"):
+        return interview.t1_due_at
+    return Deadline.objects.filter(rule="T1", episode__in=interview.episodes.all()).aggregate(due=Min("due_at"))["due"]
 
 
 def countdown(due_at, now):
@@ -70,7 +74,7 @@ def _with_countdown(interviews, now):
     rows = []
     for interview in interviews:
         due_at = interview_due_at(interview)
-        rows.append({"interview": interview, "due_at": due_at, "countdown": countdown(due_at, now)})
+        rows.append({"interview": interview, "due_at": due_at, "countdown": countdown(due_at, now) if due_at else None})
     return rows
 
 

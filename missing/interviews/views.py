@@ -76,7 +76,7 @@ def interview_detail(request, interview_id):
             "interview": interview,
             "episodes": episodes,
             "due_at": due_at,
-            "countdown": countdown(due_at, timezone.now()) if interview.is_owed else None,
+            "countdown": countdown(due_at, timezone.now()) if interview.is_owed and due_at else None,
             "checks": checks_for_interview(request.user, interview),
             "may_arrange": may_arrange,
             "may_record": may_record,

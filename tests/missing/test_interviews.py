@@ -125,6 +125,14 @@ def test_correcting_the_return_time_does_not_offer_a_second_interview(episode, m
     assert ReturnInterview.objects.filter(child=episode.child).count() == 1
 
 
+def test_the_interview_is_due_when_the_t1_deadline_is_and_moves_with_a_correction(api, episode, mash, interview):
+    corrected = episode.returned_at - timedelta(hours=5)
+    episode_update(actor=mash, episode=episode, returned_at=corrected)
+    body = api(mash).get(f"/api/v1/return-interviews/{interview.pk}/").json()
+    t1 = episode.deadlines.get(rule="T1")
+    assert datetime.fromisoformat(body["due_at"]) == t1.due_at == corrected + timedelta(hours=72)
+
+
 # State changes through the API -----------------------------------------------------------------
 
 
