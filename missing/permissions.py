@@ -2,7 +2,8 @@
 
 A MASH coordinator sees every child of their authority. Anyone else sees a child only when their
 agency is involved: it is the lead agency, the child's record was shared with it explicitly
-(django-guardian, through the agency's group), they are the allocated worker, or another app
+(django-guardian, through the agency's group), it reported the child to us (a police notification
+linked to the child), they are the allocated worker, or another app
 has registered a reason (a referral, a panel, an action, an assigned return interview) with
 `register_involvement`. Objects a user may not see answer 404; visible objects a user may not
 change answer 403.
@@ -32,6 +33,11 @@ def _shared_with_agency(user):
     )
 
 
+def _reported_by_agency(user):
+    """The police force that reported a child missing or found does the safe-and-well check (002 §9)."""
+    return Exists(PoliceNotification.objects.filter(child_id=OuterRef("pk"), sent_by__agency_id=user.agency_id))
+
+
 def children_visible_to(user):
     if not user or not user.is_authenticated:
         return Child.objects.none()
@@ -42,7 +48,12 @@ def children_visible_to(user):
     in_authority = Child.objects.filter(authority_id=user.agency.authority_id)
     if is_mash_coordinator(user):
         return in_authority
-    involved = Q(lead_agency_id=user.agency_id) | Q(allocated_worker_id=user.pk) | Q(_shared_with_agency(user))
+    involved = (
+        Q(lead_agency_id=user.agency_id)
+        | Q(allocated_worker_id=user.pk)
+        | Q(_shared_with_agency(user))
+        | Q(_reported_by_agency(user))
+    )
     for clause in _involvement_clauses:
         extra = clause(user)
         if extra is not None:

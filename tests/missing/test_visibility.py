@@ -13,6 +13,7 @@ from rest_framework.test import APIRequestFactory
 from casework.models import AgencyKind, Role
 from missing import permissions
 from missing.models import Child, MissingEpisode, PoliceNotification
+from missing.services import notification_triage
 
 from ..factories import AgencyFactory, ChildFactory, EpisodeFactory, LocalAuthorityFactory, NotificationFactory, UserFactory
 
@@ -250,3 +251,16 @@ def test_can_change_child_record_permission(world, role, method, allowed):
     permission = permissions.CanChangeChildRecord()
     assert permission.has_object_permission(request, None, world["child"]) is allowed
     assert permission.has_object_permission(request, None, world["episode"]) is allowed
+
+
+def test_police_see_the_children_their_agency_reported_and_no_others(api, world, authority, police, mash):
+    reported = ChildFactory(authority=authority, given_name="Reported")
+    notification = NotificationFactory(authority=authority, sent_by=police, child_given_name="Reported",
+                                       child_family_name=reported.family_name,
+                                       child_date_of_birth=reported.date_of_birth)
+    client = api(police)
+    assert client.get(f"/api/v1/children/{reported.pk}/").status_code == 404
+    notification_triage(actor=mash, notification=notification, child=reported)
+    assert client.get(f"/api/v1/children/{reported.pk}/").status_code == 200
+    assert client.get(f"/api/v1/children/{world['child'].pk}/").status_code == 404
+    assert client.patch(f"/api/v1/children/{reported.pk}/", {"school": "X"}, format="json").status_code == 403
