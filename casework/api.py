@@ -1,9 +1,12 @@
 """API plumbing shared by every app (the exception handler) and the set-up endpoints of API §1."""
 
+import django_otp
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_otp import user_has_device
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
@@ -15,6 +18,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
+from .middleware import needs_second_factor
 from .models import Agency, AgencyKind, Role
 from .permissions import IsAdministrator
 from .services import agency_create, authority_for, user_create
@@ -55,6 +59,17 @@ def object_or_404(queryset, pk):
     return obj
 
 
+def uuid_query_param(request, name):
+    """A UUID from the query string; a malformed one is a 400 on that parameter."""
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        return serializers.UUIDField().to_internal_value(value)
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({name: error.detail}) from error
+
+
 def paginated(request, view, queryset, output_serializer, context=None):
     """The one list shape of API.md: {count, next, previous, results}."""
     paginator = PageNumberPagination()
@@ -65,9 +80,20 @@ def paginated(request, view, queryset, output_serializer, context=None):
 class TokenInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=200, trim_whitespace=False)
+    otp = serializers.RegexField(
+        r"^\d{6}\Z",
+        required=False,
+        help_text=(
+            "The 6-digit code from the caller's authenticator app. Required from administrators and from "
+            "anyone who has set up two-factor sign-in; leave it out otherwise."
+        ),
+        error_messages={"invalid": "Enter the 6-digit code from your authenticator app."},
+    )
 
 
 class TokenApi(APIView):
+    """A token on the same terms as the browser: whoever gives a second factor there gives it here."""
+
     permission_classes = [AllowAny]
     authentication_classes = []
 
@@ -75,9 +101,22 @@ class TokenApi(APIView):
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request._request, **data.validated_data)
+        username, password = data.validated_data["username"], data.validated_data["password"]
+        user = authenticate(request._request, username=username, password=password)
         if user is None or not user.is_active:
             raise serializers.ValidationError({"non_field_errors": ["Unable to sign in with those details."]})
+        if needs_second_factor(user):
+            if not user_has_device(user, confirmed=True):
+                raise serializers.ValidationError(
+                    {"otp": ["Set up two-factor sign-in in the browser before using the API."]}
+                )
+            code = data.validated_data.get("otp")
+            if code is None or django_otp.match_token(user, code) is None:
+                # A failed sign-in like a wrong password, so django-axes counts it towards the lockout.
+                user_login_failed.send(sender=__name__, credentials={"username": username}, request=request._request)
+                if code is None:
+                    raise serializers.ValidationError({"otp": ["Enter the 6-digit code from your authenticator app."]})
+                raise serializers.ValidationError({"otp": ["The security code is not correct or has expired."]})
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

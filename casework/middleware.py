@@ -16,8 +16,12 @@ POLL_HEADER = "HTTP_X_CASEWORK_POLL"
 
 
 def _uses_api_token(request):
-    """API clients that send a token have no browser session to time out or to verify."""
-    return request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
+    """API clients that send a token have no browser session to time out or to verify.
+
+    Only the API reads the header (DRF answers a bad token 401); pages ignore it, so on a page
+    it must not excuse anyone from the idle timeout or the second factor.
+    """
+    return request.path.startswith("/api/") and request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
 
 
 def with_next(url_name, next_path):

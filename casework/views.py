@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from missing.permissions import children_visible_to
+
 from .audit import audit_event_record
 from .forms import GovUKForm
 from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
@@ -158,7 +160,8 @@ def home(request):
 def record_access_log(request):
     if not is_administrator(request.user):
         raise PermissionDenied
-    accesses = RecordAccess.objects.select_related("user").order_by("-at")
+    visible = children_visible_to(request.user).values("pk")
+    accesses = RecordAccess.objects.filter(child_id__in=visible).select_related("user").order_by("-at")
     page = Paginator(accesses, 50).get_page(request.GET.get("page"))
     return render(request, "casework/record_access_log.html", {"page": page})
 

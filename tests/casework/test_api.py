@@ -26,6 +26,15 @@ def test_token_with_wrong_password_is_400(api, mash):
     assert "non_field_errors" in response.json()
 
 
+def test_schema_documents_the_optional_code_of_the_token_request(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    token_request = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["TokenInputRequest"]
+    assert "otp" in token_request["properties"]
+    assert "authenticator" in token_request["properties"]["otp"]["description"]
+    assert sorted(token_request["required"]) == ["password", "username"]
+
+
 def test_no_credentials_is_401(api):
     assert api().get("/api/v1/users/me/").status_code == 401
 

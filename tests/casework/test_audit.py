@@ -7,11 +7,18 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from casework import services as casework_services
-from casework.models import AgencyKind, AuditEvent, RecordAccess
+from casework.models import AgencyKind, AuditEvent, RecordAccess, Role
 from missing import services as missing_services
 from missing.models import Child, MissingEpisode, PoliceNotification
 
-from ..factories import ChildFactory, EpisodeFactory, LocalAuthorityFactory, NotificationFactory
+from ..factories import (
+    AgencyFactory,
+    ChildFactory,
+    EpisodeFactory,
+    LocalAuthorityFactory,
+    NotificationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +139,30 @@ def test_record_access_log_page_is_for_administrators(signed_in, admin_user, mas
     assert response.status_code == 200
     assert str(child.pk) in response.content.decode()
     assert "mash" in response.content.decode()
+
+
+def test_record_access_log_shows_an_administrator_only_their_own_councils_children(signed_in, mash, authority):
+    ours = ChildFactory(authority=authority)
+    theirs_authority = LocalAuthorityFactory(name="Another Council")
+    theirs = ChildFactory(authority=theirs_authority)
+    their_admin = UserFactory(
+        username="other-admin", agency=AgencyFactory(authority=theirs_authority), roles=[Role.ADMINISTRATOR]
+    )
+    RecordAccess.objects.create(user=mash, child_id=ours.pk, channel="api", path=f"/api/v1/children/{ours.pk}/")
+    RecordAccess.objects.create(
+        user=their_admin, child_id=theirs.pk, channel="page", path=f"/missing/children/{theirs.pk}/"
+    )
+    response = signed_in(their_admin).get("/audit/record-access/")
+    assert response.status_code == 200
+    assert [access.child_id for access in response.context["page"]] == [theirs.pk]
+    assert str(ours.pk) not in response.content.decode()
+
+
+def test_record_access_log_shows_a_superuser_every_council(signed_in, admin_user, mash):
+    elsewhere = ChildFactory(authority=LocalAuthorityFactory(name="Another Council"))
+    RecordAccess.objects.create(user=mash, child_id=elsewhere.pk, channel="api", path="/api/v1/children/")
+    response = signed_in(admin_user).get("/audit/record-access/")
+    assert [access.child_id for access in response.context["page"]] == [elsewhere.pk]
 
 
 def test_record_access_log_page_is_refused_to_everyone_else(signed_in, client, mash, police, health_worker):

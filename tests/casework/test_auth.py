@@ -8,6 +8,7 @@ from django.conf import global_settings
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from casework.models import AuditEvent, User
 
@@ -239,9 +240,117 @@ def test_ordinary_users_are_not_asked_for_a_code_until_they_opt_in(client, healt
     assert client.get("/")["Location"] == "/missing/children/"
 
 
-def test_api_tokens_are_not_asked_for_a_code(api, admin_user):
+def test_a_page_ignores_an_authorization_header_when_asking_for_the_second_factor(client, admin_user, clock):
     TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
-    assert api(admin_user).get("/api/v1/users/me/").status_code == 200
+    sign_in_with_password(client, "admin")
+    for header in ("Token nonsense", "Bearer nonsense"):
+        response = client.get("/missing/children/", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 302, header
+        assert response["Location"] == "/accounts/two-factor/?next=%2Fmissing%2Fchildren%2F"
+    assert client.get("/api/v1/users/me/", HTTP_AUTHORIZATION="Token nonsense").status_code == 401
+
+
+def test_a_page_ignores_an_authorization_header_when_timing_out(client, health_worker, settings, clock):
+    sign_in_with_password(client, "health")
+    clock.shift(settings.SESSION_IDLE_TIMEOUT + timedelta(seconds=1))
+    response = client.get("/missing/children/", HTTP_AUTHORIZATION="Token nonsense")
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?next=%2Fmissing%2Fchildren%2F"
+    assert client.get("/api/v1/users/me/").status_code == 401
+
+
+# API tokens and the second factor ----------------------------------------------------------------
+
+TOKEN = "/api/v1/auth/token/"
+
+
+def ask_for_token(client, username, **extra):
+    return client.post(TOKEN, {"username": username, "password": PASSWORD, **extra}, format="json")
+
+
+def wrong_code_for(device):
+    return "000000" if code_for(device) != "000000" else "111111"
+
+
+def test_an_administrator_without_an_authenticator_gets_no_token(api, admin_user, clock):
+    response = ask_for_token(api(), "admin", otp="123456")
+    assert response.status_code == 400
+    assert response.json() == {"otp": ["Set up two-factor sign-in in the browser before using the API."]}
+    assert not Token.objects.filter(user=admin_user).exists()
+
+
+def test_an_administrator_gets_a_token_only_with_a_code(api, admin_user, clock):
+    device = TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
+    missing = ask_for_token(api(), "admin")
+    assert missing.status_code == 400
+    assert list(missing.json()) == ["otp"]
+    wrong = ask_for_token(api(), "admin", otp=wrong_code_for(device))
+    assert wrong.status_code == 400
+    assert wrong.json() == {"otp": ["The security code is not correct or has expired."]}
+    assert not Token.objects.filter(user=admin_user).exists()
+    clock.shift(timedelta(seconds=2))  # django-otp throttles the attempt after a wrong code
+    right = ask_for_token(api(), "admin", otp=code_for(device))
+    assert right.status_code == 200
+    token = right.json()["token"]
+    assert api().get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Token {token}").json()["username"] == "admin"
+
+
+def test_a_wrong_password_with_a_right_code_gets_no_token(api, admin_user, clock):
+    device = TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
+    response = api().post(TOKEN, {"username": "admin", "password": "nope", "otp": code_for(device)}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["non_field_errors"]
+
+
+@pytest.mark.parametrize("otp", ["", "12345", "1234567", "abcdef", "12 456", None, ["123456"]])
+def test_a_malformed_code_is_a_clear_400(api, admin_user, clock, otp):
+    TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
+    response = ask_for_token(api(), "admin", otp=otp)
+    assert response.status_code == 400
+    assert list(response.json()) == ["otp"]
+    assert not Token.objects.filter(user=admin_user).exists()
+
+
+def test_a_code_gets_one_token_request_only(api, admin_user, clock):
+    device = TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
+    code = code_for(device)
+    assert ask_for_token(api(), "admin", otp=code).status_code == 200
+    again = ask_for_token(api(), "admin", otp=code)
+    assert again.status_code == 400
+    assert list(again.json()) == ["otp"]
+
+
+def test_anyone_who_set_up_an_authenticator_needs_a_code_for_a_token(api, health_worker, clock):
+    assert ask_for_token(api(), "health").status_code == 200  # no device yet: the password is enough
+    device = TOTPDevice.objects.create(user=health_worker, name="Phone", confirmed=True)
+    assert list(ask_for_token(api(), "health").json()) == ["otp"]
+    clock.shift(timedelta(seconds=2))
+    assert ask_for_token(api(), "health", otp=code_for(device)).status_code == 200
+
+
+def test_an_unconfirmed_authenticator_asks_nothing_of_an_ordinary_user(api, health_worker, clock):
+    TOTPDevice.objects.create(user=health_worker, name="Phone", confirmed=False)
+    response = ask_for_token(api(), "health")
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=health_worker).key
+
+
+def test_wrong_and_missing_codes_count_towards_the_lockout(api, admin_user, settings, clock):
+    device = TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
+    client = api()
+    assert ask_for_token(client, "admin").status_code == 400
+    for _ in range(settings.AXES_FAILURE_LIMIT - 2):
+        clock.shift(timedelta(minutes=1))
+        assert ask_for_token(client, "admin", otp=wrong_code_for(device)).status_code == 400
+    clock.shift(timedelta(minutes=1))
+    locked = ask_for_token(client, "admin", otp=wrong_code_for(device))
+    assert locked.status_code == 429
+    assert "locked" in locked.json()["detail"]
+    clock.shift(timedelta(minutes=1))
+    right_code = ask_for_token(client, "admin", otp=code_for(device))
+    assert right_code.status_code == 429
+    assert "token" not in right_code.json()
+    assert not Token.objects.filter(user=admin_user).exists()
 
 
 @pytest.mark.parametrize("token", ["", "abcdef", "1" * 9, "\x00\x00\x00"])
