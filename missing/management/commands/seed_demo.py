@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from casework.clocks.services import deadlines_sweep
 from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.services import agency_create, user_create
 from missing.interviews.services import return_interview_accept
@@ -85,6 +86,7 @@ class Command(BaseCommand):
         self._interviews(users["mash"], users["rhi"], rng)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
+        deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
             f"{la.name}: {len(agencies)} agencies, {User.objects.count()} users, {len(kids)} children, "
             f"{MissingEpisode.objects.filter(child__authority=la).count()} episodes."
