@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .api import object_or_404, paginated
-from .clocks.permissions import can_complete_deadline
+from .clocks.permissions import can_complete_deadlines_of
 from .clocks.selectors import deadlines_visible_to, escalations_visible_to
 from .clocks.services import deadline_complete
 from .errors import PermissionDeniedError
@@ -66,7 +66,7 @@ class DeadlineCompleteApi(APIView):
     @extend_schema(request=DeadlineCompleteInput, responses=DeadlineOutput)
     def post(self, request, deadline_id):
         deadline = object_or_404(deadlines_visible_to(request.user).select_related("child"), deadline_id)
-        if not can_complete_deadline(request.user, deadline):
+        if not can_complete_deadlines_of(request.user, deadline.child):
             raise PermissionDeniedError("You may see this deadline but not record it done.")
         data = DeadlineCompleteInput(data=request.data)
         data.is_valid(raise_exception=True)

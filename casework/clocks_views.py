@@ -10,7 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .clocks.permissions import can_complete_deadline
+from missing.forms import form_errors_from_service
+
+from .clocks.permissions import can_complete_deadlines_of
 from .clocks.rules import RULE_RECIPIENTS
 from .clocks.selectors import deadline_describe, deadlines_due_for, deadlines_visible_to, inbox_for
 from .clocks.services import deadline_complete, inbox_item_acknowledge, inbox_item_read
@@ -60,7 +62,7 @@ def due_list(request):
     now = timezone.now()
     for deadline in page:
         deadline_describe(deadline, now)
-        deadline.can_complete = can_complete_deadline(request.user, deadline)
+        deadline.can_complete = can_complete_deadlines_of(request.user, deadline.child)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "clocks/due_list.html", {"form": form, "page": page, "query_string": query.urlencode()})
@@ -72,15 +74,14 @@ def deadline_complete_page(request, deadline_id):
     if deadline is None:
         raise Http404
     deadline_describe(deadline)
-    if not can_complete_deadline(request.user, deadline) or not deadline.is_live or deadline.kind != "duty":
+    if not can_complete_deadlines_of(request.user, deadline.child) or not deadline.is_live or deadline.kind != "duty":
         return render(request, "clocks/cannot_complete.html", {"deadline": deadline}, status=403)
     form = CompleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             deadline_complete(deadline=deadline, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_from_service(form, error)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit import record_access_log
-from casework.clocks.permissions import can_complete_deadline
-from casework.clocks.selectors import deadlines_for_child
+from casework.clocks.permissions import can_complete_deadlines_of
+from casework.clocks.selectors import deadlines_of_visible_child
 from casework.errors import ApplicationError
 from casework.permissions import is_mash_coordinator
 from casework.protocol_store import protocol_for
@@ -209,11 +209,11 @@ def child_detail(request, child_id):
         raise Http404
     record_access_log(user=request.user, child=child, channel="page", path=request.path)
     flags = child_flags(child, protocol=protocol_for(child.authority))
-    deadlines = deadlines_for_child(request.user, child)
+    deadlines = deadlines_of_visible_child(child)
     context = {
         "child": child,
         "deadlines": deadlines,
-        "can_complete_deadlines": bool(deadlines) and can_complete_deadline(request.user, deadlines[0]),
+        "can_complete_deadlines": bool(deadlines) and can_complete_deadlines_of(request.user, child),
         "flags": flags,
         "vulnerabilities": [Vulnerability(v).label for v in child.vulnerabilities if v in Vulnerability.values],
         "episodes": child.episodes.all(),

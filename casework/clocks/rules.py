@@ -6,12 +6,13 @@ the answer with the stored rows and create, move or cancel rows to match.
 
 A notice's condition is "still missing" when it falls due: one whose child came back before its
 due time is not wanted (its row is cancelled). A duty that applies once a time has passed (T4,
-T2 through S3 or S6) is wanted from that moment; the sweep re-evaluates open episodes.
+T2 through S3 or S6, the next T13 review) is wanted from that moment: the answer names the next
+such moment (`recheck_at`), the services store it, and the sweep re-evaluates the episode then.
 """
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from casework.calendar import add_days, add_hours, working_days_deadline
 from missing.models import LegalStatus
@@ -67,6 +68,15 @@ class WantedDeadline:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class EpisodeClocks:
+    """What the rules want for one episode now, and the next moment the answer may change by the
+    passing of time alone (None when only a new fact can change it)."""
+
+    deadlines: list
+    recheck_at: datetime | None
+
+
 def source_display(source):
     """'002 §9' -> 'Waltham Forest practice guidance §9'; several seeds are joined with '; '."""
     parts = []
@@ -92,8 +102,20 @@ def _still_missing_at(episode, moment):
     return episode.returned_at is None or episode.returned_at >= moment
 
 
+def _threshold_flips(episode, protocol):
+    """When the thresholds that hold after a time first hold (S3 and S6 compare the elapsed time,
+    missing.rules.strategy_thresholds), and the calendar moment T2 then counts from for S3."""
+    start = episode.started_at
+    return [
+        start + timedelta(days=protocol.s3_not_traced_days),
+        add_days(start, protocol.s3_not_traced_days),
+        start + timedelta(hours=protocol.s6_missing_hours),
+    ]
+
+
 def _thresholds_so_far(*, child, episode, episodes, protocol, now):
-    """S1-S6 as they stand at the return (or now, while missing), with the moment each first held."""
+    """S1-S6 as they stand at the return (or now, while missing), with the moment each first held;
+    and the moments after `now` at which one may start to hold."""
     as_of = min(now, episode.returned_at) if episode.returned_at else now
     while_missing = copy.copy(episode)
     while_missing.returned_at = None
@@ -102,11 +124,15 @@ def _thresholds_so_far(*, child, episode, episodes, protocol, now):
         "S3": add_days(episode.started_at, protocol.s3_not_traced_days),
         "S6": add_hours(episode.started_at, protocol.s6_missing_hours),
     }
-    return [(rule, text, episode.reported_at if rule in REPORT_THRESHOLDS else moments[rule]) for rule, text in reasons]
+    held = [(rule, text, episode.reported_at if rule in REPORT_THRESHOLDS else moments[rule]) for rule, text in reasons]
+    ahead = [m for m in _threshold_flips(episode, protocol)
+             if m > now and (episode.returned_at is None or m <= episode.returned_at)]
+    return held, ahead
 
 
-def _t2(*, child, episode, episodes, protocol, now):
-    held = _thresholds_so_far(child=child, episode=episode, episodes=episodes, protocol=protocol, now=now)
+def _t2(*, child, episode, episodes, protocol, now, ahead):
+    held, later = _thresholds_so_far(child=child, episode=episode, episodes=episodes, protocol=protocol, now=now)
+    ahead.extend(later)
     if not held:
         return []
     first_rule, _, first_moment = min(held, key=lambda item: (item[2], item[0]))
@@ -129,7 +155,7 @@ def _t2(*, child, episode, episodes, protocol, now):
     ]
 
 
-def _t13(*, episode, episodes, protocol, now, strategy_meeting_at, reviews_done):
+def _t13(*, episode, episodes, protocol, now, strategy_meeting_at, reviews_done, ahead):
     """Monthly plan reviews after the strategy meeting, while the child keeps going missing."""
     if strategy_meeting_at is None:
         return []
@@ -139,6 +165,7 @@ def _t13(*, episode, episodes, protocol, now, strategy_meeting_at, reviews_done)
         return []
     period = protocol.t13_plan_review_days
     elapsed = (now - strategy_meeting_at).days // period + 1 if now >= strategy_meeting_at else 0
+    ahead.append(strategy_meeting_at + timedelta(days=elapsed * period))
     wanted = []
     for number in range(1, max(reviews_done + 1, elapsed) + 1):
         wanted.append(
@@ -158,7 +185,8 @@ def _t13(*, episode, episodes, protocol, now, strategy_meeting_at, reviews_done)
 
 
 def deadlines_wanted(*, child, episode, episodes, protocol, now, strategy_meeting_at=None, reviews_done=0):
-    """Every deadline RULES.md §2 gives this episode, as the facts stand at `now`.
+    """Every deadline RULES.md §2 gives this episode, as the facts stand at `now`, and when time
+    alone may next change that answer (EpisodeClocks).
 
     `episodes` is every episode of the child (S1, T13); `strategy_meeting_at` is when its T2
     meeting was recorded held, and `reviews_done` how many T13 reviews are done since.
@@ -169,6 +197,7 @@ def deadlines_wanted(*, child, episode, episodes, protocol, now, strategy_meetin
     looked_after = status == LegalStatus.LOOKED_AFTER
     cared_for = looked_after or status == LegalStatus.CHILD_PROTECTION_PLAN
     wanted = []
+    ahead = []
 
     def add(rule, kind, title, counts_from, due_at, basis, source, key="", **params):
         wanted.append(WantedDeadline(rule, key, kind, title, counts_from, due_at, basis, source, params))
@@ -181,13 +210,15 @@ def deadlines_wanted(*, child, episode, episodes, protocol, now, strategy_meetin
         hours = p.t1_return_interview_hours
         add("T1", DUTY, "Return home interview offered and held", episode.returned_at,
             add_hours(episode.returned_at, hours), f"{_plural(hours, 'hour')} from the return", "002 §9", hours=hours)
-    wanted += _t2(child=child, episode=episode, episodes=episodes, protocol=p, now=now)
+    wanted += _t2(child=child, episode=episode, episodes=episodes, protocol=p, now=now, ahead=ahead)
     if episode.additional_needs and not episode.significant_harm:
         days = p.t3_multi_agency_meeting_working_days
         add("T3", DUTY, "Multi-agency meeting held", reported, working_days_deadline(reported, days),
             f"{_plural(days, 'working day')} from the report", "002 §10", working_days=days)
     if status == LegalStatus.CHILD_PROTECTION_PLAN:
         after = add_hours(start, p.t4_cp_missing_after_hours)
+        if episode.returned_at is None and now < after:
+            ahead.append(after)
         if (episode.returned_at or now) >= after:
             days = p.t4_review_conference_working_days
             add("T4", DUTY, "Review child protection conference held", after, working_days_deadline(after, days),
@@ -228,5 +259,5 @@ def deadlines_wanted(*, child, episode, episodes, protocol, now, strategy_meetin
         add("T12", DUTY, "Case passed for assessment", start, add_days(start, days),
             f"{_plural(days, 'day')} from the start", "002 §10", days=days)
     wanted += _t13(episode=episode, episodes=episodes, protocol=p, now=now,
-                   strategy_meeting_at=strategy_meeting_at, reviews_done=reviews_done)
-    return wanted
+                   strategy_meeting_at=strategy_meeting_at, reviews_done=reviews_done, ahead=ahead)
+    return EpisodeClocks(deadlines=wanted, recheck_at=min(ahead, default=None))

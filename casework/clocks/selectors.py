@@ -6,7 +6,7 @@ from casework.calendar import describe_span
 
 from casework.models import Deadline, DeadlineStatus, Escalation, InboxItem
 from casework.models.clocks import LIVE_STATUSES
-from missing.permissions import child_is_visible, children_visible_to
+from missing.permissions import children_visible_to
 
 from .rules import source_display
 
@@ -51,10 +51,9 @@ def deadlines_due_for(user, *, mine=False, rule="", agency=None):
     return deadlines.select_related("child", "child__lead_agency").order_by("due_at", "rule")
 
 
-def deadlines_for_child(user, child, now=None):
-    """The deadline chips of a child's page: live deadlines, soonest first; none if not visible."""
-    if not child_is_visible(user, child):
-        return []
+def deadlines_of_visible_child(child, now=None):
+    """The deadline chips of a child's page: live deadlines, soonest first. The caller has already
+    found `child` visible to the user (child_get_visible), so visibility is not decided again."""
     now = now or timezone.now()
     live = Deadline.objects.filter(child=child, status__in=LIVE_STATUSES).order_by("due_at", "rule")
     return [deadline_describe(d, now) for d in live]

@@ -184,6 +184,27 @@ class Deadline(models.Model):
         return self.status in LIVE_STATUSES
 
 
+class EpisodeClock(models.Model):
+    """When the sweep next re-evaluates one episode's rules: the moment time alone may change what
+    RULES.md §2 wants (S3, S6, T4, the next T13 review), as the rules computed it at the last
+    reconcile. None when only a new fact can change it. The sweep asks only for rows due now."""
+
+    episode = models.OneToOneField(
+        "missing.MissingEpisode", on_delete=models.CASCADE, primary_key=True, related_name="clock"
+    )
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_check_at"], name="episode_clock_next_check", condition=Q(next_check_at__isnull=False)
+            )
+        ]
+
+    def __str__(self):
+        return f"Episode {self.episode_id} next checked at {self.next_check_at}"
+
+
 class EscalationStep(models.TextChoices):
     NOTICE = "notice", "Notice sent"
     WARNING = "warning", "Warning before due"

@@ -5,12 +5,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.clocks.selectors import deadlines_for_child
+from casework.clocks.selectors import deadlines_of_visible_child
 from casework.clocks.services import deadlines_sweep
 from casework.models import (
     AgencyKind,
@@ -21,6 +24,7 @@ from casework.models import (
     LocalProtocol,
     NoticeRecipient,
     NoticeRole,
+    Role,
 )
 from casework.protocol import DEFAULT_PROTOCOL, Protocol
 from casework.protocol_store import protocol_for
@@ -112,14 +116,82 @@ def test_inbox_unread_count_read_and_acknowledge(client, authority, agencies, mi
     assert client.post(reverse("clocks:inbox_read", args=[item.pk])).status_code == 404
 
 
-def test_deadlines_for_child_describes_each_chip(mash, police, missing_child):
-    chips = deadlines_for_child(mash, missing_child)
+def test_deadlines_of_a_visible_child_describe_each_chip(client, police, missing_child):
+    chips = deadlines_of_visible_child(missing_child)
     t12 = next(d for d in chips if d.rule == "T12")
     assert t12.countdown == "due in 2 days 22 hours"
     assert t12.explanation == "T12, 3 days from the start, Waltham Forest practice guidance §10"
     t11 = next(d for d in chips if d.rule == "T11")
     assert t11.is_late and t11.countdown.startswith("overdue by 1 hour")
-    assert deadlines_for_child(police, missing_child) == []
+    client.force_login(police)
+    assert client.get(reverse("missing:child_detail", args=[missing_child.pk])).status_code == 404
+
+
+def missing_children(mash, authority, agencies, count):
+    """`count` looked-after children, each missing since START with several live deadlines."""
+    for _ in range(count):
+        child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER,
+                             lead_agency=agencies[AgencyKind.HEALTH])
+        episode_create(actor=mash, child=child, category="missing", started_at=START,
+                       reported_at=START + timedelta(minutes=5), risk_level="high", location_type="care")
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def test_the_due_list_keeps_a_constant_number_of_queries_as_deadlines_grow(
+    client, mash, authority, agencies, missing_child
+):
+    staff = UserFactory(username="health", agency=agencies[AgencyKind.HEALTH], roles=[Role.AGENCY_STAFF])
+    reader = UserFactory(username="reader", agency=agencies[AgencyKind.HEALTH], roles=[Role.STRATEGIC_READER])
+    counts = {}
+    for user in (mash, staff, reader):
+        client.force_login(user)
+        few, counts[user, "few"] = queries_of(client, reverse("clocks:due_list"))
+        assert len(few.context["page"]) >= 3
+    missing_children(mash, authority, agencies, 3)
+    for user in (mash, staff, reader):
+        client.force_login(user)
+        many, counts[user, "many"] = queries_of(client, reverse("clocks:due_list"))
+        assert len(many.context["page"]) >= 12
+        assert {d.can_complete for d in many.context["page"]} == {user is not reader}
+        assert counts[user, "many"] == counts[user, "few"]
+
+
+def test_the_child_page_reads_the_child_once_whatever_its_deadlines(client, mash, authority, agencies):
+    few = ChildFactory(authority=authority, legal_status=LegalStatus.NONE)
+    many = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
+    for child in (few, many):
+        episode_create(actor=mash, child=child, category="missing", started_at=START,
+                       reported_at=START + timedelta(minutes=5), risk_level="high", location_type="care")
+    assert Deadline.objects.filter(child=few, status="open").count() < Deadline.objects.filter(
+        child=many, status="open").count()
+    client.force_login(mash)
+    counts = {}
+    for child in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("missing:child_detail", args=[child.pk]))
+        assert page.status_code == 200 and page.context["can_complete_deadlines"]
+        reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "missing_child"' in q["sql"]]
+        assert len(reads) == 1, reads
+        counts[child] = len(queries)
+    assert counts[few] == counts[many]
+
+
+def test_a_service_error_without_a_field_is_shown_at_the_top_of_the_form(client, mash, missing_child, monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationError("The episode was closed while you were typing.")
+
+    monkeypatch.setattr("casework.clocks_views.deadline_complete", refuse)
+    client.force_login(mash)
+    t12 = Deadline.objects.get(child=missing_child, rule="T12")
+    response = client.post(reverse("clocks:deadline_complete", args=[t12.pk]), {"note": "Passed on"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["The episode was closed while you were typing."]
 
 
 def test_check_deadlines_command_runs_one_pass(missing_child):

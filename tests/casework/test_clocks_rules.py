@@ -27,7 +27,7 @@ def episode(start=START, reported=None, returned=None, category="missing", **fla
 
 def wanted(kid, ep, now, episodes=None, protocol=DEFAULT_PROTOCOL, **kwargs):
     rows = deadlines_wanted(child=kid, episode=ep, episodes=episodes or [ep], protocol=protocol, now=now, **kwargs)
-    return {(w.rule, w.key): w for w in rows}
+    return {(w.rule, w.key): w for w in rows.deadlines}
 
 
 def test_t1_72_hours_from_the_return_through_the_weekend():

@@ -1,12 +1,16 @@
 """The clock services on the database: rows follow the episode, completion, the sweep, the inbox."""
 
 from dataclasses import fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from casework.clocks.services import (
     deadline_complete,
@@ -26,7 +30,9 @@ from casework.models import (
     NoticeRecipient,
     NoticeRole,
     Role,
+    User,
 )
+from casework.models.clocks import EpisodeClock
 from casework.protocol import DEFAULT_PROTOCOL, Protocol
 from casework.protocol_store import protocol_for
 from missing.models import LegalStatus
@@ -354,4 +360,62 @@ def test_due_times_are_stored_in_utc(clock, mash, authority):
     child = ChildFactory(authority=authority)
     episode = start_episode(mash, child)
     stored = Deadline.objects.get(episode=episode, rule="T12")
-    assert stored.due_at.astimezone(UTC) == (START + timedelta(days=3)).astimezone(UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT due_at FROM casework_deadline WHERE id = %s", [stored.pk])
+        (raw,) = cursor.fetchone()
+    assert raw.utcoffset() == timedelta(0)
+    assert raw.replace(tzinfo=None) == datetime(2026, 6, 13, 8, 0)  # 09:00 in London, summer time
+
+
+def test_the_next_check_is_when_time_alone_next_changes_the_rules(clock, mash, authority):
+    LocalProtocol.objects.create(authority=authority, s6_missing_hours=30, s3_not_traced_days=4)
+    episode = start_episode(mash, ChildFactory(authority=authority, legal_status=LegalStatus.CHILD_PROTECTION_PLAN))
+    assert EpisodeClock.objects.get(episode=episode).next_check_at == START + timedelta(hours=30)  # S6
+    clock(START + timedelta(hours=30, minutes=1))
+    deadlines_sweep()
+    assert rows(episode)[("T2", "")].params["thresholds"] == ["S6"]
+    assert EpisodeClock.objects.get(episode=episode).next_check_at == START + timedelta(hours=48)  # T4
+    clock(START + timedelta(hours=48))
+    assert deadlines_sweep().reconciled == 1
+    assert ("T4", "") in rows(episode)
+    assert EpisodeClock.objects.get(episode=episode).next_check_at == START + timedelta(days=4)  # S3
+    clock(START + timedelta(hours=60))
+    episode_update(actor=mash, episode=episode, returned_at=START + timedelta(hours=59))
+    assert EpisodeClock.objects.get(episode=episode).next_check_at is None
+
+
+def test_a_sweep_over_waiting_episodes_costs_the_same_however_many_there_are(clock, mash, authority):
+    def sweep_queries():
+        with CaptureQueriesContext(connection) as queries:
+            result = deadlines_sweep()
+        assert result.reconciled == 0
+        return len(queries)
+
+    start_episode(mash, ChildFactory(authority=authority))
+    few = sweep_queries()
+    for _ in range(8):
+        start_episode(mash, ChildFactory(authority=authority))
+    assert EpisodeClock.objects.filter(next_check_at__gt=timezone.now()).count() == 9
+    assert sweep_queries() == few
+
+
+def test_without_named_recipients_only_administrators_are_loaded(clock, mash, authority, agencies, admin_user):
+    office = agencies[AgencyKind.CHILDRENS_SOCIAL_CARE]
+    for number in range(20):
+        UserFactory(username=f"staff-{number}", agency=office, roles=[Role.AGENCY_STAFF, Role.STRATEGIC_READER])
+    by_role = UserFactory(username="by-role", agency=office, roles=[Role.AGENCY_STAFF, Role.ADMINISTRATOR])
+    UserFactory(username="gone", agency=office, roles=[Role.ADMINISTRATOR], is_active=False)
+    start_episode(mash, ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER))
+    loaded = []
+
+    def count(sender, instance, **kwargs):
+        loaded.append(instance.username)
+
+    post_init.connect(count, sender=User)
+    try:
+        deadlines_sweep()
+    finally:
+        post_init.disconnect(count, sender=User)
+    escalation = Escalation.objects.get(rule="T11")
+    assert sorted(r["username"] for r in escalation.recipients) == sorted([admin_user.username, by_role.username])
+    assert sorted(loaded) == sorted([admin_user.username, by_role.username])
