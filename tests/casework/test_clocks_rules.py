@@ -222,3 +222,32 @@ def test_numbers_come_from_the_protocol():
 )
 def test_source_display_names_the_seed(source, text):
     assert source_display(source) == text
+
+
+def clocks_at(kid, ep, now, **kwargs):
+    return deadlines_wanted(child=kid, episode=ep, episodes=[ep], protocol=DEFAULT_PROTOCOL, now=now, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("status", "returned", "now", "meeting", "recheck"),
+    [
+        (LegalStatus.NONE, None, START + timedelta(hours=1), None, START + timedelta(hours=48)),  # S6
+        (LegalStatus.NONE, None, START + timedelta(hours=48), None, START + timedelta(days=5)),  # S3
+        (LegalStatus.CHILD_PROTECTION_PLAN, None, START + timedelta(hours=48), None, START + timedelta(days=5)),
+        (LegalStatus.NONE, START + timedelta(days=9), START + timedelta(days=10), START + timedelta(days=3),
+         START + timedelta(days=33)),  # T13's second review
+    ],
+)
+def test_the_answer_changes_at_recheck_at_and_not_before(status, returned, now, meeting, recheck):
+    kid, ep = child(status), episode(returned=returned)
+    clocks = clocks_at(kid, ep, now, strategy_meeting_at=meeting)
+    assert clocks.recheck_at == recheck
+    assert clocks_at(kid, ep, recheck - timedelta(minutes=1), strategy_meeting_at=meeting).deadlines == clocks.deadlines
+    assert clocks_at(kid, ep, recheck, strategy_meeting_at=meeting).deadlines != clocks.deadlines
+
+
+def test_nothing_to_recheck_once_time_alone_can_change_nothing():
+    back = episode(returned=START + timedelta(hours=20))
+    assert clocks_at(child(), back, START + timedelta(hours=21)).recheck_at is None
+    long_missing = episode()
+    assert clocks_at(child(), long_missing, START + timedelta(days=6)).recheck_at is None
