@@ -36,16 +36,6 @@ class CanSendNotifications(BasePermission):
         return can_send_notifications(request.user)
 
 
-# Agencies whose staff a child may choose to hold their return home interview (seed 002 §9).
-INTERVIEWER_AGENCY_KINDS = {
-    AgencyKind.RETURN_INTERVIEW_SERVICE,
-    AgencyKind.CHILDRENS_SOCIAL_CARE,
-    AgencyKind.EARLY_HELP,
-    AgencyKind.EDUCATION,
-    AgencyKind.HEALTH,
-}
-
-
 def _inbox_label(user):
     from .clocks.selectors import inbox_unread_count  # here: it imports missing.permissions, which imports us
 
@@ -55,6 +45,8 @@ def _inbox_label(user):
 
 def navigation_for(user, path):
     """The service navigation a user sees: only the screens their roles open."""
+    from missing.interviews.services import INTERVIEWER_AGENCY_KINDS  # here: missing imports us
+
     items = []
     if is_mash_coordinator(user):
         items.append(("Triage queue", reverse("missing:triage_queue")))

@@ -5,8 +5,6 @@ saves nothing), writes its audit row in the same transaction, and tells the cloc
 `episode_changed`, also inside the transaction.
 """
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +13,7 @@ from casework.audit import audit_event_record
 from casework.calendar import local_date
 from casework.errors import ConflictError
 from casework.protocol_store import protocol_for
+from casework.validation import not_future
 
 from . import rules
 from .models import (
@@ -30,9 +29,6 @@ from .models import (
     Vulnerability,
 )
 from .signals import child_changed, episode_changed
-
-# Police clocks and ours drift a little; a time this far ahead of ours is still accepted.
-CLOCK_SKEW = timedelta(minutes=5)
 
 CHILD_FIELDS = {
     "given_name",
@@ -65,11 +61,6 @@ EPISODE_FIELDS = {
     "additional_needs",
     "circumstances",
 }
-
-
-def _not_future(errors, field, value, now, label):
-    if value is not None and value > now + CLOCK_SKEW:
-        errors.setdefault(field, []).append(f"{label} cannot be in the future.")
 
 
 def _validate_child(child, *, today):
@@ -131,9 +122,9 @@ def child_update(*, actor, child, **changes):
 
 def _validate_episode(episode, *, now):
     errors = {}
-    _not_future(errors, "started_at", episode.started_at, now, "The start")
-    _not_future(errors, "reported_at", episode.reported_at, now, "The report time")
-    _not_future(errors, "returned_at", episode.returned_at, now, "The return time")
+    not_future(errors, "started_at", episode.started_at, now, "The start")
+    not_future(errors, "reported_at", episode.reported_at, now, "The report time")
+    not_future(errors, "returned_at", episode.returned_at, now, "The return time")
     if episode.started_at and episode.reported_at and episode.reported_at < episode.started_at:
         errors.setdefault("reported_at", []).append("The report time cannot be before the start of the episode.")
     if episode.started_at and local_date(episode.started_at) < episode.child.date_of_birth:
@@ -199,8 +190,8 @@ def _validate_notification(notification, *, now):
     age limit of N6 is applied here; triage decides the rest.
     """
     errors = {}
-    _not_future(errors, "received_at", notification.received_at, now, "The time received")
-    _not_future(errors, "occurred_at", notification.occurred_at, now, "The time it happened")
+    not_future(errors, "received_at", notification.received_at, now, "The time received")
+    not_future(errors, "occurred_at", notification.occurred_at, now, "The time it happened")
     dob = notification.child_date_of_birth
     today = local_date(now)
     if dob > today:

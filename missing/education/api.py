@@ -9,12 +9,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import object_or_404, paginated
+from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
 from casework.protocol_store import protocol_lookup
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
-from ..interviews.api import uuid_query_param
 from ..models import EducationCaseKind, EducationExit, Enquiry
 from ..permissions import children_visible_to
 from . import services

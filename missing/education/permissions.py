@@ -7,10 +7,10 @@ team holding a case is involved with the child (so colleagues can cover the case
 from django.db.models import Exists, OuterRef, Q
 
 from casework.models import AgencyKind
-from casework.permissions import is_administrator, is_mash_coordinator
+from casework.permissions import is_mash_coordinator
 
 from ..models import EducationCase
-from ..permissions import children_visible_to, register_involvement
+from ..permissions import can_change_child, children_visible_to, register_involvement
 
 
 def _holding_education_team(user):
@@ -31,8 +31,6 @@ def can_open_case(user):
 
 
 def can_work_case(user, case):
-    if is_administrator(user):
-        return True
-    if is_mash_coordinator(user) and user.agency.authority_id == case.child.authority_id:
-        return True
-    return bool(user.is_authenticated and user.agency_id == case.agency_id)
+    return can_change_child(user, case.child) or bool(
+        user.is_authenticated and user.agency_id is not None and user.agency_id == case.agency_id
+    )

@@ -8,20 +8,20 @@ from django.utils import timezone
 from casework.audit import audit_event_record
 from casework.calendar import local_date
 from casework.protocol_store import protocol_for
+from casework.validation import not_future
 
 from ..models import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry, MissingEpisode
-from ..services import CLOCK_SKEW
 from ..signals import episode_changed
 from . import rules
 
+NO_AGENCY = "Your account belongs to no agency: an education case needs the team that holds it."
 CONTACT_FIELDS = {"contact_made_at", "contact_with", "contact_outcome", "safety_concerns", "referred_to_police_and_csc"}
 
 
 def _validate_contact(case, errors, now):
     if case.contact_made_at is not None:
-        if case.contact_made_at > now + CLOCK_SKEW:
-            errors.setdefault("contact_made_at", []).append("The contact cannot be in the future.")
-        elif local_date(case.contact_made_at) < case.first_day:
+        not_future(errors, "contact_made_at", case.contact_made_at, now, "The contact")
+        if "contact_made_at" not in errors and local_date(case.contact_made_at) < case.first_day:
             errors.setdefault("contact_made_at", []).append("The contact cannot be before day 1.")
     if case.safety_concerns and not case.referred_to_police_and_csc:
         errors.setdefault("referred_to_police_and_csc", []).append(
@@ -52,6 +52,8 @@ def education_case_open(*, actor, child, kind, school, first_day, episodes=None,
         raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
     now = timezone.now()
     errors = {}
+    if actor.agency_id is None:
+        errors.setdefault("non_field_errors", []).append(NO_AGENCY)
     if kind not in EducationCaseKind.values:
         errors.setdefault("kind", []).append(f"Choose one of: {', '.join(EducationCaseKind.values)}.")
     if not (school or "").strip():
@@ -69,7 +71,7 @@ def education_case_open(*, actor, child, kind, school, first_day, episodes=None,
         kind=kind,
         school=(school or "").strip(),
         first_day=first_day,
-        agency=actor.agency,
+        agency_id=actor.agency_id,
         officer=actor,
         opened_by=actor,
         **contact,

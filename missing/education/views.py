@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from casework.audit import record_access_log
 
-from ..interviews.forms import errors_onto_form
+from ..forms import form_errors_from_service
 from ..permissions import children_visible_to
 from . import services
 from .forms import CloseCaseForm, EnquiryForm, OpenCaseForm, RemoveFromRollForm
@@ -35,7 +35,7 @@ def case_open(request):
         try:
             case = services.education_case_open(actor=request.user, **fields)
         except ValidationError as error:
-            errors_onto_form(form, error)
+            form_errors_from_service(form, error)
         else:
             messages.success(request, "Missing education case opened.")
             return redirect("education:detail", case_id=case.pk)
@@ -77,7 +77,7 @@ def case_detail(request, case_id):
         try:
             perform(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
-            errors_onto_form(form, error)
+            form_errors_from_service(form, error)
         else:
             messages.success(request, "Saved.")
             return redirect("education:detail", case_id=case.pk)

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import object_or_404, paginated
+from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
 from casework.models import User
 from casework.services import authority_for
@@ -44,18 +44,8 @@ from .selectors import (
     interview_timeliness_for_days,
     interviews_for_detail,
     interviews_list,
+    report_day_in_range,
 )
-
-
-def uuid_query_param(request, name):
-    """A UUID from the query string; a malformed one is a 400 on that parameter."""
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return serializers.UUIDField().to_internal_value(value)
-    except serializers.ValidationError as error:
-        raise serializers.ValidationError({name: error.detail}) from error
 
 
 # Safe-and-well checks --------------------------------------------------------------------------
@@ -359,8 +349,8 @@ class TimelinessOutput(serializers.Serializer):
 
 
 class TimelinessInput(serializers.Serializer):
-    start = serializers.DateField(input_formats=UK_DATE_FORMATS)
-    end = serializers.DateField(input_formats=UK_DATE_FORMATS)
+    start = serializers.DateField(input_formats=UK_DATE_FORMATS, validators=[report_day_in_range])
+    end = serializers.DateField(input_formats=UK_DATE_FORMATS, validators=[report_day_in_range])
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:

@@ -5,9 +5,10 @@ from django import forms
 
 from casework.forms import DateInput, DateTimeLocalInput, GovUKForm
 from casework.models import User
-from casework.permissions import INTERVIEWER_AGENCY_KINDS
 
 from ..models import DeclinedBy, ExploitationIndicator, HarmIndicator, InterviewerRole, PullFactor, PushFactor
+from .selectors import report_day_in_range
+from .services import INTERVIEWER_AGENCY_KINDS
 
 
 def _textarea(label, *, rows=3, max_length=10000, required=False, help_text=""):
@@ -18,12 +19,6 @@ def _textarea(label, *, rows=3, max_length=10000, required=False, help_text=""):
         required=required,
         max_length=max_length,
     )
-
-
-def errors_onto_form(form, error):
-    """Put a service's ValidationError onto the form: known fields by name, the rest at the top."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class InterviewerChoiceField(forms.ModelChoiceField):
@@ -121,8 +116,8 @@ class SafeAndWellCheckForm(GovUKForm):
 
 
 class PeriodForm(GovUKForm):
-    start = forms.DateField(label="Returns from", widget=DateInput())
-    end = forms.DateField(label="Returns to", widget=DateInput())
+    start = forms.DateField(label="Returns from", widget=DateInput(), validators=[report_day_in_range])
+    end = forms.DateField(label="Returns to", widget=DateInput(), validators=[report_day_in_range])
 
     def clean(self):
         cleaned = super().clean()

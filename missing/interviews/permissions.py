@@ -11,7 +11,7 @@ from casework.models import AgencyKind, Role
 from casework.permissions import is_administrator, is_mash_coordinator
 
 from ..models import ReturnInterview, SafeAndWellCheck
-from ..permissions import children_visible_to, register_involvement
+from ..permissions import can_change_child, children_visible_to, register_involvement
 
 
 def _assigned_interviewer(user):
@@ -30,11 +30,7 @@ def checks_visible_to(user):
 
 
 def _coordinates_child(user, child):
-    if is_administrator(user):
-        return True
-    if is_mash_coordinator(user) and user.agency.authority_id == child.authority_id:
-        return True
-    return bool(user.is_authenticated and child.allocated_worker_id == user.pk)
+    return can_change_child(user, child) or bool(user.is_authenticated and child.allocated_worker_id == user.pk)
 
 
 def can_arrange_interview(user, interview):
@@ -53,7 +49,7 @@ def can_record_interview(user, interview):
 
 def can_record_check(user, child):
     """The police carry out the check; MASH keys it in from the found notification (§9)."""
-    if is_administrator(user) or (is_mash_coordinator(user) and user.agency.authority_id == child.authority_id):
+    if can_change_child(user, child):
         return True
     return bool(user.is_authenticated and user.agency_id and user.agency.kind == AgencyKind.POLICE)
 

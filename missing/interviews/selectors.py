@@ -1,14 +1,15 @@
 """Reads: interviews due with their T1 countdown, and how timely interviews were (for the reports)."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from casework.calendar import LONDON, describe_span, local_date
 from casework.permissions import is_administrator, is_mash_coordinator
-from casework.models import Deadline
+from casework.models import Deadline, DeadlineStatus
 from casework.protocol_store import protocol_for
 
 from ..models import (
@@ -25,18 +26,23 @@ from .permissions import checks_visible_to, interviews_visible_to
 
 def with_returns(interviews):
     """Each interview's first and last return, and when it is due: the earliest T1 deadline row of
-    the episodes it covers (the clocks compute T1; an interview covering several is due from the first)."""
+    the episodes it covers (the clocks compute T1; an interview covering several is due from the first).
+    A cancelled row (its return was withdrawn) no longer counts."""
+    live_t1 = Q(episodes__deadlines__rule="T1") & ~Q(episodes__deadlines__status=DeadlineStatus.CANCELLED)
     return interviews.annotate(
         first_return=Min("episodes__returned_at"),
         last_return=Max("episodes__returned_at"),
-        t1_due_at=Min("episodes__deadlines__due_at", filter=Q(episodes__deadlines__rule="T1")),
+        t1_due_at=Min("episodes__deadlines__due_at", filter=live_t1),
     )
 
 
 def interview_due_at(interview):
     if hasattr(interview, "t1_due_at"):
         return interview.t1_due_at
-    return Deadline.objects.filter(rule="T1", episode__in=interview.episodes.all()).aggregate(due=Min("due_at"))["due"]
+    rows = Deadline.objects.filter(rule="T1", episode__in=interview.episodes.all()).exclude(
+        status=DeadlineStatus.CANCELLED
+    )
+    return rows.aggregate(due=Min("due_at"))["due"]
 
 
 def countdown(due_at, now):
@@ -207,6 +213,17 @@ def interview_timeliness(authority, start, end, *, now=None):
         "by_team": [teams[k] for k in sorted(teams)],
         "placed_by_other_authority": placed,
     }
+
+
+# The days a timeliness report may name: wide enough for any record, and far from date's limits.
+REPORT_DAYS = (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def report_day_in_range(day):
+    """Validator for the days of a report period (the API's and the page's)."""
+    first, last = REPORT_DAYS
+    if not first <= day <= last:
+        raise ValidationError(f"Give a date in the years {first.year} to {last.year}.", code="out_of_range")
 
 
 def interview_timeliness_for_days(authority, start_day, end_day, *, now=None):

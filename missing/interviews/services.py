@@ -3,7 +3,8 @@
 Each public function runs in one transaction, validates before it writes (a rejected request saves
 nothing) and writes its audit row in the same transaction. An interview is offered by the product
 itself the moment an episode's return is recorded (`episode_changed` is sent inside that
-transaction), so no return can go without one.
+transaction), so no return can go without one; a return that is withdrawn again leaves the owed
+interview in the same way.
 """
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from casework.audit import audit_event_record
 from casework.clocks.services import deadlines_complete_for_episode
 from casework.models import AgencyKind
 from casework.permissions import is_mash_coordinator
+from casework.validation import not_future
 
 from ..models import (
     INTERVIEW_TRANSITIONS,
@@ -30,7 +32,6 @@ from ..models import (
     ReturnInterview,
     SafeAndWellCheck,
 )
-from ..services import CLOCK_SKEW
 from ..signals import episode_changed
 
 # Which agencies each kind of interviewer the child may choose works in.
@@ -40,6 +41,9 @@ ROLE_AGENCY_KINDS = {
     InterviewerRole.HEALTH: {AgencyKind.HEALTH},
     InterviewerRole.RHI_SERVICE: {AgencyKind.RETURN_INTERVIEW_SERVICE},
 }
+# Agencies whose staff a child may choose to hold their return home interview (seed 002 §9).
+INTERVIEWER_AGENCY_KINDS = frozenset().union(*ROLE_AGENCY_KINDS.values())
+RETURN_WITHDRAWN = "The return was withdrawn"
 CONTENT_TEXT_FIELDS = (
     "push_other",
     "pull_other",
@@ -75,13 +79,27 @@ def _required_text(errors, field, value, message):
         errors.setdefault(field, []).append(message)
 
 
-def _not_future(errors, field, value, now):
-    if value is not None and value > now + CLOCK_SKEW:
-        errors.setdefault(field, []).append("This time cannot be in the future.")
-
-
 def _lock(interview):
     return ReturnInterview.objects.select_for_update().select_related("child").get(pk=interview.pk)
+
+
+def _returns(interview):
+    """When the child came back from each episode the interview covers (a withdrawn return is none)."""
+    return [e.returned_at for e in interview.episodes.all() if e.returned_at is not None]
+
+
+NO_RETURN = "None of the episodes this interview covers has a recorded return: record the return first."
+
+
+def _complete_t1(interview, *, actor, note):
+    """T1 is 'interview offered and held'; a refusal or an interview that cannot take place
+    discharges the duty to offer, so the clock stops for every episode the interview covers."""
+    for episode in interview.episodes.all():
+        deadlines_complete_for_episode(episode=episode, rule="T1", actor=actor, note=note)
+
+
+def _person(user):
+    return user.get_full_name() or user.get_username()
 
 
 def _check_move(interview, target):
@@ -143,9 +161,42 @@ def return_interview_offer_for_return(*, actor, episode):
     return interview
 
 
+@transaction.atomic
+def return_interview_withdraw_return(*, actor, episode):
+    """An episode's return was cleared (it had been recorded in error, or the child is missing
+    again): the owed interview no longer covers that episode. An owed interview left covering no
+    episode is recorded as not possible, with the reason, so that what was arranged stays on the
+    record; a return recorded again is offered afresh."""
+    if episode.returned_at is not None:
+        return None
+    owed = (
+        ReturnInterview.objects.select_for_update()
+        .filter(episodes=episode, state__in=OWED_STATES)
+        .select_related("child")
+        .first()
+    )
+    if owed is None:
+        return None
+    owed.episodes.remove(episode)
+    audit_event_record(
+        actor=actor,
+        verb="return_interview.episode_removed",
+        obj=owed,
+        child_id=episode.child_id,
+        data={"episode": str(episode.pk), "reason": RETURN_WITHDRAWN},
+    )
+    if not owed.episodes.exists():
+        return return_interview_not_possible(actor=actor, interview=owed, reason=RETURN_WITHDRAWN)
+    return owed
+
+
 @receiver(episode_changed, dispatch_uid="return_interview_offer_on_return")
 def _offer_on_return(sender, episode, changed_fields, actor, **kwargs):
-    if "returned_at" in changed_fields:
+    if "returned_at" not in changed_fields:
+        return
+    if episode.returned_at is None:
+        return_interview_withdraw_return(actor=actor, episode=episode)
+    else:
         return_interview_offer_for_return(actor=actor, episode=episode)
 
 
@@ -225,11 +276,19 @@ def return_interview_decline(*, actor, interview, declined_by, refusal_learnt):
         child_id=interview.child_id,
         data={"routed_to": str(interview.routed_to_id) if interview.routed_to_id else "mash"},
     )
+    fed_back_to = _person(interview.routed_to) if interview.routed_to_id else "the MASH"
+    _complete_t1(
+        interview,
+        actor=actor,
+        note=f"Declined: {DeclinedBy(declined_by).label} — fed back to {fed_back_to}",
+    )
     return interview
 
 
 @transaction.atomic
 def return_interview_not_possible(*, actor, interview, reason):
+    """The interview cannot take place (the child moved away, is in custody...): recorded with the
+    reason, and T1 is done for every episode it covers, as after a refusal."""
     interview = _lock(interview)
     _check_move(interview, InterviewState.NOT_POSSIBLE)
     errors = {}
@@ -240,14 +299,20 @@ def return_interview_not_possible(*, actor, interview, reason):
     interview.not_possible_reason = reason.strip()
     interview.save()
     audit_event_record(actor=actor, verb="return_interview.not_possible", obj=interview, child_id=interview.child_id)
+    _complete_t1(interview, actor=actor, note=f"Not possible: {interview.not_possible_reason}")
     return interview
 
 
 @transaction.atomic
 def return_interview_reoffer(*, actor, interview):
-    """After a refusal is fed back, the referrer may have another professional offer it again."""
+    """After a refusal is fed back, the referrer may have another professional offer it again.
+
+    T1 stays done: the refusal (or the interview that could not take place) discharged the duty
+    to offer within the 72 hours, and offering again is over and above it."""
     interview = _lock(interview)
     _check_move(interview, InterviewState.OFFERED)
+    if not _returns(interview):
+        raise ValidationError({"state": [NO_RETURN]})
     others = ReturnInterview.objects.filter(child_id=interview.child_id, state__in=OWED_STATES).exclude(pk=interview.pk)
     if others.exists():
         raise ValidationError({"state": ["Another return interview is already owed to this child: offer that one."]})
@@ -274,9 +339,11 @@ def return_interview_complete(*, actor, interview, held_at, **content):
     if held_at is None:
         errors.setdefault("held_at", []).append("Say when the interview was held.")
     else:
-        _not_future(errors, "held_at", held_at, now)
-        last_return = max(e.returned_at for e in interview.episodes.all())
-        if held_at < last_return:
+        not_future(errors, "held_at", held_at, now, "The time the interview was held")
+        returns = _returns(interview)
+        if not returns:
+            errors.setdefault("state", []).append(NO_RETURN)
+        elif held_at < max(returns):
             errors.setdefault("held_at", []).append("The interview cannot be held before the child's return.")
     cleaned = {
         field: _clean_choice_list(errors, field, content.get(field, []), choices)
@@ -370,7 +437,7 @@ def safe_and_well_check_record(
     if checked_at is None:
         errors.setdefault("checked_at", []).append("Say when the check was carried out.")
     else:
-        _not_future(errors, "checked_at", checked_at, timezone.now())
+        not_future(errors, "checked_at", checked_at, timezone.now(), "The time of the check")
         if checked_at < episode.started_at:
             errors.setdefault("checked_at", []).append("The check cannot be before the episode began.")
     indicators = _clean_choice_list(errors, "harm_indicators", list(harm_indicators), HarmIndicator)

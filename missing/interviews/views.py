@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from casework.audit import record_access_log
 from casework.services import authority_for
 
+from ..forms import form_errors_from_service
 from ..models import InterviewState
 from ..permissions import episodes_visible_to
 from . import services
@@ -24,7 +25,6 @@ from .forms import (
     PeriodForm,
     RecordInterviewForm,
     SafeAndWellCheckForm,
-    errors_onto_form,
 )
 from .letters import follow_up_letter_pdf
 from .permissions import can_arrange_interview, can_read_timeliness, can_record_check, can_record_interview
@@ -99,7 +99,7 @@ def _action(request, interview_id, *, form_class, may, perform, title, button, f
         try:
             perform(interview, form.cleaned_data)
         except ValidationError as error:
-            errors_onto_form(form, error)
+            form_errors_from_service(form, error)
         else:
             messages.success(request, f"{title}: saved.")
             return redirect("interviews:detail", interview_id=interview.pk)
@@ -235,7 +235,7 @@ def check_record(request, episode_id):
         try:
             services.safe_and_well_check_record(actor=request.user, episode=episode, **form.cleaned_data)
         except ValidationError as error:
-            errors_onto_form(form, error)
+            form_errors_from_service(form, error)
         else:
             messages.success(request, "Safe and well check recorded.")
             return redirect(reverse("missing:child_detail", args=[episode.child_id]))

@@ -6,10 +6,11 @@ import pytest
 import time_machine
 
 from casework.calendar import LONDON
-from casework.models import AgencyKind, AuditEvent
+from casework.models import AgencyKind, AuditEvent, Role
 from casework.models import LocalProtocol
 from casework.protocol import DEFAULT_PROTOCOL
 from missing.education.rules import day_number, earliest_roll_removal
+from missing.education.services import NO_AGENCY
 from missing.models import EducationCase
 from missing.permissions import children_visible_to
 from missing.services import episode_create
@@ -170,3 +171,26 @@ def test_day_one_contact_can_be_recorded_later(api, officer, child):
     )
     assert response.status_code == 200
     assert response.json()["contact_with"] == "Father"
+
+
+def test_an_administrator_without_an_agency_is_told_why_and_nothing_is_saved(api, child, row_counts, signed_in):
+    administrator = UserFactory(agency=None, roles=[Role.ADMINISTRATOR])
+    administrator.is_superuser = True
+    administrator.save()
+    browser = signed_in(administrator)
+    before = row_counts()
+    response = open_case(api, administrator, child)
+    assert response.status_code == 400, response.content
+    assert response.json()["non_field_errors"] == [NO_AGENCY]
+    page = browser.post(
+        "/education/new/", {"child": str(child.pk), "kind": "cme", "school": "Demo School", "first_day": "2026-03-02"}
+    )
+    assert page.status_code == 200
+    assert "Your account belongs to no agency" in page.content.decode()
+    assert row_counts() == before
+
+
+def test_the_mash_of_the_childs_authority_works_a_case(api, officer, child, mash):
+    case_id = open_case(api, officer, child).json()["id"]
+    body = {"item": "neighbours", "done_on": "2026-03-05"}
+    assert api(mash).post(f"/api/v1/education-cases/{case_id}/enquiries/", body, format="json").status_code == 200

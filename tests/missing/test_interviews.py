@@ -11,7 +11,9 @@ from pypdf import PdfReader
 
 from casework.calendar import LONDON
 from casework.models import AgencyKind, AuditEvent, Deadline, DeadlineStatus, Role
+from casework.permissions import navigation_for
 from missing.interviews import services
+from missing.interviews.forms import AcceptForm
 from missing.interviews.selectors import interview_timeliness
 from missing.models import InterviewState, ReturnInterview, SafeAndWellCheck
 from missing.permissions import children_visible_to
@@ -219,8 +221,11 @@ def test_decline_records_the_refusal_and_feeds_back_to_the_referrer(api, mash, s
     assert body["routed_to"] == str(social_worker.pk)
     assert body["routed_at"] is not None
     assert AuditEvent.objects.filter(verb="return_interview.refusal_fed_back", object_id=str(interview.pk)).exists()
+    # A refusal discharges the duty to offer: T1 is done, and says who refused and who was told.
     t1 = Deadline.objects.get(rule="T1", episode__in=interview.episodes.all())
-    assert t1.status == DeadlineStatus.OPEN
+    assert t1.status == DeadlineStatus.DONE
+    assert t1.note == f"Declined: The young person — fed back to {social_worker.get_full_name() or social_worker.username}"
+    assert t1.completed_by == mash
 
 
 def test_decline_without_what_was_learnt_is_refused(api, mash, interview, row_counts):
@@ -440,3 +445,128 @@ def test_schema_lists_the_interview_endpoints(api, mash):
         "/api/v1/education-cases/{case_id}/remove-from-roll/",
     ):
         assert path in text
+
+
+# A return withdrawn, a refusal, and T1 -----------------------------------------------------------
+
+
+def test_clearing_the_only_return_leaves_the_offer_not_possible_and_completing_is_a_400(
+    api, mash, rhi_worker, episode, interview, row_counts
+):
+    accepted(interview, mash, rhi_worker)
+    response = api(mash).patch(f"/api/v1/episodes/{episode.pk}/", {"returned_at": None}, format="json")
+    assert response.status_code == 200, response.content
+    interview.refresh_from_db()
+    assert interview.state == InterviewState.NOT_POSSIBLE
+    assert interview.not_possible_reason == "The return was withdrawn"
+    assert list(interview.episodes.all()) == []
+    assert AuditEvent.objects.filter(verb="return_interview.episode_removed", object_id=str(interview.pk)).exists()
+    before = row_counts()
+    response = api(rhi_worker).post(f"/api/v1/return-interviews/{interview.pk}/complete/", COMPLETE, format="json")
+    assert response.status_code == 400, response.content
+    assert "state" in response.json()
+    response = api(mash).post(f"/api/v1/return-interviews/{interview.pk}/reoffer/", {}, format="json")
+    assert response.status_code == 400, response.content
+    assert "state" in response.json()
+    assert row_counts() == before
+
+
+def test_a_return_recorded_again_after_it_was_withdrawn_is_offered_afresh(mash, episode, interview):
+    returned_at = episode.returned_at
+    episode_update(actor=mash, episode=episode, returned_at=None)
+    episode_update(actor=mash, episode=episode, returned_at=returned_at)
+    fresh = ReturnInterview.objects.get(child=episode.child, state=InterviewState.OFFERED)
+    assert fresh.pk != interview.pk
+    assert list(fresh.episodes.all()) == [episode]
+
+
+def test_clearing_one_of_two_returns_keeps_the_interview_owed_for_the_other(api, child, mash, rhi_worker, episode):
+    second = went_missing(child, mash, hours_ago=8, back_hours_ago=2)
+    interview = ReturnInterview.objects.get(child=child)
+    accepted(interview, mash, rhi_worker)
+    episode_update(actor=mash, episode=second, returned_at=None)
+    interview.refresh_from_db()
+    assert interview.state == InterviewState.ACCEPTED
+    assert list(interview.episodes.all()) == [episode]
+    response = api(rhi_worker).post(f"/api/v1/return-interviews/{interview.pk}/complete/", COMPLETE, format="json")
+    assert response.status_code == 200, response.content
+    assert Deadline.objects.get(rule="T1", episode=episode).status == DeadlineStatus.DONE
+
+
+def test_a_refused_interview_whose_return_was_cleared_is_not_offered_again_until_it_is_back(
+    api, mash, episode, interview
+):
+    services.return_interview_decline(actor=mash, interview=interview, declined_by="child", refusal_learnt="No.")
+    returned_at = episode.returned_at
+    episode_update(actor=mash, episode=episode, returned_at=None)
+    interview.refresh_from_db()
+    assert interview.state == InterviewState.DECLINED  # no longer owed: its record stays as it was
+    response = api(mash).post(f"/api/v1/return-interviews/{interview.pk}/reoffer/", {}, format="json")
+    assert response.status_code == 400, response.content
+    assert "state" in response.json()
+    episode_update(actor=mash, episode=episode, returned_at=returned_at)
+    response = api(mash).post(f"/api/v1/return-interviews/{interview.pk}/reoffer/", {}, format="json")
+    assert response.status_code == 200, response.content
+    assert ReturnInterview.objects.filter(child=episode.child).count() == 1
+
+
+def test_not_possible_completes_t1_and_a_reoffer_leaves_it_done(api, mash, social_worker, interview, frozen):
+    response = api(social_worker).post(
+        f"/api/v1/return-interviews/{interview.pk}/not-possible/", {"reason": "Moved abroad."}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    t1 = Deadline.objects.get(rule="T1", episode__in=interview.episodes.all())
+    assert t1.status == DeadlineStatus.DONE
+    assert t1.note == "Not possible: Moved abroad."
+    assert t1.completed_by == social_worker
+    services.return_interview_reoffer(actor=mash, interview=interview)
+    frozen.shift(timedelta(days=5))
+    t1.refresh_from_db()
+    assert t1.status == DeadlineStatus.DONE
+
+
+def test_a_refusal_fed_back_to_no_one_says_the_mash(mash, authority):
+    child = ChildFactory(authority=authority)
+    went_missing(child, mash, hours_ago=30, back_hours_ago=10)
+    interview = ReturnInterview.objects.get(child=child)
+    ReturnInterview.objects.filter(pk=interview.pk).update(referrer=None)
+    services.return_interview_decline(actor=mash, interview=interview, declined_by="parent", refusal_learnt="Busy.")
+    t1 = Deadline.objects.get(rule="T1", episode__child=child)
+    assert (t1.status, t1.note) == (DeadlineStatus.DONE, "Declined: A parent or carer — fed back to the MASH")
+
+
+def test_a_cancelled_t1_row_does_not_set_when_the_interview_is_due(api, child, mash, episode):
+    second = went_missing(child, mash, hours_ago=8, back_hours_ago=2)
+    interview = ReturnInterview.objects.get(child=child)
+    Deadline.objects.filter(rule="T1", episode=episode).update(status=DeadlineStatus.CANCELLED)
+    body = api(mash).get(f"/api/v1/return-interviews/{interview.pk}/").json()
+    assert datetime.fromisoformat(body["due_at"]) == Deadline.objects.get(rule="T1", episode=second).due_at
+    listed = api(mash).get(f"/api/v1/return-interviews/?child={child.pk}").json()["results"]
+    assert [datetime.fromisoformat(row["due_at"]) for row in listed] == [second.returned_at + timedelta(hours=72)]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("start=2026-01-01&end=9999-12-31", "end"),
+        ("start=0001-01-01&end=2026-01-01", "start"),
+        ("start=1999-12-31&end=2026-01-01", "start"),
+        ("start=2026-01-01&end=2101-01-01", "end"),
+    ],
+)
+def test_timeliness_dates_out_of_range_are_a_400(api, mash, query, field):
+    response = api(mash).get(f"/api/v1/return-interviews/timeliness/?{query}")
+    assert response.status_code == 400, response.content
+    assert "2000 to 2100" in response.json()[field][0]
+
+
+def test_the_interviewer_agencies_are_those_of_the_roles_in_the_form_and_the_navigation(agencies, authority):
+    for kind in AgencyKind.values:
+        UserFactory(agency=agencies[kind])
+    offered = {user.agency.kind for user in AcceptForm(authority=authority).fields["interviewer"].queryset}
+    assert offered == {kind for kinds in services.ROLE_AGENCY_KINDS.values() for kind in kinds}
+    assert AgencyKind.POLICE not in offered
+    police = UserFactory(agency=agencies[AgencyKind.POLICE])
+    teacher = UserFactory(agency=agencies[AgencyKind.EDUCATION])
+    assert "My interviews due" not in [item["text"] for item in navigation_for(police, "/")]
+    assert "My interviews due" in [item["text"] for item in navigation_for(teacher, "/")]

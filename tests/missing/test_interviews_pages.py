@@ -156,6 +156,13 @@ def test_timeliness_page(agencies, mash, rhi_worker):
     assert client_for(reader).get("/interview-timeliness/").status_code == 200
 
 
+def test_timeliness_page_refuses_a_date_beyond_the_reports_years(mash):
+    page = client_for(mash).get("/interview-timeliness/?start=2026-01-01&end=9999-12-31")
+    assert page.status_code == 200
+    assert "Give a date in the years 2000 to 2100." in page.content.decode()
+    assert page.context["report"] is None
+
+
 def test_education_officer_screens(agencies, child):
     officer = UserFactory(agency=agencies[AgencyKind.EDUCATION])
     child.lead_agency = agencies[AgencyKind.EDUCATION]
