@@ -694,6 +694,112 @@ def test_no_body_makes_any_write_answer_500(api, admin_user, write_paths, body):
         assert response.status_code < 500, (path, body, response.content)
 
 
+# The return-interview, safe-and-well, education and timeliness endpoints, for every kind of caller.
+
+CASEWORK_FIELDS = [
+    "interviewer", "interviewer_role", "declined_by", "refusal_learnt", "reason", "held_at", "voice_of_child",
+    "push_factors", "pull_factors", "exploitation_indicators", "police_intelligence", "episode", "officer",
+    "checked_at", "where_found", "harm_indicators", "child", "kind", "school", "first_day", "episodes",
+    "contact_made_at", "safety_concerns", "referred_to_police_and_csc", "item", "done_on", "removed_on", "exit",
+    "located_on", "returned_at",
+]
+CASEWORK_VALUES = PLAUSIBLE_VALUES | st.sampled_from(
+    [
+        "rhi_service", "teacher", "child", "parent", "cme", "cmfe", "located", "neighbours", "injury", "friends",
+        "2026-03-02", "2026-04-30", "9999-12-31", "0001-01-01", iso(NOW - timedelta(hours=1)), [], ["friends"],
+    ]
+)
+QUERY_VALUES = st.sampled_from(
+    ["", "2026-01-01", "9999-12-31", "0001-01-01", "31/12/9999", "2026-02-30", "offered", "true", "\x00"]
+) | st.text(max_size=20)
+
+
+def _callers(agencies):
+    """The administrator with an agency, the superuser without one, a MASH coordinator, and a teacher."""
+    agencyless = UserFactory(username="installer", agency=None, roles=[Role.ADMINISTRATOR])
+    agencyless.is_superuser = True
+    agencyless.save()
+    return {
+        "agencyless administrator": agencyless,
+        "mash": UserFactory(agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], roles=[Role.MASH_COORDINATOR]),
+        "teacher": UserFactory(agency=agencies[AgencyKind.EDUCATION]),
+    }
+
+
+@pytest.fixture
+def casework_targets(authority, agencies, admin_user):
+    """A returned child with an owed interview, and an open education case; the ids a body may name."""
+    from missing.education.services import education_case_open
+    from missing.models import ReturnInterview
+    from missing.services import episode_create, episode_update
+
+    callers = {"administrator": admin_user, **_callers(agencies)}
+    child = ChildFactory(authority=authority)
+    episode = episode_create(
+        actor=admin_user, child=child, category="missing", started_at=NOW - timedelta(hours=30),
+        reported_at=NOW - timedelta(hours=29), risk_level="medium", location_type="home",
+    )
+    episode = episode_update(actor=admin_user, episode=episode, returned_at=NOW - timedelta(hours=10))
+    interview = ReturnInterview.objects.get(episodes=episode)
+    case = education_case_open(
+        actor=callers["teacher"], child=ChildFactory(authority=authority), kind="cme", school="Demo School",
+        first_day=date(2026, 3, 2),
+    )
+    interview_path = f"/api/v1/return-interviews/{interview.pk}"
+    case_path = f"/api/v1/education-cases/{case.pk}"
+    writes = [("post", f"{interview_path}/{action}/") for action in (
+        "accept", "decline", "not-possible", "complete", "reoffer", "share-intelligence",
+    )] + [
+        ("post", "/api/v1/safe-and-well-checks/"),
+        ("post", "/api/v1/education-cases/"),
+        ("patch", f"{case_path}/"),
+        ("post", f"{case_path}/enquiries/"),
+        ("post", f"{case_path}/remove-from-roll/"),
+        ("post", f"{case_path}/close/"),
+        ("patch", f"/api/v1/episodes/{episode.pk}/"),
+    ]
+    reads = {
+        "/api/v1/return-interviews/timeliness/": ["start", "end"],
+        "/api/v1/return-interviews/": ["child", "state", "mine"],
+        "/api/v1/safe-and-well-checks/": ["child", "episode"],
+        "/api/v1/education-cases/": ["child"],
+        f"{interview_path}/letter.pdf": [],
+        f"{interview_path}/": [],
+        f"{case_path}/": [],
+    }
+    ids = [str(child.pk), str(episode.pk), str(case.child_id), *(str(user.pk) for user in callers.values())]
+    return {"callers": callers, "writes": writes, "reads": reads, "ids": ids}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_request_to_interviews_checks_education_or_timeliness_answers_500(api, casework_targets, data):
+    caller = data.draw(st.sampled_from(sorted(casework_targets["callers"])), label="caller")
+    client = api(casework_targets["callers"][caller])
+    values = CASEWORK_VALUES | st.sampled_from(casework_targets["ids"]) | st.lists(
+        st.sampled_from(casework_targets["ids"]), max_size=2
+    )
+    body = data.draw(st.dictionaries(st.sampled_from(CASEWORK_FIELDS), values, max_size=12) | JSON_VALUES, label="body")
+    for method, path in casework_targets["writes"]:
+        response = getattr(client, method)(path, body, format="json")
+        assert response.status_code < 500, (caller, path, body, response.content)
+    for path, names in casework_targets["reads"].items():
+        query = {name: data.draw(QUERY_VALUES | st.sampled_from(casework_targets["ids"])) for name in names}
+        response = client.get(path, query)
+        assert response.status_code < 500, (caller, path, query, response.content)
+
+
+def test_an_agencyless_administrator_opening_an_education_case_is_a_400_that_saves_nothing(
+    api, casework_targets, row_counts
+):
+    client = api(casework_targets["callers"]["agencyless administrator"])
+    body = {"child": casework_targets["ids"][0], "kind": "cme", "school": "Demo School", "first_day": "2026-03-02"}
+    before = row_counts()
+    response = client.post("/api/v1/education-cases/", body, format="json")
+    assert_field_errors(response, "non_field_errors")
+    assert row_counts() == before
+
+
 def test_an_administrator_without_an_agency_creates_a_child_of_the_installation(api, authority):
     administrator = UserFactory(agency=None, roles=[Role.ADMINISTRATOR])
     response = api(administrator).post("/api/v1/children/", child_body(), format="json")
