@@ -10,7 +10,6 @@ needs is in the database, so a late sweep catches up and a flushed broker loses 
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +33,7 @@ from casework.models import (
 )
 from casework.models.clocks import LIVE_STATUSES, EpisodeClock
 from casework.protocol_store import protocol_for, protocol_lookup
+from casework.validation import not_future
 from missing.models import MissingEpisode
 
 from .rules import ACKNOWLEDGED_RULES, RULE_RECIPIENTS, deadlines_wanted, source_display
@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 # The key of the advisory lock that keeps two sweeps from overlapping ("clok").
 SWEEP_LOCK_KEY = 0x636C6F6B
-CLOCK_SKEW = timedelta(minutes=5)
 REFRESHED_FIELDS = ("kind", "title", "counts_from", "due_at", "warn_at", "params", "basis", "source", "reason")
 
 
@@ -143,9 +142,8 @@ def _complete(row, *, actor, note, completed_at, now):
     errors = {}
     if not note:
         errors["note"] = ["Say what was done."]
-    if completed_at > now + CLOCK_SKEW:
-        errors["completed_at"] = ["The time it was done cannot be in the future."]
-    elif row.episode_id and completed_at < row.episode.started_at:
+    not_future(errors, "completed_at", completed_at, now, "The time it was done")
+    if "completed_at" not in errors and row.episode_id and completed_at < row.episode.started_at:
         errors["completed_at"] = ["The time it was done cannot be before the episode began."]
     if errors:
         raise ValidationError(errors)
