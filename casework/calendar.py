@@ -64,16 +64,6 @@ def add_days(moment: datetime, days: int) -> datetime:
     return shifted.replace(tzinfo=LONDON).astimezone(moment.tzinfo or LONDON)
 
 
-def next_working_day_start(moment: datetime) -> datetime:
-    """The start of the first working day at or after `moment` (N5: weekend notifications wait)."""
-    day = local_date(moment)
-    if is_working_day(day):
-        return moment
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
-
-
 def working_time_between(start: datetime, end: datetime) -> timedelta:
     """Elapsed time between two moments, counting only the hours that fall on working days."""
     if end <= start:

@@ -156,15 +156,6 @@ class TimelinessRow:
     def completed_share(self):
         return self._share(self.completed_within, self.interviews)
 
-    def as_dict(self):
-        return {
-            "label": self.label,
-            "interviews": self.interviews,
-            "offered_within": self.offered_within,
-            "completed_within": self.completed_within,
-            "offered_share": self.offered_share,
-            "completed_share": self.completed_share,
-        }
 
 
 def interview_timeliness(authority, start, end, *, now=None):
