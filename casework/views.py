@@ -166,9 +166,18 @@ def record_access_log(request):
     return render(request, "casework/record_access_log.html", {"page": page})
 
 
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
 def not_found(request, exception=None):
+    """API callers get the API's JSON error; people get the GOV.UK page."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
+    if _is_api(request):
+        return JsonResponse({"detail": "Something went wrong on our side. Nothing was saved."}, status=500)
     return render(request, "500.html", status=500)

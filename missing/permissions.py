@@ -2,8 +2,8 @@
 
 A MASH coordinator sees every child of their authority. Anyone else sees a child only when their
 agency is involved: it is the lead agency, the child's record was shared with it explicitly
-(django-guardian, through the agency's group), it reported the child to us (a police notification
-linked to the child), they are the allocated worker, or another app
+(django-guardian, through the agency's group), it is the police force that reported the child to us (a
+police notification linked to the child with certainty or by a person), they are the allocated worker, or another app
 has registered a reason (a referral, a panel, an action, an assigned return interview) with
 `register_involvement`. Objects a user may not see answer 404; visible objects a user may not
 change answer 403.
@@ -33,9 +33,15 @@ def _shared_with_agency(user):
     )
 
 
-def _reported_by_agency(user):
-    """The police force that reported a child missing or found does the safe-and-well check (002 §9)."""
-    return Exists(PoliceNotification.objects.filter(child_id=OuterRef("pk"), sent_by__agency_id=user.agency_id))
+def _reported_by_force(user):
+    """The police force that reported a child missing or found does the safe-and-well check (002 §9).
+
+    Only a police force, and only through a notification linked with certainty (N2) or by a person:
+    a MASH coordinator keying in a notification does not make their own agency involved.
+    """
+    if user.agency.kind != AgencyKind.POLICE:
+        return None
+    return Q(Exists(PoliceNotification.objects.filter(child_id=OuterRef("pk"), sender_agency_id=user.agency_id)))
 
 
 def children_visible_to(user):
@@ -48,13 +54,8 @@ def children_visible_to(user):
     in_authority = Child.objects.filter(authority_id=user.agency.authority_id)
     if is_mash_coordinator(user):
         return in_authority
-    involved = (
-        Q(lead_agency_id=user.agency_id)
-        | Q(allocated_worker_id=user.pk)
-        | Q(_shared_with_agency(user))
-        | Q(_reported_by_agency(user))
-    )
-    for clause in _involvement_clauses:
+    involved = Q(lead_agency_id=user.agency_id) | Q(allocated_worker_id=user.pk) | Q(_shared_with_agency(user))
+    for clause in [_reported_by_force, *_involvement_clauses]:
         extra = clause(user)
         if extra is not None:
             involved |= extra
@@ -80,7 +81,7 @@ def notifications_visible_to(user):
     if is_mash_coordinator(user):
         return PoliceNotification.objects.filter(authority_id=user.agency.authority_id)
     if user.agency.kind == AgencyKind.POLICE:
-        return PoliceNotification.objects.filter(sent_by__agency_id=user.agency_id)
+        return PoliceNotification.objects.filter(sender_agency_id=user.agency_id)
     return PoliceNotification.objects.none()
 
 

@@ -36,24 +36,43 @@ def notification_working_age(notification, now=None):
 
 
 def match_reasons(notification, child):
-    reasons = []
-    if notification.police_person_id and notification.police_person_id == child.police_person_id:
-        reasons.append("same police person id")
+    """What agrees between a notification and a child, and what does not (N2, N3).
+
+    Answers (agrees, differs): short phrases the triage queue shows side by side, so a person
+    sees why a child may be the one and what speaks against it.
+    """
+    agrees, differs = [], []
+    if notification.police_person_id and child.police_person_id:
+        if notification.police_person_id == child.police_person_id:
+            agrees.append("same police person id")
+        else:
+            differs.append("different police person id")
+    elif notification.police_person_id:
+        differs.append("no police person id on the child's record")
     same_given = notification.child_given_name.strip().lower() == child.given_name.strip().lower()
     same_family = notification.child_family_name.strip().lower() == child.family_name.strip().lower()
     if same_given and same_family:
-        reasons.append("same name")
-    elif same_family:
-        reasons.append("same family name")
+        agrees.append("same name")
+    else:
+        if same_family:
+            agrees.append("same family name")
+        else:
+            differs.append("different family name")
+        if same_given:
+            agrees.append("same given name")
+        else:
+            differs.append("different given name")
     if notification.child_date_of_birth == child.date_of_birth:
-        reasons.append("same date of birth")
-    return reasons
+        agrees.append("same date of birth")
+    else:
+        differs.append("different date of birth")
+    return agrees, differs
 
 
-def _is_likely(reasons):
-    return "same police person id" in reasons or (
-        "same date of birth" in reasons and ("same name" in reasons or "same family name" in reasons)
-    ) or reasons == ["same name"]
+def _is_likely(agrees):
+    return "same police person id" in agrees or (
+        "same date of birth" in agrees and ("same name" in agrees or "same family name" in agrees)
+    ) or "same name" in agrees
 
 
 def candidates_for_notifications(user, notifications):
@@ -90,11 +109,13 @@ def candidates_for_notifications(user, notifications):
         for child in pool.values():
             if child.authority_id != n.authority_id:
                 continue
-            reasons = match_reasons(n, child)
-            if _is_likely(reasons):
+            agrees, differs = match_reasons(n, child)
+            if _is_likely(agrees):
                 open_episode = child.open_episodes[0] if child.open_episodes else None
-                found[n.pk].append({"child": child, "reasons": reasons, "open_episode": open_episode})
-        found[n.pk].sort(key=lambda c: (-len(c["reasons"]), c["child"].family_name))
+                found[n.pk].append(
+                    {"child": child, "reasons": agrees, "differences": differs, "open_episode": open_episode}
+                )
+        found[n.pk].sort(key=lambda c: (len(c["differences"]), -len(c["reasons"]), c["child"].family_name))
     return found
 
 

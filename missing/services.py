@@ -205,7 +205,7 @@ def _validate_notification(notification, *, now):
     if errors:
         raise ValidationError(errors)
     notification.full_clean(
-        exclude=["authority", "sent_by", "upload", "child", "episode", "triaged_by"],
+        exclude=["authority", "sent_by", "sender_agency", "upload", "child", "episode", "triaged_by"],
         validate_unique=False,
         validate_constraints=False,
     )
@@ -217,8 +217,13 @@ def notification_receive(*, sender, authority, upload=None, **fields):
     The unique constraint decides between concurrent re-sends: the loser's insert fails inside a
     savepoint and it answers the row the winner stored, unchanged.
     """
+    sent_by = sender if sender and sender.is_authenticated else None
     notification = PoliceNotification(
-        authority=authority, sent_by=sender if sender and sender.is_authenticated else None, upload=upload, **fields
+        authority=authority,
+        sent_by=sent_by,
+        sender_agency_id=sent_by.agency_id if sent_by else None,
+        upload=upload,
+        **fields,
     )
     _validate_notification(notification, now=timezone.now())
     with transaction.atomic():
@@ -226,9 +231,7 @@ def notification_receive(*, sender, authority, upload=None, **fields):
             with transaction.atomic():
                 notification.save(force_insert=True)
         except IntegrityError:
-            existing = PoliceNotification.objects.filter(
-                authority=authority, source_ref=notification.source_ref, kind=notification.kind
-            ).first()
+            existing = _same_senders_notification(notification)
             if existing is None:
                 raise
             return existing, False
@@ -239,24 +242,42 @@ def notification_receive(*, sender, authority, upload=None, **fields):
     return notification, True
 
 
-def _exact_children(notification):
-    """Children this notification names without doubt: the police person id, or (for a found
-    notification) name and date of birth of a child who is missing right now."""
+def _same_senders_notification(notification):
+    """The notification this sender already sent with this reference: never another sender's."""
+    same = PoliceNotification.objects.filter(
+        authority_id=notification.authority_id, source_ref=notification.source_ref, kind=notification.kind
+    )
+    if notification.sender_agency_id:
+        return same.filter(sender_agency_id=notification.sender_agency_id).first()
+    return same.filter(sender_agency__isnull=True, sent_by_id=notification.sent_by_id).first()
+
+
+def _certain_child(notification):
+    """N2: the one child this notification names beyond doubt, or None (a person decides).
+
+    Certain means every identifier given agrees with one child of the authority, and no other
+    child shares any of them: the given and family names (ignoring case and surrounding spaces),
+    the date of birth, and, when the police give one, the police person id, which the child's
+    record must hold already. A police person id alone, or a name and date of birth that another
+    child's police person id contradicts, is not certain.
+    """
     children = Child.objects.filter(authority_id=notification.authority_id)
+    given, family = notification.child_given_name.strip(), notification.child_family_name.strip()
+    by_name = children.filter(
+        given_name__iexact=given, family_name__iexact=family, date_of_birth=notification.child_date_of_birth
+    )
     if notification.police_person_id:
         by_id = list(children.filter(police_person_id=notification.police_person_id)[:2])
-        if by_id:
-            return by_id
-    if notification.kind == NotificationKind.FOUND:
-        return list(
-            children.filter(
-                given_name__iexact=notification.child_given_name,
-                family_name__iexact=notification.child_family_name,
-                date_of_birth=notification.child_date_of_birth,
-                episodes__returned_at__isnull=True,
-            )[:2]
-        )
-    return []
+        named = list(by_name[:2])
+        if len(by_id) == 1 and named == by_id:
+            return by_id[0]
+        return None
+    named = list(by_name[:2])
+    if len(named) == 1 and notification.kind == NotificationKind.FOUND:
+        # Without a police person id only a found notification for a child missing right now is
+        # married up by name and date of birth (N2); a new missing report waits for a person.
+        return named[0]
+    return None
 
 
 def _auto_link(notification):
@@ -264,10 +285,9 @@ def _auto_link(notification):
 
     A link the episode rules refuse leaves the notification pending rather than losing it.
     """
-    matches = _exact_children(notification)
-    if len(matches) != 1:
+    child = _certain_child(notification)
+    if child is None:
         return
-    child = matches[0]
     open_episode = child.episodes.filter(returned_at__isnull=True).first()
     if notification.kind == NotificationKind.FOUND:
         if open_episode is None or notification.occurred_at < open_episode.started_at:

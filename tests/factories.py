@@ -86,3 +86,5 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     child_family_name = factory.Sequence(lambda n: f"Sample{n}")
     child_date_of_birth = date(2012, 5, 17)
     risk_level = "medium"
+    sent_by = None
+    sender_agency = factory.LazyAttribute(lambda o: o.sent_by.agency if o.sent_by else None)

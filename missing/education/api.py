@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
+from casework.models import Agency
 from casework.protocol_store import protocol_lookup
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
@@ -35,6 +36,9 @@ class CaseInput(ContactFields):
     school = serializers.CharField(max_length=200)
     first_day = serializers.DateField(input_formats=UK_DATE_FORMATS)
     episodes = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=500)
+    agency = serializers.UUIDField(
+        required=False, help_text="The education team that holds the case (a MASH coordinator names it)."
+    )
 
 
 class EnquiryOutput(serializers.Serializer):
@@ -144,6 +148,11 @@ class CaseListCreateApi(APIView):
             episodes = list(child.episodes.filter(pk__in=episode_ids))
             if len(episodes) != len(set(episode_ids)):
                 raise serializers.ValidationError({"episodes": ["Only this child's own episodes can be linked."]})
+        agency_id = fields.pop("agency", None)
+        if agency_id is not None:
+            fields["agency"] = Agency.objects.filter(pk=agency_id).first()
+            if fields["agency"] is None:
+                raise serializers.ValidationError({"agency": ["No agency with this id."]})
         case = services.education_case_open(actor=request.user, child=child, episodes=episodes, **fields)
         return Response(_case_data(request, case), status=status.HTTP_201_CREATED)
 

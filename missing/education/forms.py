@@ -31,9 +31,19 @@ class OpenCaseForm(GovUKForm):
         label="Referred to the police and children's social care", required=False
     )
 
-    def __init__(self, *args, children, **kwargs):
+    agency = forms.ModelChoiceField(
+        label="Education team that will hold the case", queryset=None, required=False, empty_label=None
+    )
+
+    def __init__(self, *args, children, teams=None, **kwargs):
+        """`teams`: the education teams a MASH coordinator chooses from; None for an education officer."""
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = children
+        if teams is None:
+            del self.fields["agency"]
+        else:
+            self.fields["agency"].queryset = teams
+            self.fields["agency"].required = True
 
 
 class EnquiryForm(GovUKForm):

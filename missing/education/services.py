@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from casework.audit import audit_event_record
 from casework.calendar import local_date
+from casework.models import Agency, AgencyKind
 from casework.protocol_store import protocol_for
 from casework.validation import not_future
 
@@ -46,7 +47,30 @@ def _episodes_since(child, first_day):
 
 
 @transaction.atomic
-def education_case_open(*, actor, child, kind, school, first_day, episodes=None, **contact):
+def _holding_agency(actor, child, agency, errors):
+    """The education team that holds the case: the officer's own, or the one the MASH names.
+
+    A MASH coordinator opens a case for the education team; their own agency is never the holder,
+    so opening a case does not make the coordinator's whole agency involved with the child.
+    """
+    if actor.agency_id and actor.agency.kind == AgencyKind.EDUCATION:
+        if agency is not None and agency.pk != actor.agency_id:
+            errors.setdefault("agency", []).append("An education officer opens cases for their own team.")
+        return actor.agency
+    teams = Agency.objects.filter(authority_id=child.authority_id, kind=AgencyKind.EDUCATION)
+    if agency is None:
+        only = list(teams[:2])
+        if len(only) == 1:
+            return only[0]
+        errors.setdefault("agency", []).append("Choose the education team that will hold the case.")
+        return None
+    if not teams.filter(pk=agency.pk).exists():
+        errors.setdefault("agency", []).append("Choose an education team of the child's authority.")
+        return None
+    return agency
+
+
+def education_case_open(*, actor, child, kind, school, first_day, episodes=None, agency=None, **contact):
     unknown = set(contact) - CONTACT_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
@@ -54,6 +78,7 @@ def education_case_open(*, actor, child, kind, school, first_day, episodes=None,
     errors = {}
     if actor.agency_id is None:
         errors.setdefault("non_field_errors", []).append(NO_AGENCY)
+    holder = _holding_agency(actor, child, agency, errors) if actor.agency_id else None
     if kind not in EducationCaseKind.values:
         errors.setdefault("kind", []).append(f"Choose one of: {', '.join(EducationCaseKind.values)}.")
     if not (school or "").strip():
@@ -71,8 +96,8 @@ def education_case_open(*, actor, child, kind, school, first_day, episodes=None,
         kind=kind,
         school=(school or "").strip(),
         first_day=first_day,
-        agency_id=actor.agency_id,
-        officer=actor,
+        agency=holder,
+        officer=actor if holder is not None and actor.agency_id == holder.pk else None,
         opened_by=actor,
         **contact,
     )

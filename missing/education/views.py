@@ -12,7 +12,7 @@ from ..forms import form_errors_from_service
 from ..permissions import children_visible_to
 from . import services
 from .forms import CloseCaseForm, EnquiryForm, OpenCaseForm, RemoveFromRollForm
-from .permissions import can_open_case, can_work_case
+from .permissions import can_open_case, can_work_case, education_teams_for
 from .selectors import case_checklist, case_get_visible, case_progress, open_cases_with_progress
 
 
@@ -29,7 +29,9 @@ def case_list(request):
 def case_open(request):
     if not can_open_case(request.user):
         raise PermissionDenied
-    form = OpenCaseForm(request.POST or None, children=children_visible_to(request.user))
+    form = OpenCaseForm(
+        request.POST or None, children=children_visible_to(request.user), teams=education_teams_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         try:

@@ -57,6 +57,10 @@ class PoliceNotification(models.Model):
         "missing.MissingEpisode", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
     )
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The agency that sent it: idempotency (N1) and the police force's involvement are per sender.
+    sender_agency = models.ForeignKey(
+        "casework.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications_sent"
+    )
     upload = models.ForeignKey(NotificationUpload, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications")
     triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     triaged_at = models.DateTimeField(null=True, blank=True)
@@ -66,8 +70,19 @@ class PoliceNotification(models.Model):
     class Meta:
         ordering = ["received_at"]
         constraints = [
-            # N1: exactly once, enforced by the database so that concurrent re-sends cannot both insert.
-            models.UniqueConstraint(fields=["authority", "source_ref", "kind"], name="notification_once_per_source_ref"),
+            # N1: exactly once per sender, enforced by the database so that concurrent re-sends cannot
+            # both insert. Another sender's reference is a different notification: a re-send answers
+            # only its own sender, so a guessed reference reveals nothing.
+            models.UniqueConstraint(
+                fields=["authority", "sender_agency", "source_ref", "kind"],
+                condition=models.Q(sender_agency__isnull=False),
+                name="notification_once_per_sender_ref",
+            ),
+            models.UniqueConstraint(
+                fields=["authority", "sent_by", "source_ref", "kind"],
+                condition=models.Q(sender_agency__isnull=True),
+                name="notification_once_per_agencyless_sender_ref",
+            ),
         ]
         indexes = [models.Index(fields=["authority", "status", "received_at"])]
 

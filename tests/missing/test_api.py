@@ -100,6 +100,30 @@ def test_resent_notification_answers_200_with_same_id_and_changes_nothing(api, p
     assert (stored.risk_level, stored.circumstances) == ("high", "")
 
 
+def test_another_senders_reference_reveals_nothing_and_makes_a_separate_notification(
+    api, police, authority, row_counts
+):
+    """N1 per sender (issue 7, finding 1): guessing a reference shows nothing of the stored one."""
+    first = api(police).post(
+        "/api/v1/notifications/", notification_body(circumstances="Seen near the station"), format="json"
+    )
+    other_force = UserFactory(agency=AgencyFactory(authority=authority, kind=AgencyKind.POLICE))
+    guess = api(other_force).post(
+        "/api/v1/notifications/",
+        notification_body(child={"given_name": "Any", "family_name": "Guess", "date_of_birth": "2013-02-02"}),
+        format="json",
+    )
+    assert guess.status_code == 201, guess.content
+    assert guess.json()["id"] != first.json()["id"]
+    assert "Robin" not in guess.content.decode() and "station" not in guess.content.decode()
+    assert api(other_force).get(f"/api/v1/notifications/{first.json()['id']}/").status_code == 404
+    # ...and its own re-send is idempotent for that sender too.
+    before = row_counts()
+    again = api(other_force).post("/api/v1/notifications/", notification_body(), format="json")
+    assert (again.status_code, again.json()["id"]) == (200, guess.json()["id"])
+    assert row_counts() == before
+
+
 def test_same_source_ref_with_another_kind_is_another_notification(api, police):
     missing = api(police).post("/api/v1/notifications/", notification_body(), format="json")
     found = api(police).post("/api/v1/notifications/", notification_body(kind="found"), format="json")

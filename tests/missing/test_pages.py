@@ -114,6 +114,20 @@ def test_found_notification_offers_the_open_episode_it_closes(browser_for, mash,
     assert "Create new child record" not in card
 
 
+def test_the_queue_shows_what_agrees_and_what_does_not(browser_for, mash, authority, frozen):
+    """N2: a candidate found by police person id alone waits, showing the disagreement to a person."""
+    child = ChildFactory(authority=authority, given_name="Lee", family_name="Firstrecord", police_person_id="PP-7",
+                         date_of_birth=date(2012, 1, 1))
+    notification = NotificationFactory(authority=authority, police_person_id="PP-7", child_given_name="Lee",
+                                       child_family_name="Firstrecord", child_date_of_birth=date(2012, 6, 6))
+    page = content(browser_for(mash).get(reverse("missing:triage_queue")))
+    card = page[page.index(f"notification-{notification.pk}"):]
+    assert "What agrees" in card and "What does not" in card
+    assert "Same police person id" in card and "Same name" in card
+    assert "Different date of birth" in card
+    assert f"Link to {child.full_name}" in card
+
+
 def test_link_to_child_opens_an_episode_and_says_so(browser_for, mash, authority, frozen):
     child = ChildFactory(authority=authority, police_person_id="PP-1")
     notification = NotificationFactory(authority=authority, police_person_id="PP-1", child_date_of_birth=child.date_of_birth)

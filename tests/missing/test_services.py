@@ -20,7 +20,14 @@ from missing.services import (
     notification_triage,
 )
 
-from ..factories import ChildFactory, EpisodeFactory, LocalAuthorityFactory, NotificationFactory
+from ..factories import (
+    AgencyFactory,
+    ChildFactory,
+    EpisodeFactory,
+    LocalAuthorityFactory,
+    NotificationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +138,10 @@ def test_receive_refuses_bad_values_and_keeps_nothing(police, authority, row_cou
 
 
 def test_missing_notification_with_a_known_police_person_id_links_itself(police, authority):
-    child = ChildFactory(authority=authority, police_person_id="PID-9")
+    child = ChildFactory(
+        authority=authority, police_person_id="PID-9", given_name="Eden", family_name="Servicecase",
+        date_of_birth=date(2012, 8, 8),
+    )
     notification, _ = receive(police, authority, police_person_id="PID-9", risk_level="high")
     assert (notification.status, notification.child) == ("linked", child)
     assert notification.episode.started_at == NOW - timedelta(hours=2)
@@ -139,17 +149,17 @@ def test_missing_notification_with_a_known_police_person_id_links_itself(police,
     assert AuditEvent.objects.filter(verb="notification.auto_linked", object_id=str(notification.pk)).exists()
 
 
-@pytest.mark.parametrize("reason", ["open_episode", "two_children", "episode_rules"])
+@pytest.mark.parametrize("reason", ["open_episode", "two_children"])
 def test_uncertain_or_refused_links_wait_for_a_person(police, authority, reason):
     """N2/N3: nothing is linked on a guess, and a notification is never dropped."""
-    child = ChildFactory(authority=authority, police_person_id="PID-9", date_of_birth=date(2012, 8, 8))
+    child = ChildFactory(
+        authority=authority, police_person_id="PID-9", given_name="Eden", family_name="Servicecase",
+        date_of_birth=date(2012, 8, 8),
+    )
     if reason == "open_episode":
         EpisodeFactory(child=child)
-    elif reason == "two_children":
+    else:
         ChildFactory(authority=authority, police_person_id="PID-9")
-    else:  # the record says the child was born after the episode would have begun
-        child.date_of_birth = date(2026, 3, 11)
-        child.save()
     notification, created = receive(police, authority, police_person_id="PID-9", occurred_at=NOW - timedelta(days=1))
     assert created
     notification.refresh_from_db()
@@ -199,10 +209,89 @@ def test_second_triage_names_who_won(mash, authority):
 
 
 def test_triage_of_a_notification_linked_by_the_system(police, mash, authority):
-    ChildFactory(authority=authority, police_person_id="PID-3")
+    ChildFactory(
+        authority=authority, police_person_id="PID-3", given_name="Eden", family_name="Servicecase",
+        date_of_birth=date(2012, 8, 8),
+    )
     notification, _ = receive(police, authority, police_person_id="PID-3")
+    assert notification.status == "linked"
     with pytest.raises(ConflictError, match="by the system"):
         notification_triage(actor=mash, notification=notification, child=None)
+
+
+@pytest.mark.parametrize(
+    "differs",
+    [
+        {"child_given_name": "Other"},
+        {"child_family_name": "Otherfamily"},
+        {"child_date_of_birth": date(2012, 8, 9)},
+        {"police_person_id": "PID-OTHER"},
+        {"police_person_id": ""},
+    ],
+    ids=["given name", "family name", "date of birth", "another police id", "no police id"],
+)
+def test_a_missing_notification_links_itself_only_when_every_identifier_agrees(police, authority, differs):
+    """N2: a police person id alone, or a name and date of birth alone, never open a child's record."""
+    child = ChildFactory(
+        authority=authority, police_person_id="PID-9", given_name="Eden", family_name="Servicecase",
+        date_of_birth=date(2012, 8, 8),
+    )
+    notification, _ = receive(police, authority, **{"police_person_id": "PID-9", **differs})
+    notification.refresh_from_db()
+    assert (notification.status, notification.child, notification.episode) == ("pending", None, None)
+    assert not child.episodes.exists()
+
+
+def test_a_police_id_unknown_to_the_record_is_not_enough(police, authority):
+    """The child's record must already hold the police person id the force gives."""
+    ChildFactory(authority=authority, police_person_id="", given_name="Eden", family_name="Servicecase",
+                 date_of_birth=date(2012, 8, 8))
+    notification, _ = receive(police, authority, police_person_id="PID-9")
+    assert notification.status == "pending"
+
+
+def test_names_are_compared_without_case_or_surrounding_spaces(police, authority):
+    child = ChildFactory(authority=authority, police_person_id="PID-9", given_name="Eden", family_name="Servicecase",
+                         date_of_birth=date(2012, 8, 8))
+    notification, _ = receive(police, authority, police_person_id="PID-9", child_given_name=" eden ",
+                              child_family_name="SERVICECASE")
+    assert (notification.status, notification.child) == ("linked", child)
+
+
+def test_a_found_notification_with_a_matching_police_id_does_not_close_another_childs_episode(police, authority):
+    """The red-team finding: a found notification whose id matched closed another child's episode."""
+    other = ChildFactory(authority=authority, police_person_id="PID-9", given_name="Robin", family_name="Elsewhere",
+                         date_of_birth=date(2011, 1, 1))
+    episode = EpisodeFactory(child=other, started_at=NOW - timedelta(days=2), reported_at=NOW - timedelta(days=2))
+    notification, _ = receive(police, authority, kind="found", police_person_id="PID-9")
+    episode.refresh_from_db()
+    assert episode.returned_at is None
+    assert notification.status == "pending"
+
+
+def test_a_found_notification_agreeing_on_every_identifier_closes_the_open_episode(police, authority):
+    child = ChildFactory(authority=authority, police_person_id="PID-9", given_name="Eden", family_name="Servicecase",
+                         date_of_birth=date(2012, 8, 8))
+    episode = EpisodeFactory(child=child, started_at=NOW - timedelta(days=2), reported_at=NOW - timedelta(days=2))
+    notification, _ = receive(police, authority, kind="found", police_person_id="PID-9")
+    episode.refresh_from_db()
+    assert (notification.status, notification.episode) == ("linked", episode)
+    assert episode.returned_at == notification.occurred_at
+
+
+def test_the_same_reference_from_another_sender_is_a_separate_notification(police, authority):
+    """N1 per sender: a re-send answers its own sender; another sender's reference reveals nothing."""
+    first, created = receive(police, authority, source_ref="REF-1")
+    again, created_again = receive(police, authority, source_ref="REF-1", child_given_name="Changed")
+    assert (again.pk, created_again) == (first.pk, False)
+    assert again.child_given_name == "Eden"
+    colleague = UserFactory(agency=police.agency)
+    from_colleague, created_by_colleague = receive(colleague, authority, source_ref="REF-1")
+    assert (from_colleague.pk, created_by_colleague) == (first.pk, False)
+    other_force = UserFactory(agency=AgencyFactory(authority=authority, kind=AgencyKind.POLICE))
+    other, other_created = receive(other_force, authority, source_ref="REF-1", child_given_name="Someone")
+    assert other_created and other.pk != first.pk
+    assert other.child_given_name == "Someone"
 
 
 # Agencies and users ------------------------------------------------------------------------------

@@ -264,3 +264,77 @@ def test_police_see_the_children_their_agency_reported_and_no_others(api, world,
     assert client.get(f"/api/v1/children/{reported.pk}/").status_code == 200
     assert client.get(f"/api/v1/children/{world['child'].pk}/").status_code == 404
     assert client.patch(f"/api/v1/children/{reported.pk}/", {"school": "X"}, format="json").status_code == 403
+
+
+# Involvement comes only from a certain or a person's link, and only to the agency it is for ------
+
+
+def test_a_police_person_id_alone_does_not_open_a_childs_record(api, world, authority, police):
+    """The red-team finding: an id matching another child linked the notification and opened the record."""
+    child = world["child"]
+    child.police_person_id = "PID-VICTIM"
+    child.save()
+    body = {
+        "source_ref": "ATTACK-1", "kind": "missing",
+        "received_at": "2026-03-01T10:00:00Z", "occurred_at": "2026-03-01T09:00:00Z",
+        "child": {"given_name": "Made", "family_name": "Up", "date_of_birth": "2013-01-01",
+                  "police_person_id": "PID-VICTIM"},
+    }
+    client = api(police)
+    response = client.post("/api/v1/notifications/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["status"], response.json()["child"]) == ("pending", None)
+    assert client.get(f"/api/v1/children/{child.pk}/").status_code == 404
+    assert client.get(f"/api/v1/return-interviews/?child={child.pk}").json()["count"] == 0
+    assert client.get("/api/v1/no-such-endpoint/").json() == {"detail": "Not found."}
+
+
+def test_a_notification_keyed_in_by_the_mash_does_not_involve_the_mash_agency(
+    authority, agencies, mash, world
+):
+    """A panel chair in the coordinator's agency (children's social care) sees nothing through it."""
+    chair = UserFactory(agency=mash.agency, roles=[Role.PANEL_CHAIR])
+    reported = ChildFactory(authority=authority, given_name="Keyed")
+    notification = NotificationFactory(authority=authority, sent_by=mash, child_given_name="Keyed",
+                                       child_family_name=reported.family_name,
+                                       child_date_of_birth=reported.date_of_birth)
+    notification_triage(actor=mash, notification=notification, child=reported)
+    assert not permissions.child_is_visible(chair, reported)
+    assert permissions.child_is_visible(mash, reported)
+
+
+def test_an_education_case_involves_the_education_team_not_the_coordinators_agency(
+    api, authority, agencies, mash, world
+):
+    chair = UserFactory(agency=mash.agency, roles=[Role.PANEL_CHAIR])
+    officer = UserFactory(agency=agencies[AgencyKind.EDUCATION], roles=[Role.AGENCY_STAFF])
+    child = ChildFactory(authority=authority, given_name="Schooled")
+    body = {"child": str(child.pk), "kind": "cme", "school": "Demo School", "first_day": "2026-03-02"}
+    response = api(mash).post("/api/v1/education-cases/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert not permissions.child_is_visible(chair, child)
+    assert permissions.child_is_visible(officer, child)
+    assert api(officer).get(f"/api/v1/children/{child.pk}/").status_code == 200
+    assert api(chair).get(f"/api/v1/children/{child.pk}/").status_code == 404
+
+
+def test_a_mash_coordinator_names_the_education_team_when_there_are_several(api, authority, agencies, mash):
+    second = AgencyFactory(authority=authority, name="Second Education Team", kind=AgencyKind.EDUCATION)
+    elsewhere = AgencyFactory(authority=LocalAuthorityFactory(name="Far Council"), kind=AgencyKind.EDUCATION)
+    child = ChildFactory(authority=authority)
+    body = {"child": str(child.pk), "kind": "cme", "school": "Demo School", "first_day": "2026-03-02"}
+    missing_team = api(mash).post("/api/v1/education-cases/", body, format="json")
+    assert missing_team.status_code == 400 and "agency" in missing_team.json()
+    foreign = api(mash).post("/api/v1/education-cases/", {**body, "agency": str(elsewhere.pk)}, format="json")
+    assert foreign.status_code == 400 and "agency" in foreign.json()
+    named = api(mash).post("/api/v1/education-cases/", {**body, "agency": str(second.pk)}, format="json")
+    assert named.status_code == 201, named.content
+    assert UserFactory(agency=second).pk and permissions.child_is_visible(UserFactory(agency=second), child)
+
+
+def test_a_non_police_sender_gains_nothing_by_sending(authority, agencies):
+    """The 'reported it' reason is a police force's; a health user who sends one sees nothing."""
+    health = UserFactory(agency=agencies[AgencyKind.HEALTH])
+    child = ChildFactory(authority=authority, lead_agency=None)
+    NotificationFactory(authority=authority, sent_by=health, child=child, status="linked")
+    assert not permissions.child_is_visible(health, child)
