@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .audit import record_access_log
 from .errors import ApplicationError
 from .middleware import needs_second_factor
 from .models import Agency, AgencyKind, Role
@@ -70,10 +71,16 @@ def uuid_query_param(request, name):
         raise serializers.ValidationError({name: error.detail}) from error
 
 
-def paginated(request, view, queryset, output_serializer, context=None):
-    """The one list shape of API.md: {count, next, previous, results}."""
+def paginated(request, view, queryset, output_serializer, context=None, *, child_of=None, query=""):
+    """The one list shape of API.md: {count, next, previous, results}.
+
+    `child_of(row)` names the child whose data each row shows: the page's children are written to
+    the access log in one query (with `query`, what was searched).
+    """
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
+    if child_of is not None:
+        record_access_log(request, [child_of(row) for row in page], query=query)
     return paginator.get_paginated_response(output_serializer(page, many=True, context=context or {}).data)
 
 

@@ -14,5 +14,33 @@ def audit_event_record(*, actor, verb, obj, child_id=None, data=None):
     )
 
 
-def record_access_log(*, user, child, channel, path):
-    return RecordAccess.objects.create(user=user, child_id=child.pk, channel=channel, path=path[:300])
+def _channel(path):
+    if path.startswith("/api/"):
+        return "api"
+    if path.startswith("/admin/"):
+        return "admin"
+    return "page"
+
+
+def _child_pk(child):
+    return getattr(child, "pk", child)
+
+
+def record_access_log(request, children, *, query=""):
+    """Log that `request.user` was shown these children's data: one row per child, one query.
+
+    Every surface that shows a child's data calls this — record, list, search, PDF, admin — with
+    the children actually shown (a search also says what was searched). `children` holds Child
+    objects or ids; None entries (a row with no child yet) are skipped.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    ids = list(dict.fromkeys(_child_pk(c) for c in children if c is not None))
+    if not ids:
+        return []
+    # PostgreSQL text cannot hold NUL: an address or search carrying one is logged without it.
+    path, channel = request.get_full_path().replace("\x00", "")[:300], _channel(request.path)
+    query = query.replace("\x00", "")[:200]
+    rows = [RecordAccess(user=user, child_id=pk, channel=channel, path=path, query=query) for pk in ids]
+    return RecordAccess.objects.bulk_create(rows)

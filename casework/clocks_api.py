@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .api import object_or_404, paginated
-from .clocks.permissions import can_complete_deadlines_of
+from .clocks.permissions import can_complete_deadline
 from .clocks.selectors import deadlines_visible_to, escalations_visible_to
 from .clocks.services import deadline_complete
 from .errors import PermissionDeniedError
@@ -54,7 +54,9 @@ class DeadlineListApi(APIView):
         deadlines = deadlines_visible_to(request.user)
         for name, value in filters.validated_data.items():
             deadlines = deadlines.filter(**{"meeting_id" if name == "meeting" else name: value})
-        return paginated(request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput)
+        return paginated(
+            request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, child_of=lambda d: d.child_id
+        )
 
 
 class DeadlineCompleteInput(serializers.Serializer):
@@ -66,8 +68,11 @@ class DeadlineCompleteApi(APIView):
     @extend_schema(request=DeadlineCompleteInput, responses=DeadlineOutput)
     def post(self, request, deadline_id):
         deadline = object_or_404(deadlines_visible_to(request.user).select_related("child"), deadline_id)
-        if not can_complete_deadlines_of(request.user, deadline.child):
-            raise PermissionDeniedError("You may see this deadline but not record it done.")
+        if not can_complete_deadline(request.user, deadline):
+            raise PermissionDeniedError(
+                "You may see this deadline but not record it done: it is recorded by the agency that does the work, "
+                "the allocated worker or the MASH."
+            )
         data = DeadlineCompleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         deadline = deadline_complete(deadline=deadline, actor=request.user, **data.validated_data)

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from missing.forms import form_errors_from_service
 
-from .clocks.permissions import can_complete_deadlines_of
+from .audit import record_access_log
+from .clocks.permissions import can_complete_deadline
 from .clocks.rules import RULE_RECIPIENTS
 from .clocks.selectors import deadline_describe, deadlines_due_for, deadlines_visible_to, inbox_for
 from .clocks.services import deadline_complete, inbox_item_acknowledge, inbox_item_read
@@ -59,10 +60,11 @@ def due_list(request):
         agency=filters.get("agency"),
     )
     page = Paginator(deadlines, 50).get_page(request.GET.get("page"))
+    record_access_log(request, [deadline.child_id for deadline in page])
     now = timezone.now()
     for deadline in page:
         deadline_describe(deadline, now)
-        deadline.can_complete = can_complete_deadlines_of(request.user, deadline.child)
+        deadline.can_complete = can_complete_deadline(request.user, deadline)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "clocks/due_list.html", {"form": form, "page": page, "query_string": query.urlencode()})
@@ -73,8 +75,9 @@ def deadline_complete_page(request, deadline_id):
     deadline = deadlines_visible_to(request.user).select_related("child").filter(pk=deadline_id).first()
     if deadline is None:
         raise Http404
+    record_access_log(request, [deadline.child_id])
     deadline_describe(deadline)
-    if not can_complete_deadlines_of(request.user, deadline.child) or not deadline.is_live or deadline.kind != "duty":
+    if not can_complete_deadline(request.user, deadline) or not deadline.is_live or deadline.kind != "duty":
         return render(request, "clocks/cannot_complete.html", {"deadline": deadline}, status=403)
     form = CompleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -94,6 +97,7 @@ def deadline_complete_page(request, deadline_id):
 @login_required
 def inbox(request):
     page = Paginator(inbox_for(request.user), 50).get_page(request.GET.get("page"))
+    record_access_log(request, [item.escalation.deadline.child_id for item in page if item.escalation_id])
     return render(request, "clocks/inbox.html", {"page": page})
 
 

@@ -100,7 +100,10 @@ class ChildListCreateApi(APIView):
     def get(self, request):
         search = ChildSearchInput(data=request.query_params)
         search.is_valid(raise_exception=True)
-        return paginated(request, self, children_search(request.user, search.validated_data["q"]), ChildOutput)
+        query = search.validated_data["q"]
+        return paginated(
+            request, self, children_search(request.user, query), ChildOutput, child_of=lambda c: c.pk, query=query
+        )
 
     @extend_schema(request=ChildInput, responses={201: ChildDetailOutput})
     def post(self, request):
@@ -116,7 +119,7 @@ class ChildDetailApi(APIView):
     @extend_schema(responses=ChildDetailOutput)
     def get(self, request, child_id):
         child = object_or_404(child_with_episodes(children_visible_to(request.user)), child_id)
-        record_access_log(user=request.user, child=child, channel="api", path=request.path)
+        record_access_log(request, [child])
         return Response(child_detail_data(child))
 
     @extend_schema(request=ChildInput(partial=True), responses=ChildDetailOutput)
@@ -168,6 +171,7 @@ class ChildEpisodesApi(APIView):
     @extend_schema(responses=EpisodeOutput(many=True))
     def get(self, request, child_id):
         child = object_or_404(children_visible_to(request.user), child_id)
+        record_access_log(request, [child])
         return paginated(request, self, child.episodes.order_by("-started_at"), EpisodeOutput)
 
     @extend_schema(request=EpisodeInput, responses={201: EpisodeOutput})
@@ -184,7 +188,9 @@ class ChildEpisodesApi(APIView):
 class EpisodeDetailApi(APIView):
     @extend_schema(responses=EpisodeOutput)
     def get(self, request, episode_id):
-        return Response(EpisodeOutput(object_or_404(episodes_visible_to(request.user), episode_id)).data)
+        episode = object_or_404(episodes_visible_to(request.user), episode_id)
+        record_access_log(request, [episode.child_id])
+        return Response(EpisodeOutput(episode).data)
 
     @extend_schema(request=EpisodeInput(partial=True), responses=EpisodeOutput)
     def patch(self, request, episode_id):
@@ -272,7 +278,7 @@ class NotificationListCreateApi(APIView):
             notifications = notifications_visible_to(request.user).order_by("-received_at")
             if wanted:
                 notifications = notifications.filter(status=wanted)
-        return paginated(request, self, notifications, NotificationOutput)
+        return paginated(request, self, notifications, NotificationOutput, child_of=lambda n: n.child_id)
 
     @extend_schema(request=NotificationInput, responses={201: NotificationOutput, 200: NotificationOutput})
     def post(self, request):
@@ -289,7 +295,9 @@ class NotificationListCreateApi(APIView):
 class NotificationDetailApi(APIView):
     @extend_schema(responses=NotificationOutput)
     def get(self, request, notification_id):
-        return Response(NotificationOutput(object_or_404(notifications_visible_to(request.user), notification_id)).data)
+        notification = object_or_404(notifications_visible_to(request.user), notification_id)
+        record_access_log(request, [notification.child_id])
+        return Response(NotificationOutput(notification).data)
 
 
 class TriageInput(serializers.Serializer):

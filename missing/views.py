@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit import record_access_log
-from casework.clocks.permissions import can_complete_deadlines_of
+from casework.clocks.permissions import can_complete_deadline
 from casework.clocks.selectors import deadlines_of_visible_child
 from casework.errors import ApplicationError
 from casework.permissions import is_mash_coordinator
@@ -70,6 +70,7 @@ def _queue_context(request, page, rows, signature):
     candidates = candidates_for_notifications(request.user, [row["notification"] for row in rows])
     for row in rows:
         row["candidates"] = candidates.get(row["notification"].pk, [])
+    record_access_log(request, [c["child"] for row in rows for c in row["candidates"]])
     return {
         "page": page,
         "rows": rows,
@@ -90,7 +91,10 @@ def _triage_done(request):
         .filter(pk=done["notification"], child__isnull=False)
         .first()
     )
-    return {"notification": notification, "new_child": done["new_child"]} if notification else None
+    if notification is None:
+        return None
+    record_access_log(request, [notification.child_id])
+    return {"notification": notification, "new_child": done["new_child"]}
 
 
 def _triage_page(request, *, form=None, status=200):
@@ -193,6 +197,7 @@ def child_list(request):
     query = request.GET.get("q", "")[:200]
     children = children_with_missing_status(children_search(request.user, query)).select_related("lead_agency")
     page = Paginator(children, 50).get_page(request.GET.get("page"))
+    record_access_log(request, page.object_list, query=query)
     context = {
         "page": page,
         "q": query,
@@ -207,13 +212,15 @@ def child_detail(request, child_id):
     child = child_get_visible(request.user, child_id)
     if child is None:
         raise Http404
-    record_access_log(user=request.user, child=child, channel="page", path=request.path)
+    record_access_log(request, [child])
     flags = child_flags(child, protocol=protocol_for(child.authority))
     deadlines = deadlines_of_visible_child(child)
+    for deadline in deadlines:
+        deadline.child = child
+        deadline.can_complete = can_complete_deadline(request.user, deadline)
     context = {
         "child": child,
         "deadlines": deadlines,
-        "can_complete_deadlines": bool(deadlines) and can_complete_deadlines_of(request.user, child),
         "flags": flags,
         "vulnerabilities": [Vulnerability(v).label for v in child.vulnerabilities if v in Vulnerability.values],
         "episodes": child.episodes.all(),
@@ -228,6 +235,7 @@ def _changeable_child(request, child_id):
         raise Http404
     if not can_change_child(request.user, child):
         raise PermissionDenied
+    record_access_log(request, [child])
     return child
 
 
@@ -290,6 +298,7 @@ def episode_edit(request, episode_id):
         raise Http404
     if not can_change_child(request.user, episode.child):
         raise PermissionDenied
+    record_access_log(request, [episode.child_id])
     form = EpisodeForm(*_posted(request), initial=EpisodeForm.initial_from(episode))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -46,6 +46,21 @@ RULE_RECIPIENTS = {
     "T13": ["senior_manager"],
 }
 
+# Who may record each duty done by hand, besides MASH coordinators and administrators: the kinds of
+# agency whose staff do the work (002 §9, §10). The child's allocated worker may record any of
+# them but T1, which the return interview itself completes when it is recorded.
+RULE_COMPLETED_BY = {
+    "T1": set(),
+    "T2": {"childrens_social_care", "police"},
+    "T3": {"childrens_social_care", "early_help"},
+    "T4": {"childrens_social_care"},
+    "T5": {"childrens_social_care", "police"},
+    "T10": {"police", "childrens_social_care"},
+    "T12": {"childrens_social_care"},
+    "T13": {"childrens_social_care"},
+}
+ALLOCATED_WORKER_MAY_NOT = {"T1"}
+
 # Notices whose recipients must click to acknowledge them (002 §9: the IRO's "Acknowledge" link).
 ACKNOWLEDGED_RULES = {"T11"}
 

@@ -143,8 +143,11 @@ def _complete(row, *, actor, note, completed_at, now):
     if not note:
         errors["note"] = ["Say what was done."]
     not_future(errors, "completed_at", completed_at, now, "The time it was done")
-    if "completed_at" not in errors and row.episode_id and completed_at < row.episode.started_at:
-        errors["completed_at"] = ["The time it was done cannot be before the episode began."]
+    if "completed_at" not in errors and completed_at < row.counts_from:
+        errors["completed_at"] = [
+            f"The time it was done cannot be before the duty began "
+            f"({timezone.localtime(row.counts_from):%d %b %Y %H:%M})."
+        ]
     if errors:
         raise ValidationError(errors)
     row.status = DeadlineStatus.DONE

@@ -31,14 +31,15 @@ class AuditEvent(models.Model):
 
 
 class RecordAccess(models.Model):
-    """One opening of a child's record, by page or API."""
+    """One showing of a child's data to a user, by page, API, PDF or admin."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     child_id = models.UUIDField(db_index=True)
-    channel = models.CharField(max_length=10, choices=[("page", "Page"), ("api", "API")])
+    channel = models.CharField(max_length=10, choices=[("page", "Page"), ("api", "API"), ("admin", "Admin")])
     path = models.CharField(max_length=300)
+    query = models.CharField(max_length=200, blank=True, help_text="What was searched, when the child was found by a search.")
 
     class Meta:
         ordering = ["-at"]

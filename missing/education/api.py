@@ -130,7 +130,7 @@ class CaseListCreateApi(APIView):
         open_only = request.query_params.get("open", "true").lower() not in {"false", "0", "no"}
         child = uuid_query_param(request, "child")
         cases = cases_list(request.user, open_only=open_only, child=child).prefetch_related("enquiries")
-        return paginated(request, self, cases, CaseOutput)
+        return paginated(request, self, cases, CaseOutput, child_of=lambda c: c.child_id)
 
     @extend_schema(request=CaseInput, responses={201: CaseOutput})
     def post(self, request):
@@ -161,7 +161,7 @@ class CaseDetailApi(APIView):
     @extend_schema(responses=CaseOutput)
     def get(self, request, case_id):
         case = _visible_case(request, case_id)
-        record_access_log(user=request.user, child=case.child, channel="api", path=request.path)
+        record_access_log(request, [case.child_id])
         return Response(CaseOutput(case).data)
 
     @extend_schema(request=ContactFields, responses=CaseOutput)

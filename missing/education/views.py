@@ -18,11 +18,9 @@ from .selectors import case_checklist, case_get_visible, case_progress, open_cas
 
 @login_required
 def case_list(request):
-    return render(
-        request,
-        "education/case_list.html",
-        {"rows": open_cases_with_progress(request.user), "may_open": can_open_case(request.user)},
-    )
+    rows = open_cases_with_progress(request.user)
+    record_access_log(request, [row["case"].child_id for row in rows])
+    return render(request, "education/case_list.html", {"rows": rows, "may_open": can_open_case(request.user)})
 
 
 @login_required
@@ -63,7 +61,7 @@ def _forms_for(case, data=None, which=None):
 @login_required
 def case_detail(request, case_id):
     case = _case_or_404(request, case_id)
-    record_access_log(user=request.user, child=case.child, channel="page", path=request.path)
+    record_access_log(request, [case.child_id])
     may_work = can_work_case(request.user, case)
     which = request.POST.get("action") if request.method == "POST" else None
     if which and not may_work:

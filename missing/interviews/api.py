@@ -85,7 +85,7 @@ class CheckListCreateApi(APIView):
     )
     def get(self, request):
         checks = checks_list(request.user, child=uuid_query_param(request, "child"), episode=uuid_query_param(request, "episode"))
-        return paginated(request, self, checks, CheckOutput)
+        return paginated(request, self, checks, CheckOutput, child_of=lambda c: c.episode.child_id)
 
     @extend_schema(request=CheckInput, responses={201: CheckOutput})
     def post(self, request):
@@ -105,6 +105,7 @@ class CheckDetailApi(APIView):
     @extend_schema(responses=CheckOutput)
     def get(self, request, check_id):
         check = object_or_404(checks_visible_to(request.user).select_related("episode"), check_id)
+        record_access_log(request, [check.episode.child_id])
         return Response(CheckOutput(check).data)
 
 
@@ -209,7 +210,7 @@ class InterviewListApi(APIView):
             state=state,
             mine=request.query_params.get("mine", "").lower() in {"true", "1", "yes"},
         )
-        return paginated(request, self, interviews, InterviewOutput)
+        return paginated(request, self, interviews, InterviewOutput, child_of=lambda i: i.child_id)
 
 
 def _visible_interview(request, interview_id):
@@ -220,7 +221,7 @@ class InterviewDetailApi(APIView):
     @extend_schema(responses=InterviewOutput)
     def get(self, request, interview_id):
         interview = _visible_interview(request, interview_id)
-        record_access_log(user=request.user, child=interview.child, channel="api", path=request.path)
+        record_access_log(request, [interview.child_id])
         return Response(InterviewOutput(interview).data)
 
 
@@ -325,6 +326,7 @@ class InterviewLetterApi(APIView):
         if not can_arrange_interview(request.user, interview):
             raise PermissionDenied("Only the MASH coordinators, the allocated worker or the referrer send the letter.")
         services.return_interview_letter_record(actor=request.user, interview=interview)
+        record_access_log(request, [interview.child_id])
         response = HttpResponse(follow_up_letter_pdf(interview), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="return-interview-letter-{interview.pk}.pdf"'
         return response

@@ -51,20 +51,16 @@ def _interview_or_404(request, interview_id):
 @login_required
 def interviews_due(request):
     now = timezone.now()
-    return render(
-        request,
-        "interviews/due.html",
-        {
-            "due": interviews_due_for(request.user, now=now),
-            "awaiting": interviews_awaiting_interviewer(request.user, now=now),
-        },
-    )
+    due = interviews_due_for(request.user, now=now)
+    awaiting = interviews_awaiting_interviewer(request.user, now=now)
+    record_access_log(request, [row["interview"].child_id for row in due + awaiting])
+    return render(request, "interviews/due.html", {"due": due, "awaiting": awaiting})
 
 
 @login_required
 def interview_detail(request, interview_id):
     interview = _interview_or_404(request, interview_id)
-    record_access_log(user=request.user, child=interview.child, channel="page", path=request.path)
+    record_access_log(request, [interview.child_id])
     due_at = interview_due_at(interview)
     episodes = sorted(interview.episodes.all(), key=lambda e: e.started_at)
     may_arrange = can_arrange_interview(request.user, interview)
@@ -218,6 +214,7 @@ def interview_letter(request, interview_id):
         for message in error.messages:
             messages.error(request, message)
         return redirect("interviews:detail", interview_id=interview.pk)
+    record_access_log(request, [interview.child_id])
     response = HttpResponse(follow_up_letter_pdf(interview), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="return-interview-letter-{interview.pk}.pdf"'
     return response
@@ -230,6 +227,7 @@ def check_record(request, episode_id):
         raise Http404
     if not can_record_check(request.user, episode.child):
         raise PermissionDenied
+    record_access_log(request, [episode.child_id])
     form = SafeAndWellCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -160,3 +160,52 @@ def test_escalations_list_fires_once_however_often_the_clock_runs(api, mash, set
     assert set(row) >= {"id", "rule", "deadline", "fired_at", "recipients"}
     assert [r["username"] for r in row["recipients"]] == ["head"]
     assert api(mash).get("/api/v1/escalations/", {"child": "nope"}).status_code == 400
+
+
+# Who may record a duty done (issue 7, finding 6) ------------------------------------------------
+
+
+def test_an_agency_that_does_not_do_the_work_may_not_record_a_duty_done(api, agencies, health_worker, setting):
+    """The health lead agency sees the child but neither holds the return interview (T1) nor chairs
+    the missing-from-care meeting (T5)."""
+    visible, _, _ = setting
+    for rule in ("T1", "T5"):
+        deadline = Deadline.objects.get(child=visible, rule=rule, status="open")
+        response = api(health_worker).post(f"/api/v1/deadlines/{deadline.pk}/complete/", {"note": "x"}, format="json")
+        assert response.status_code == 403, (rule, response.content)
+        deadline.refresh_from_db()
+        assert deadline.status == "open"
+
+
+def test_the_agency_that_does_the_work_records_it(api, agencies, setting, authority):
+    visible, _, _ = setting
+    social_worker = UserFactory(agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], roles=[Role.AGENCY_STAFF])
+    visible.lead_agency = agencies[AgencyKind.CHILDRENS_SOCIAL_CARE]
+    visible.save()
+    t5 = Deadline.objects.get(child=visible, rule="T5", status="open")
+    response = api(social_worker).post(f"/api/v1/deadlines/{t5.pk}/complete/", {"note": "Held"}, format="json")
+    assert response.status_code == 200, response.content
+    # ...but T1 is the return interview's own: only the MASH or an administrator records it by hand.
+    t1 = Deadline.objects.get(child=visible, rule="T1")
+    assert api(social_worker).post(f"/api/v1/deadlines/{t1.pk}/complete/", {"note": "x"}, format="json").status_code == 403
+
+
+def test_the_allocated_worker_records_duties_but_not_the_interview(api, agencies, setting):
+    visible, _, _ = setting
+    worker = UserFactory(agency=agencies[AgencyKind.EARLY_HELP], roles=[Role.AGENCY_STAFF])
+    visible.allocated_worker = worker
+    visible.save()
+    t5 = Deadline.objects.get(child=visible, rule="T5", status="open")
+    assert api(worker).post(f"/api/v1/deadlines/{t5.pk}/complete/", {"note": "Held"}, format="json").status_code == 200
+    t1 = Deadline.objects.get(child=visible, rule="T1")
+    assert api(worker).post(f"/api/v1/deadlines/{t1.pk}/complete/", {"note": "x"}, format="json").status_code == 403
+
+
+def test_a_duty_cannot_be_done_before_it_began(api, mash, setting):
+    """T1 counts from the return (hour 29): done at hour 20 is before the duty existed."""
+    visible, _, _ = setting
+    t1 = Deadline.objects.get(child=visible, rule="T1")
+    body = {"note": "x", "completed_at": (START + timedelta(hours=20)).isoformat()}
+    response = api(mash).post(f"/api/v1/deadlines/{t1.pk}/complete/", body, format="json")
+    assert response.status_code == 400
+    assert "before the duty began" in response.json()["completed_at"][0]
