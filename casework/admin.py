@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, AuditEvent, LocalAuthority, RecordAccess, User
+from .models import Agency, AuditEvent, LocalAuthority, OutgoingEmail, RecordAccess, User
 
 
 @admin.register(LocalAuthority)
@@ -50,3 +50,12 @@ class RecordAccessAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "child_id", "channel", "path"]
     list_filter = ["channel"]
     search_fields = ["child_id"]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    """What the product has emailed and what it is still trying to: a failed send shows its error here."""
+
+    list_display = ["subject", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["subject"]

@@ -1,5 +1,6 @@
 """API §4: deadlines and escalations."""
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -10,7 +11,7 @@ from .clocks.permissions import can_complete_deadline
 from .clocks.selectors import deadlines_visible_to, escalations_visible_to
 from .clocks.services import deadline_complete
 from .errors import PermissionDeniedError
-from .models import DeadlineStatus
+from .models import Deadline, DeadlineStatus
 
 
 class DeadlineOutput(serializers.Serializer):
@@ -18,7 +19,7 @@ class DeadlineOutput(serializers.Serializer):
     rule = serializers.CharField()
     title = serializers.CharField()
     due_at = serializers.DateTimeField()
-    status = serializers.CharField()
+    status = serializers.SerializerMethodField(help_text="As it is now: a duty past its due time reads overdue.")
     child = serializers.UUIDField(source="child_id")
     episode = serializers.UUIDField(source="episode_id", allow_null=True)
     meeting = serializers.UUIDField(source="meeting_id", allow_null=True)
@@ -29,6 +30,9 @@ class DeadlineOutput(serializers.Serializer):
     source = serializers.CharField()
     reason = serializers.CharField()
     note = serializers.CharField()
+
+    def get_status(self, obj) -> str:
+        return obj.status_at(self.context.get("now") or timezone.now())
 
 
 class DeadlineFilter(serializers.Serializer):
@@ -52,10 +56,15 @@ class DeadlineListApi(APIView):
         filters = DeadlineFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         deadlines = deadlines_visible_to(request.user)
+        now = timezone.now()
         for name, value in filters.validated_data.items():
-            deadlines = deadlines.filter(**{"meeting_id" if name == "meeting" else name: value})
+            if name == "status":
+                deadlines = deadlines.filter(Deadline.status_is(value, now))
+            else:
+                deadlines = deadlines.filter(**{"meeting_id" if name == "meeting" else name: value})
         return paginated(
-            request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, child_of=lambda d: d.child_id
+            request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, {"now": now},
+            child_of=lambda d: d.child_id,
         )
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,6 +31,7 @@ from casework.models import (
     User,
 )
 from casework.models.clocks import LIVE_STATUSES, EpisodeClock
+from casework.outbox import email_enqueue
 from casework.protocol_store import protocol_for, protocol_lookup
 from casework.validation import not_future
 from missing.models import MissingEpisode
@@ -245,13 +245,6 @@ def _message(row, step):
     return lead, body
 
 
-def _send_email(subject, body, addresses):
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-    except Exception:
-        logger.exception("Could not email %s about %s", ", ".join(addresses), subject)
-
-
 def _fire(row, step, now):
     """Record one firing and tell its recipients; a second firing of the same step is refused by
     the unique constraint and answers None."""
@@ -283,9 +276,8 @@ def _fire(row, step, now):
                   needs_acknowledgement=needs_ack)
         for user in users.values()
     )
-    addresses = sorted({r["email"] for r in recipients if r["email"]})
-    if addresses:
-        transaction.on_commit(lambda: _send_email(subject, body, addresses))
+    # In the same transaction as the escalation: the message exists exactly when the firing does.
+    email_enqueue(subject=subject, body=body, to=[r["email"] for r in recipients], now=now)
     return escalation
 
 

@@ -10,6 +10,7 @@ from .clocks import (
     NoticeRecipient,
     NoticeRole,
 )
+from .outbox import OutgoingEmail, OutgoingEmailStatus
 from .people import Agency, AgencyKind, LocalAuthority, Role, User
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "LocalProtocol",
     "NoticeRecipient",
     "NoticeRole",
+    "OutgoingEmail",
+    "OutgoingEmailStatus",
     "RecordAccess",
     "Role",
     "User",

@@ -183,6 +183,23 @@ class Deadline(models.Model):
     def is_live(self):
         return self.status in LIVE_STATUSES
 
+    def status_at(self, now):
+        """The status as it is at `now`: a duty past its due time reads overdue at once, before the
+        sweep has fired its escalation (which it still does, exactly once)."""
+        if self.status == DeadlineStatus.OPEN and self.kind == DeadlineKind.DUTY and self.due_at <= now:
+            return DeadlineStatus.OVERDUE
+        return self.status
+
+    @staticmethod
+    def status_is(status, now):
+        """A filter matching rows whose `status_at(now)` is `status`, for list queries."""
+        late_duty = Q(status=DeadlineStatus.OPEN, kind=DeadlineKind.DUTY, due_at__lte=now)
+        if status == DeadlineStatus.OVERDUE:
+            return Q(status=DeadlineStatus.OVERDUE) | late_duty
+        if status == DeadlineStatus.OPEN:
+            return Q(status=DeadlineStatus.OPEN) & ~late_duty
+        return Q(status=status)
+
 
 class EpisodeClock(models.Model):
     """When the sweep next re-evaluates one episode's rules: the moment time alone may change what

@@ -33,6 +33,7 @@ from casework.models import (
     User,
 )
 from casework.models.clocks import EpisodeClock
+from casework.outbox import outbox_send_due
 from casework.protocol import DEFAULT_PROTOCOL, Protocol
 from casework.protocol_store import protocol_for
 from missing.models import LegalStatus
@@ -169,15 +170,14 @@ def test_becoming_looked_after_opens_the_looked_after_clocks_of_an_open_episode(
     assert rows(episode)[("T11", "")].status == "cancelled"
 
 
-def test_notices_fire_once_to_their_recipients_with_inbox_and_email(
-    clock, mash, authority, recipients, django_capture_on_commit_callbacks
-):
+def test_notices_fire_once_to_their_recipients_with_inbox_and_email(clock, mash, authority, recipients):
     child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
     episode = start_episode(mash, child)
     clock(START + timedelta(hours=24, minutes=1))
-    with django_capture_on_commit_callbacks(execute=True):
-        result = deadlines_sweep()
+    result = deadlines_sweep()
     assert (result.ran, result.notices) == (True, 2)  # T11 at once, T6 at 24 hours
+    assert not mail.outbox  # queued in the outbox with the firing; sent by the clock's next step
+    assert outbox_send_due() == (2, 0)
     t6 = rows(episode)[("T6", "24h")]
     assert t6.status == "done" and t6.completed_at == START + timedelta(hours=24, minutes=1)
     escalation = Escalation.objects.get(deadline=t6)

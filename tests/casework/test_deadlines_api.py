@@ -209,3 +209,27 @@ def test_a_duty_cannot_be_done_before_it_began(api, mash, setting):
     response = api(mash).post(f"/api/v1/deadlines/{t1.pk}/complete/", body, format="json")
     assert response.status_code == 400
     assert "before the duty began" in response.json()["completed_at"][0]
+
+
+# Status true when read (issue 8, item 3) ---------------------------------------------------------
+
+
+def test_a_duty_past_due_reads_overdue_at_once_before_any_sweep(api, mash, authority, time_machine):
+    """An episode recorded late makes deadlines already past due: they read overdue now, and the
+    sweep still fires the escalation exactly once."""
+    time_machine.move_to(START + timedelta(days=6), tick=False)
+    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
+    episode = episode_create(actor=mash, child=child, category="missing", started_at=START,
+                             reported_at=START + timedelta(minutes=10), risk_level="high", location_type="care")
+    t5 = Deadline.objects.get(episode=episode, rule="T5")
+    assert t5.status == "open"  # stored: the sweep has not run
+    body = api(mash).get("/api/v1/deadlines/", {"episode": str(episode.pk)}).json()
+    assert {r["rule"]: r["status"] for r in body["results"]}["T5"] == "overdue"
+    overdue = api(mash).get("/api/v1/deadlines/", {"episode": str(episode.pk), "status": "overdue"}).json()
+    assert str(t5.pk) in {r["id"] for r in overdue["results"]}
+    still_open = api(mash).get("/api/v1/deadlines/", {"episode": str(episode.pk), "status": "open"}).json()
+    assert str(t5.pk) not in {r["id"] for r in still_open["results"]}
+    assert deadlines_sweep().overdue >= 1
+    assert deadlines_sweep().overdue == 0
+    t5.refresh_from_db()
+    assert t5.status == "overdue" and t5.escalations.count() == 1

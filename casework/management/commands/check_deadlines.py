@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from casework.clocks.services import deadlines_sweep
+from casework.outbox import outbox_send_due
 
 
 class Command(BaseCommand):
@@ -10,8 +11,10 @@ class Command(BaseCommand):
         result = deadlines_sweep()
         if not result.ran:
             self.stdout.write("Another sweep is running; nothing done.")
-            return
-        self.stdout.write(
-            f"Re-evaluated {result.reconciled} open episode(s); sent {result.notices} notices, "
-            f"{result.warnings} warnings and {result.overdue} overdue escalations."
-        )
+        else:
+            self.stdout.write(
+                f"Re-evaluated {result.reconciled} open episode(s); sent {result.notices} notices, "
+                f"{result.warnings} warnings and {result.overdue} overdue escalations."
+            )
+        sent, failed = outbox_send_due()
+        self.stdout.write(f"Emailed {sent} message(s); {failed} could not be sent and will be retried.")
