@@ -6,5 +6,4 @@ class CaseworkConfig(AppConfig):
     verbose_name = "People, agencies, audit and clocks"
 
     def ready(self):
-        from . import admin_clocks  # noqa: F401  (registers the protocol and recipients in the admin)
-        from .clocks import receivers  # noqa: F401  (connects the clocks to missing/signals.py)
+        from .clocks import admin  # noqa: F401  (registers the protocol and recipients in the admin)

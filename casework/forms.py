@@ -72,3 +72,12 @@ class GovUKForm(forms.Form):
                 anchor = f"#id_{name}_0"
             items.extend({"text": error, "href": anchor} for error in errors)
         return items
+
+
+def form_errors_from_service(form, error):
+    """Put a service's ValidationError on the form: each message on its field, the rest at the top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

@@ -5,8 +5,7 @@ class MissingConfig(AppConfig):
     name = "missing"
 
     def ready(self):
-        # Visibility clauses and signal receivers of the return-interview and education parts.
+        # Visibility clauses of the return-interview and education parts, and the episode's clock kind.
+        from .clocks import kind  # noqa: F401
         from .education import permissions as education_permissions  # noqa: F401
-        from .education import services as education_services  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
-        from .interviews import services as interview_services  # noqa: F401

@@ -11,15 +11,6 @@ from .csv_import import CsvFileError, csv_rows_read
 from .models import Category, Gender, LegalStatus, LocationType, RiskLevel, Vulnerability
 
 
-def form_errors_from_service(form, error):
-    """Put a service's ValidationError on the form: each message on its field, the rest at the top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 class ChildForm(GovUKForm):
     given_name = forms.CharField(
         label="Given name", max_length=100, error_messages={"required": "Enter the child's given name"}

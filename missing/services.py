@@ -2,7 +2,7 @@
 
 Each public function runs in one transaction, validates before it writes (a rejected request
 saves nothing), writes its audit row in the same transaction, and tells the clocks through
-`episode_changed`, also inside the transaction.
+the clocks, the return interview and the education case explicitly, also inside the transaction.
 """
 
 from django.core.exceptions import ValidationError
@@ -28,7 +28,9 @@ from .models import (
     RiskLevel,
     Vulnerability,
 )
-from .signals import child_changed, episode_changed
+from .clocks.kind import episode_clocks_reconcile
+from .education.services import education_cases_link_episode
+from .interviews.services import return_interview_on_return_changed
 
 CHILD_FIELDS = {
     "given_name",
@@ -116,7 +118,7 @@ def child_update(*, actor, child, **changes):
         return child
     child.save()
     audit_event_record(actor=actor, verb="child.updated", obj=child, child_id=child.pk, data={"fields": changed})
-    child_changed.send(sender=Child, child=child, changed_fields=changed, actor=actor)
+    episode_clocks_reconcile(child=child)
     return child
 
 
@@ -144,6 +146,16 @@ def _validate_episode(episode, *, now):
     episode.full_clean(exclude=["child", "created_by"], validate_constraints=False)
 
 
+def _episode_changed(*, actor, episode, created, changed_fields):
+    """What follows from an episode's facts, in this order: the clocks (T1 counts from the return),
+    then the return interview owed for a return, then an open missing-education case."""
+    episode_clocks_reconcile(child=episode.child, episode=episode)
+    if "returned_at" in changed_fields:
+        return_interview_on_return_changed(actor=actor, episode=episode)
+    if created:
+        education_cases_link_episode(episode=episode)
+
+
 @transaction.atomic
 def episode_create(*, actor, child, **fields):
     unknown = set(fields) - EPISODE_FIELDS
@@ -155,7 +167,7 @@ def episode_create(*, actor, child, **fields):
     _validate_episode(episode, now=timezone.now())
     episode.save()
     audit_event_record(actor=actor, verb="episode.created", obj=episode, child_id=child.pk)
-    episode_changed.send(sender=MissingEpisode, episode=episode, created=True, changed_fields=sorted(fields), actor=actor)
+    _episode_changed(actor=actor, episode=episode, created=True, changed_fields=sorted(fields))
     return episode
 
 
@@ -176,7 +188,7 @@ def episode_update(*, actor, episode, **changes):
     audit_event_record(
         actor=actor, verb="episode.updated", obj=episode, child_id=episode.child_id, data={"fields": changed}
     )
-    episode_changed.send(sender=MissingEpisode, episode=episode, created=False, changed_fields=changed, actor=actor)
+    _episode_changed(actor=actor, episode=episode, created=False, changed_fields=changed)
     return episode
 
 

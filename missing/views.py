@@ -14,15 +14,16 @@ from django.utils import timezone
 
 from casework.audit import record_access_log
 from casework.clocks.permissions import can_complete_deadline
-from casework.clocks.selectors import deadlines_of_visible_child
+from casework.clocks.selectors import deadlines_of_child, deadlines_with_facts
 from casework.errors import ApplicationError
+from casework.forms import form_errors_from_service
 from casework.permissions import is_mash_coordinator
 from casework.protocol_store import protocol_for
 from casework.services import authority_for
 
 from . import services
 from .csv_import import csv_template, notifications_import
-from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm, form_errors_from_service
+from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm
 from .models import NotificationKind, Vulnerability
 from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
 from .selectors import (
@@ -214,10 +215,9 @@ def child_detail(request, child_id):
         raise Http404
     record_access_log(request, [child])
     flags = child_flags(child, protocol=protocol_for(child.authority))
-    deadlines = deadlines_of_visible_child(child)
+    deadlines = deadlines_with_facts(deadlines_of_child(child.pk))
     for deadline in deadlines:
-        deadline.child = child
-        deadline.can_complete = can_complete_deadline(request.user, deadline)
+        deadline.can_complete = can_complete_deadline(request.user, deadline, deadline.facts)
     context = {
         "child": child,
         "deadlines": deadlines,

@@ -1,22 +1,36 @@
-"""Reads for the clocks. Every list goes through the child's visibility rule first."""
+"""The clock engine's reads. Which rows a user sees is decided by each row's clock kind (its
+subject's visibility rule), once, here; every list and lookup starts from deadlines_visible_to."""
 
+from django.db.models import Q
 from django.utils import timezone
 
 from casework.calendar import describe_span
-
 from casework.models import Deadline, DeadlineStatus, Escalation, InboxItem
 from casework.models.clocks import LIVE_STATUSES
-from missing.permissions import children_visible_to
 
-from .rules import source_display
+from .registry import clock_kinds
+from .services import row_facts
+from .sources import source_display
+
+
+def _any_kind(clause_of):
+    """OR of each kind's clause, each limited to that kind's rows; matches nothing when none has one."""
+    combined = Q(pk__in=[])
+    for kind in clock_kinds():
+        clause = clause_of(kind)
+        if clause is not None:
+            combined |= Q(subject_type=kind.name) & clause
+    return combined
 
 
 def deadlines_visible_to(user):
-    return Deadline.objects.filter(child__in=children_visible_to(user).values("pk"))
+    if not user or not user.is_authenticated:
+        return Deadline.objects.none()
+    return Deadline.objects.filter(_any_kind(lambda kind: kind.visible(user)))
 
 
 def escalations_visible_to(user):
-    return Escalation.objects.filter(deadline__child__in=children_visible_to(user).values("pk"))
+    return Escalation.objects.filter(deadline__in=deadlines_visible_to(user).values("pk"))
 
 
 def deadline_describe(deadline, now=None):
@@ -24,7 +38,7 @@ def deadline_describe(deadline, now=None):
     ("Return home interview offered and held due Mon 14:00 — T1, 72 hours from the return,
     Waltham Forest practice guidance §9")."""
     now = now or timezone.now()
-    deadline.is_late = deadline.status == DeadlineStatus.OVERDUE or (
+    deadline.is_late = deadline.status_at(now) == DeadlineStatus.OVERDUE or (
         deadline.status == DeadlineStatus.OPEN and deadline.due_at <= now
     )
     if deadline.is_late:
@@ -38,29 +52,39 @@ def deadline_describe(deadline, now=None):
     return deadline
 
 
+def deadlines_with_facts(deadlines):
+    """Attach each row's RowFacts (whose it is, its owner, where it is worked) in bulk."""
+    deadlines = list(deadlines)
+    facts = row_facts(deadlines)
+    for deadline in deadlines:
+        deadline.facts = facts[deadline.pk]
+    return deadlines
+
+
 def deadlines_due_for(user, *, mine=False, rule="", agency=None):
     """'Due and overdue': the live deadlines the user may see, soonest first. `mine` keeps those
-    of children allocated to the user; `agency` those of children the agency leads."""
+    whose subject is the user's (each kind says what that means: for an episode, the child is
+    allocated to them); `agency` those of subjects the agency leads."""
     deadlines = deadlines_visible_to(user).filter(status__in=LIVE_STATUSES)
     if mine:
-        deadlines = deadlines.filter(child__allocated_worker=user)
+        deadlines = deadlines.filter(_any_kind(lambda kind: kind.mine(user) if kind.mine else None))
     if rule:
         deadlines = deadlines.filter(rule=rule)
     if agency is not None:
-        deadlines = deadlines.filter(child__lead_agency=agency)
-    return deadlines.select_related("child", "child__lead_agency").order_by("due_at", "rule")
+        deadlines = deadlines.filter(_any_kind(lambda kind: kind.of_agency(agency) if kind.of_agency else None))
+    return deadlines.order_by("due_at", "rule")
 
 
-def deadlines_of_visible_child(child, now=None):
+def deadlines_of_child(child_id, now=None):
     """The deadline chips of a child's page: live deadlines, soonest first. The caller has already
-    found `child` visible to the user (child_get_visible), so visibility is not decided again."""
+    found the child visible to the user, so visibility is not decided again."""
     now = now or timezone.now()
-    live = Deadline.objects.filter(child=child, status__in=LIVE_STATUSES).order_by("due_at", "rule")
+    live = Deadline.objects.filter(child_id=child_id, status__in=LIVE_STATUSES).order_by("due_at", "rule")
     return [deadline_describe(d, now) for d in live]
 
 
 def inbox_for(user):
-    return InboxItem.objects.filter(user=user).select_related("escalation__deadline__child").order_by("-created_at")
+    return InboxItem.objects.filter(user=user).select_related("escalation__deadline").order_by("-created_at")
 
 
 def inbox_unread_count(user):

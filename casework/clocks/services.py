@@ -1,17 +1,18 @@
-"""Writes for the statutory clocks: keeping deadline rows in step with the facts, completing them,
-and the sweep that fires what fell due.
+"""The clock engine's writes: keeping deadline rows in step with their subjects, completing them,
+and the sweep that fires what fell due. It knows no domain: each subject's rules come from the
+clock kind registered under its `subject_type` (registry.py).
 
 Each notice, warning and overdue escalation fires exactly once: the sweep holds a PostgreSQL
 advisory lock, each deadline is processed under its row lock, and the Escalation table's unique
 constraint (deadline, step) refuses a second firing whatever else goes wrong. Everything the sweep
-needs is in the database, so a late sweep catches up and a flushed broker loses nothing.
+needs is in the database, so a late sweep catches up and a flushed broker loses nothing. Email goes
+through the outbox in the same transaction as the firing.
 """
 
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -30,13 +31,13 @@ from casework.models import (
     Role,
     User,
 )
-from casework.models.clocks import LIVE_STATUSES, EpisodeClock
+from casework.models.clocks import LIVE_STATUSES, SubjectClock
 from casework.outbox import email_enqueue
 from casework.protocol_store import protocol_for, protocol_lookup
 from casework.validation import not_future
-from missing.models import MissingEpisode
 
-from .rules import ACKNOWLEDGED_RULES, RULE_RECIPIENTS, deadlines_wanted, source_display
+from .registry import clock_kind, clock_rule
+from .sources import source_display
 
 logger = logging.getLogger(__name__)
 
@@ -65,36 +66,32 @@ def _refresh(row, wanted, now):
     return changed
 
 
-def _reconcile(episode_id, now, protocols=protocol_for):
-    """Bring one episode's rows to what the rules want now, and store when the sweep should next
-    look at it. `protocols` answers an authority's Protocol (the sweep passes a memo)."""
+def _reconcile(subject_type, subject_id, now, protocols=protocol_for):
+    """Bring one subject's rows to what its clock kind wants now, and store when the sweep should
+    next look at it. `protocols` answers an authority's Protocol (the sweep passes a memo)."""
+    kind = clock_kind(subject_type)
     with transaction.atomic():
-        episode = MissingEpisode.objects.select_for_update(of=("self",)).select_related("child").get(pk=episode_id)
-        child = episode.child
-        rows = {(d.rule, d.key): d for d in Deadline.objects.select_for_update().filter(episode=episode)}
-        meeting = rows.get(("T2", ""))
-        clocks = deadlines_wanted(
-            child=child,
-            episode=episode,
-            episodes=list(child.episodes.all()),
-            protocol=protocols(child.authority_id),
-            now=now,
-            strategy_meeting_at=meeting.completed_at if meeting and meeting.status == DeadlineStatus.DONE else None,
-            reviews_done=sum(1 for d in rows.values() if d.rule == "T13" and d.status == DeadlineStatus.DONE),
-        )
-        EpisodeClock.objects.bulk_create(
-            [EpisodeClock(episode_id=episode_id, next_check_at=clocks.recheck_at)],
+        subject = kind.lock(subject_id)
+        rows = {
+            (d.rule, d.key): d
+            for d in Deadline.objects.select_for_update().filter(subject_type=subject_type, subject_id=subject_id)
+        }
+        clocks = kind.evaluate(subject, rows, now, protocols) if subject is not None else None
+        SubjectClock.objects.bulk_create(
+            [SubjectClock(subject_type=subject_type, subject_id=subject_id,
+                          next_check_at=clocks.recheck_at if clocks else None)],
             update_conflicts=True,
-            unique_fields=["episode"],
+            unique_fields=["subject_type", "subject_id"],
             update_fields=["next_check_at"],
         )
-        for item in clocks.deadlines:
+        for item in clocks.deadlines if clocks else []:
             row = rows.pop((item.rule, item.key), None)
             if row is None:
                 Deadline.objects.create(
-                    authority_id=child.authority_id,
-                    child=child,
-                    episode=episode,
+                    authority_id=clocks.authority_id,
+                    child_id=clocks.child_id,
+                    subject_type=subject_type,
+                    subject_id=subject_id,
                     rule=item.rule,
                     key=item.key,
                     **{name: getattr(item, name) for name in REFRESHED_FIELDS},
@@ -107,24 +104,10 @@ def _reconcile(episode_id, now, protocols=protocol_for):
                 row.save(update_fields=["status", "updated_at"])
 
 
-def deadlines_reconcile_episode(*, episode, now=None):
-    """Create, move and cancel the deadlines of one episode so they match RULES.md §2 now."""
-    _reconcile(episode.pk, now or timezone.now())
-
-
-def deadlines_reconcile_child(*, child, episode=None, now=None):
-    """Reconcile `episode` and every episode of the child whose clocks still run: open ones, those
-    with a live deadline, and those whose strategy meeting starts monthly reviews (T13)."""
-    now = now or timezone.now()
-    live = (
-        Q(returned_at__isnull=True)
-        | Q(deadlines__status__in=LIVE_STATUSES)
-        | Q(deadlines__rule="T2", deadlines__status=DeadlineStatus.DONE)
-    )
-    if episode is not None:
-        live |= Q(pk=episode.pk)
-    for episode_id in MissingEpisode.objects.filter(live, child=child).values_list("pk", flat=True).distinct():
-        _reconcile(episode_id, now)
+def clock_reconcile(*, subject_type, subject_id, now=None):
+    """Create, move and cancel the deadlines of one subject so they match its rules now. Domain
+    services call this inside their own transaction when a fact their rules read has changed."""
+    _reconcile(subject_type, subject_id, now or timezone.now())
 
 
 # Completing duties ------------------------------------------------------------------------------
@@ -167,54 +150,64 @@ def _complete(row, *, actor, note, completed_at, now):
 
 @transaction.atomic
 def deadline_complete(*, deadline, actor, note, completed_at=None):
-    """Record a duty done: who, when (now unless given) and a note. A strategy meeting (T2)
-    recorded done starts the monthly plan reviews (T13)."""
+    """Record a duty done: who, when (now unless given) and a note; then the subject's rules run
+    again (a strategy meeting recorded done starts the monthly plan reviews, T13)."""
     now = timezone.now()
-    row = Deadline.objects.select_for_update(of=("self",)).select_related("episode").get(pk=deadline.pk)
+    row = Deadline.objects.select_for_update(of=("self",)).get(pk=deadline.pk)
     _complete(row, actor=actor, note=note, completed_at=completed_at or now, now=now)
-    if row.episode_id:
-        _reconcile(row.episode_id, now)
+    _reconcile(row.subject_type, row.subject_id, now)
     return row
 
 
 @transaction.atomic
-def deadlines_complete_for_episode(*, episode, rule, actor, note, completed_at=None):
-    """Mark the episode's open or overdue deadlines of `rule` done (e.g. T1 when the return
+def deadlines_complete_for_subject(*, subject_type, subject_id, rule, actor, note, completed_at=None):
+    """Mark the subject's open or overdue deadlines of `rule` done (e.g. T1 when the return
     interview is recorded). Idempotent: answers the rows it marked, none the second time."""
     now = timezone.now()
-    rows = Deadline.objects.select_for_update(of=("self",)).select_related("episode")
+    rows = Deadline.objects.select_for_update(of=("self",)).filter(
+        subject_type=subject_type, subject_id=subject_id, rule=rule, status__in=LIVE_STATUSES
+    )
     marked = [
         _complete(row, actor=actor, note=note, completed_at=completed_at or now, now=now)
-        for row in rows.filter(episode=episode, rule=rule, status__in=LIVE_STATUSES).order_by("due_at")
+        for row in rows.order_by("due_at")
     ]
     if marked:
-        _reconcile(episode.pk, now)
+        _reconcile(subject_type, subject_id, now)
     return marked
 
 
 # Firing notices and escalations -----------------------------------------------------------------
 
 
-def _recipients(row, step):
+def _person(role, user):
+    return {"role": role, "user": user, "email": user.email}
+
+
+def _administrators(authority_id):
+    # The database narrows to superusers and users whose roles mention the administrator role
+    # (a text match that works on PostgreSQL and SQLite alike); the exact check is the user's.
+    candidates = User.objects.filter(agency__authority_id=authority_id, is_active=True).filter(
+        Q(is_superuser=True) | Q(roles__icontains=f'"{Role.ADMINISTRATOR}"')
+    )
+    return [_person("administrator", user) for user in candidates if user.is_administrator]
+
+
+def _recipients(row, step, facts):
     """Who the rule names in this authority; administrators when nobody is named yet, so that no
-    notice goes nowhere. An overdue duty also goes to the child's allocated worker."""
-    roles = RULE_RECIPIENTS.get(row.rule, [])
+    notice goes nowhere. An overdue duty also goes to the subject's owner (and, where the rule
+    says so, the owner's line manager)."""
+    rule = clock_rule(row.subject_type, row.rule)
+    roles = list(rule.recipients) if rule else []
     named = NoticeRecipient.objects.filter(authority_id=row.authority_id, role__in=roles).select_related("user")
     found = [{"role": r.role, "user": r.user, "email": r.email or (r.user.email if r.user else "")} for r in named]
-    if not found:
-        # The database narrows to superusers and users whose roles mention the administrator role
-        # (a text match that works on PostgreSQL and SQLite alike); the exact check is the user's.
-        administrators = User.objects.filter(agency__authority_id=row.authority_id, is_active=True).filter(
-            Q(is_superuser=True) | Q(roles__icontains=f'"{Role.ADMINISTRATOR}"')
-        )
-        found = [
-            {"role": "administrator", "user": user, "email": user.email}
-            for user in administrators
-            if user.is_administrator
-        ]
-    worker = row.child.allocated_worker
-    if step == EscalationStep.OVERDUE and worker is not None and worker.is_active:
-        found.append({"role": "allocated_worker", "user": worker, "email": worker.email})
+    if not found and roles:
+        found = _administrators(row.authority_id)
+    if step == EscalationStep.OVERDUE and rule is not None:
+        if rule.tell_owner and facts.owner is not None:
+            found.append(_person(facts.owner_role, facts.owner))
+        if rule.tell_owner_manager and facts.owner_manager is not None:
+            found.append(_person("owner_manager", facts.owner_manager))
+    found = found or _administrators(row.authority_id)
     return [r for r in found if r["user"] is None or r["user"].is_active]
 
 
@@ -222,16 +215,13 @@ def _when(moment):
     return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
 
 
-def _message(row, step):
-    child = row.child
+def _message(row, step, facts):
     due = _when(row.due_at)
-    missing = f"missing since {_when(row.episode.started_at)}" if row.episode_id else "missing"
-    if row.episode_id and row.episode.returned_at:
-        missing += f", back since {_when(row.episode.returned_at)}"
+    context = f", {facts.context}" if facts.context else ""
     lead = {
-        EscalationStep.NOTICE: f"{row.title}: {child.full_name}, {missing}.",
-        EscalationStep.WARNING: f"{row.title} for {child.full_name} is due {due}.",
-        EscalationStep.OVERDUE: f"Overdue: {row.title} for {child.full_name} was due {due}.",
+        EscalationStep.NOTICE: f"{row.title}: {facts.label}{context}.",
+        EscalationStep.WARNING: f"{row.title} for {facts.label} is due {due}.",
+        EscalationStep.OVERDUE: f"Overdue: {row.title} for {facts.label} was due {due}.",
     }[step]
     body = "\n".join(
         line
@@ -245,10 +235,22 @@ def _message(row, step):
     return lead, body
 
 
+def row_facts(rows):
+    """{row id: RowFacts} for rows of any kinds: one call per kind present."""
+    by_kind = {}
+    for row in rows:
+        by_kind.setdefault(row.subject_type, []).append(row)
+    facts = {}
+    for subject_type, kind_rows in by_kind.items():
+        facts.update(clock_kind(subject_type).facts(kind_rows))
+    return facts
+
+
 def _fire(row, step, now):
     """Record one firing and tell its recipients; a second firing of the same step is refused by
     the unique constraint and answers None."""
-    recipients = _recipients(row, step)
+    facts = row_facts([row])[row.pk]
+    recipients = _recipients(row, step, facts)
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
@@ -268,8 +270,9 @@ def _fire(row, step, now):
             )
     except IntegrityError:
         return None
-    subject, body = _message(row, step)
-    needs_ack = step == EscalationStep.NOTICE and row.rule in ACKNOWLEDGED_RULES
+    subject, body = _message(row, step, facts)
+    rule = clock_rule(row.subject_type, row.rule)
+    needs_ack = step == EscalationStep.NOTICE and bool(rule and rule.acknowledged)
     users = {r["user"].pk: r["user"] for r in recipients if r["user"] is not None}
     InboxItem.objects.bulk_create(
         InboxItem(user=user, escalation=escalation, subject=subject, body=body, created_at=now,
@@ -285,7 +288,7 @@ def deadline_process_due(*, deadline_id, now):
     """Fire one deadline that fell due: a notice is sent (and is then done), a duty turns overdue
     and escalates. Safe to call twice or concurrently: the second call finds nothing to do."""
     with transaction.atomic():
-        rows = Deadline.objects.select_for_update(of=("self",)).select_related("child__allocated_worker", "episode")
+        rows = Deadline.objects.select_for_update(of=("self",))
         row = rows.filter(pk=deadline_id, status=DeadlineStatus.OPEN, due_at__lte=now).first()
         if row is None:
             return None
@@ -300,7 +303,7 @@ def deadline_process_due(*, deadline_id, now):
 def deadline_process_warning(*, deadline_id, now):
     """Warn once that a duty is near its due time (T2: the preferred 24 hours have passed)."""
     with transaction.atomic():
-        rows = Deadline.objects.select_for_update(of=("self",)).select_related("child__allocated_worker", "episode")
+        rows = Deadline.objects.select_for_update(of=("self",))
         row = rows.filter(
             pk=deadline_id, status=DeadlineStatus.OPEN, warn_at__lte=now, warned_at__isnull=True, due_at__gt=now
         ).first()
@@ -340,9 +343,10 @@ def _sweep_lock():
 def deadlines_sweep(now=None):
     """One pass of the clock, run every minute by Celery beat and by `manage.py check_deadlines`.
 
-    Re-evaluates the episodes whose stored next check has come (thresholds that hold after a time,
-    T4, the next T13 review), warns, then fires everything due, oldest first. Each step is an
-    indexed query on a due time, so the cost follows what is due, not how many rows exist.
+    Re-evaluates the subjects whose stored next check has come (for an episode: thresholds that
+    hold after a time, T4, the next T13 review), warns, then fires everything due, oldest first.
+    Each step is an indexed query on a due time, so the cost follows what is due, not how many
+    rows exist.
     """
     now = now or timezone.now()
     with _sweep_lock() as acquired:
@@ -350,9 +354,9 @@ def deadlines_sweep(now=None):
             return SweepResult(ran=False)
         result = SweepResult(ran=True)
         protocols = protocol_lookup()
-        checks = EpisodeClock.objects.filter(next_check_at__lte=now).order_by("next_check_at")
-        for episode_id in checks.values_list("episode_id", flat=True):
-            _reconcile(episode_id, now, protocols)
+        checks = SubjectClock.objects.filter(next_check_at__lte=now).order_by("next_check_at")
+        for subject_type, subject_id in checks.values_list("subject_type", "subject_id"):
+            _reconcile(subject_type, subject_id, now, protocols)
             result.reconciled += 1
         warn = Deadline.objects.filter(
             status=DeadlineStatus.OPEN, warn_at__lte=now, warned_at__isnull=True, due_at__gt=now
@@ -362,17 +366,16 @@ def deadlines_sweep(now=None):
                 result.warnings += 1
         due = Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=now).order_by("due_at")
         touched = set()
-        for deadline_id, episode_id in due.values_list("pk", "episode_id"):
+        for deadline_id, subject_type, subject_id in due.values_list("pk", "subject_type", "subject_id"):
             escalation = deadline_process_due(deadline_id=deadline_id, now=now)
             if escalation is not None:
                 if escalation.step == EscalationStep.NOTICE:
                     result.notices += 1
                 else:
                     result.overdue += 1
-            if episode_id:
-                touched.add(episode_id)
-        for episode_id in touched:
-            _reconcile(episode_id, now, protocols)
+            touched.add((subject_type, subject_id))
+        for subject_type, subject_id in touched:
+            _reconcile(subject_type, subject_id, now, protocols)
         return result
 
 

@@ -128,9 +128,9 @@ LIVE_STATUSES = (DeadlineStatus.OPEN, DeadlineStatus.OVERDUE)
 
 
 class Deadline(models.Model):
-    """One clock of RULES.md §2 for one episode (or, later, one meeting), with the numbers it used.
+    """One clock of a rule for one subject, with the numbers it used.
 
-    `key` tells apart the rows of one rule for one episode: T6's 24-hour notice and 72-hour update,
+    `key` tells apart the rows of one rule for one subject: T6's 24-hour notice and 72-hour update,
     T13's first, second ... monthly review.
     """
 
@@ -140,11 +140,12 @@ class Deadline(models.Model):
     key = models.CharField(max_length=20, default="", blank=True)
     kind = models.CharField(max_length=10, choices=DeadlineKind.choices)
     title = models.CharField(max_length=200)
-    child = models.ForeignKey("missing.Child", on_delete=models.PROTECT, related_name="deadlines")
-    episode = models.ForeignKey(
-        "missing.MissingEpisode", on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
-    )
-    meeting_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # The subject the rule counts for (an episode, a meeting, an action ...): a clock kind's name and
+    # the subject's id. The engine knows no domain model; the kind registered under subject_type does.
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.UUIDField()
+    # The child the subject concerns, where there is one: the child's page lists the row.
+    child_id = models.UUIDField(null=True, blank=True)
     counts_from = models.DateTimeField()
     due_at = models.DateTimeField()
     warn_at = models.DateTimeField(null=True, blank=True)
@@ -168,12 +169,11 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="deadline_status_due"),
             models.Index(fields=["status", "warn_at"], name="deadline_status_warn"),
-            models.Index(fields=["child", "status"], name="deadline_child_status"),
+            models.Index(fields=["child_id", "status"], name="deadline_child_status"),
+            models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["episode", "rule", "key"], condition=Q(episode__isnull=False), name="deadline_once_per_episode"
-            ),
+            models.UniqueConstraint(fields=["subject_type", "subject_id", "rule", "key"], name="deadline_once_per_subject"),
         ]
 
     def __str__(self):
@@ -201,25 +201,27 @@ class Deadline(models.Model):
         return Q(status=status)
 
 
-class EpisodeClock(models.Model):
-    """When the sweep next re-evaluates one episode's rules: the moment time alone may change what
-    RULES.md §2 wants (S3, S6, T4, the next T13 review), as the rules computed it at the last
+class SubjectClock(models.Model):
+    """When the sweep next re-evaluates one subject's rules: the moment time alone may change what
+    its clock kind wants (for an episode S3, S6, T4, the next T13 review), as computed at the last
     reconcile. None when only a new fact can change it. The sweep asks only for rows due now."""
 
-    episode = models.OneToOneField(
-        "missing.MissingEpisode", on_delete=models.CASCADE, primary_key=True, related_name="clock"
-    )
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.UUIDField()
     next_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject_type", "subject_id"], name="subject_clock_once"),
+        ]
         indexes = [
             models.Index(
-                fields=["next_check_at"], name="episode_clock_next_check", condition=Q(next_check_at__isnull=False)
+                fields=["next_check_at"], name="subject_clock_next_check", condition=Q(next_check_at__isnull=False)
             )
         ]
 
     def __str__(self):
-        return f"Episode {self.episode_id} next checked at {self.next_check_at}"
+        return f"{self.subject_type} {self.subject_id} next checked at {self.next_check_at}"
 
 
 class EscalationStep(models.TextChoices):

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
 from casework.audit import audit_event_record
@@ -12,7 +11,6 @@ from casework.protocol_store import protocol_for
 from casework.validation import not_future
 
 from ..models import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry, MissingEpisode
-from ..signals import episode_changed
 from . import rules
 
 NO_AGENCY = "Your account belongs to no agency: an education case needs the team that holds it."
@@ -214,9 +212,8 @@ def education_case_close(*, actor, case, exit, exit_note="", located_on=None):
     return case
 
 
-@receiver(episode_changed, dispatch_uid="education_case_link_new_episode")
-def _link_new_episode(sender, episode, created, **kwargs):
-    """A child missing education who goes missing from home or care: the case sees the episode."""
-    if created:
-        for case in EducationCase.objects.filter(child_id=episode.child_id, closed_at__isnull=True):
-            case.episodes.add(episode)
+def education_cases_link_episode(*, episode):
+    """A child missing education who goes missing from home or care: the case sees the new episode.
+    The episode service calls this when it records an episode."""
+    for case in EducationCase.objects.filter(child_id=episode.child_id, closed_at__isnull=True):
+        case.episodes.add(episode)

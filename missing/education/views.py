@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from casework.audit import record_access_log
 
-from ..forms import form_errors_from_service
+from casework.forms import form_errors_from_service
 from ..permissions import children_visible_to
 from . import services
 from .forms import CloseCaseForm, EnquiryForm, OpenCaseForm, RemoveFromRollForm

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from casework.calendar import LONDON, describe_span, local_date
@@ -12,6 +12,7 @@ from casework.permissions import is_administrator, is_mash_coordinator
 from casework.models import Deadline, DeadlineStatus
 from casework.protocol_store import protocol_for
 
+from ..clocks.kind import EPISODE
 from ..models import (
     OWED_STATES,
     ExploitationIndicator,
@@ -24,24 +25,28 @@ from ..models import (
 from .permissions import checks_visible_to, interviews_visible_to
 
 
+def _t1_rows():
+    """Live-or-done T1 rows of episodes (a cancelled row, whose return was withdrawn, no longer counts)."""
+    return Deadline.objects.filter(subject_type=EPISODE, rule="T1").exclude(status=DeadlineStatus.CANCELLED)
+
+
 def with_returns(interviews):
-    """Each interview's first and last return, and when it is due: the earliest T1 deadline row of
-    the episodes it covers (the clocks compute T1; an interview covering several is due from the first).
-    A cancelled row (its return was withdrawn) no longer counts."""
-    live_t1 = Q(episodes__deadlines__rule="T1") & ~Q(episodes__deadlines__status=DeadlineStatus.CANCELLED)
+    """Each interview's first and last return, and when it is due: read from the earliest T1
+    deadline row of the episodes it covers (the clock computes T1, once; an interview covering
+    several episodes is due from the first)."""
+    covered = ReturnInterview.episodes.through.objects.filter(returninterview_id=OuterRef(OuterRef("pk")))
+    earliest = _t1_rows().filter(subject_id__in=covered.values("missingepisode_id")).order_by("due_at")
     return interviews.annotate(
         first_return=Min("episodes__returned_at"),
         last_return=Max("episodes__returned_at"),
-        t1_due_at=Min("episodes__deadlines__due_at", filter=live_t1),
+        t1_due_at=Subquery(earliest.values("due_at")[:1]),
     )
 
 
 def interview_due_at(interview):
     if hasattr(interview, "t1_due_at"):
         return interview.t1_due_at
-    rows = Deadline.objects.filter(rule="T1", episode__in=interview.episodes.all()).exclude(
-        status=DeadlineStatus.CANCELLED
-    )
+    rows = _t1_rows().filter(subject_id__in=interview.episodes.values("pk"))
     return rows.aggregate(due=Min("due_at"))["due"]
 
 

@@ -2,18 +2,16 @@
 
 Each public function runs in one transaction, validates before it writes (a rejected request saves
 nothing) and writes its audit row in the same transaction. An interview is offered by the product
-itself the moment an episode's return is recorded (`episode_changed` is sent inside that
-transaction), so no return can go without one; a return that is withdrawn again leaves the owed
+itself the moment an episode's return is recorded (the episode service calls
+`return_interview_on_return_changed` inside that transaction), so no return can go without one; a return that is withdrawn again leaves the owed
 interview in the same way.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
 from casework.audit import audit_event_record
-from casework.clocks.services import deadlines_complete_for_episode
 from casework.models import AgencyKind
 from casework.permissions import is_mash_coordinator
 from casework.validation import not_future
@@ -32,7 +30,7 @@ from ..models import (
     ReturnInterview,
     SafeAndWellCheck,
 )
-from ..signals import episode_changed
+from ..clocks.kind import episode_deadlines_complete
 
 # Which agencies each kind of interviewer the child may choose works in.
 ROLE_AGENCY_KINDS = {
@@ -95,7 +93,7 @@ def _complete_t1(interview, *, actor, note):
     """T1 is 'interview offered and held'; a refusal or an interview that cannot take place
     discharges the duty to offer, so the clock stops for every episode the interview covers."""
     for episode in interview.episodes.all():
-        deadlines_complete_for_episode(episode=episode, rule="T1", actor=actor, note=note)
+        episode_deadlines_complete(episode=episode, rule="T1", actor=actor, note=note)
 
 
 def _person(user):
@@ -190,10 +188,8 @@ def return_interview_withdraw_return(*, actor, episode):
     return owed
 
 
-@receiver(episode_changed, dispatch_uid="return_interview_offer_on_return")
-def _offer_on_return(sender, episode, changed_fields, actor, **kwargs):
-    if "returned_at" not in changed_fields:
-        return
+def return_interview_on_return_changed(*, actor, episode):
+    """The episode service calls this when an episode's return was recorded, moved or withdrawn."""
     if episode.returned_at is None:
         return_interview_withdraw_return(actor=actor, episode=episode)
     else:
@@ -365,7 +361,7 @@ def return_interview_complete(*, actor, interview, held_at, **content):
     interview.save()
     audit_event_record(actor=actor, verb="return_interview.completed", obj=interview, child_id=interview.child_id)
     for episode in interview.episodes.all():
-        deadlines_complete_for_episode(
+        episode_deadlines_complete(
             episode=episode,
             rule="T1",
             actor=actor,

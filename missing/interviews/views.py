@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from casework.audit import record_access_log
 from casework.services import authority_for
 
-from ..forms import form_errors_from_service
+from casework.forms import form_errors_from_service
 from ..models import InterviewState
 from ..permissions import episodes_visible_to
 from . import services

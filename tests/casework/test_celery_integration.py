@@ -78,7 +78,7 @@ def test_a_real_worker_fires_the_due_notices_once_even_after_redis_was_flushed(
     child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
     episode_create(actor=mash, child=child, category="missing", started_at=started,
                    reported_at=started + timedelta(minutes=5), risk_level="high", location_type="care")
-    assert Deadline.objects.filter(child=child, status="open", due_at__lte=timezone.now()).count() == 2
+    assert Deadline.objects.filter(child_id=child.pk, status="open", due_at__lte=timezone.now()).count() == 2
 
     client_app.send_task("casework.tasks.check_deadlines", queue=queue)
     redis.Redis.from_url(BROKER).flushdb()  # the queued task is gone before any worker saw it

@@ -9,8 +9,9 @@ import pytest
 from django.db import IntegrityError, connection, connections
 from django.utils import timezone
 
-from casework.clocks.services import SWEEP_LOCK_KEY, deadline_process_due, deadlines_reconcile_episode, deadlines_sweep
+from casework.clocks.services import SWEEP_LOCK_KEY, clock_reconcile, deadline_process_due, deadlines_sweep
 from casework.models import Deadline, Escalation, InboxItem, NoticeRecipient, NoticeRole
+from missing.clocks.kind import EPISODE
 from missing.models import LegalStatus
 from tests.factories import ChildFactory, EpisodeFactory, UserFactory
 
@@ -26,7 +27,7 @@ def due(authority, agencies):
     for _ in range(5):
         child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
         episode = EpisodeFactory(child=child, started_at=started, reported_at=started + timedelta(minutes=5))
-        deadlines_reconcile_episode(episode=episode)
+        clock_reconcile(subject_type=EPISODE, subject_id=episode.pk)
     return head
 
 

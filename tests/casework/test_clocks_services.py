@@ -15,7 +15,6 @@ from django.utils import timezone
 from casework.clocks.services import (
     deadline_complete,
     deadline_process_due,
-    deadlines_complete_for_episode,
     deadlines_sweep,
     inbox_item_acknowledge,
 )
@@ -32,10 +31,11 @@ from casework.models import (
     Role,
     User,
 )
-from casework.models.clocks import EpisodeClock
+from casework.models.clocks import SubjectClock
 from casework.outbox import outbox_send_due
 from casework.protocol import DEFAULT_PROTOCOL, Protocol
 from casework.protocol_store import protocol_for
+from missing.clocks.kind import episode_deadlines_complete
 from missing.models import LegalStatus
 from missing.services import child_update, episode_create, episode_update
 from tests.factories import ChildFactory, UserFactory
@@ -71,7 +71,7 @@ def start_episode(mash, child, start=START, **extra):
 
 
 def rows(episode):
-    return {(d.rule, d.key): d for d in Deadline.objects.filter(episode=episode)}
+    return {(d.rule, d.key): d for d in Deadline.objects.filter(subject_id=episode.pk)}
 
 
 def test_a_looked_after_child_going_missing_opens_the_rules_that_apply(clock, mash, authority):
@@ -188,7 +188,7 @@ def test_notices_fire_once_to_their_recipients_with_inbox_and_email(clock, mash,
     assert {m.to[0] for m in mail.outbox} == {recipients["head_of_service"].email, recipients["iro"].email}
     again = deadlines_sweep()
     assert again.notices == 0
-    assert Escalation.objects.filter(deadline__episode=episode).count() == 2
+    assert Escalation.objects.filter(deadline__subject_id=episode.pk).count() == 2
 
 
 def test_the_iro_acknowledges_the_t11_notice(clock, mash, authority, recipients):
@@ -247,7 +247,7 @@ def test_catch_up_after_the_worker_was_down_for_a_day(clock, mash, authority, re
     clock(START + timedelta(days=3, hours=2))  # nothing ran for three days
     result = deadlines_sweep()
     assert (result.notices, result.overdue, result.warnings) == (3, 2, 1)
-    fired = Escalation.objects.filter(deadline__episode=episode).values_list("rule", "deadline__key", "step")
+    fired = Escalation.objects.filter(deadline__subject_id=episode.pk).values_list("rule", "deadline__key", "step")
     assert sorted(fired) == [
         ("T11", "", "notice"),
         ("T12", "", "overdue"),
@@ -310,9 +310,9 @@ def test_deadlines_complete_for_episode_is_idempotent(clock, mash, authority):
     clock(START + timedelta(hours=6))
     episode_update(actor=mash, episode=episode, returned_at=START + timedelta(hours=5))
     clock(START + timedelta(hours=30))
-    marked = deadlines_complete_for_episode(episode=episode, rule="T1", actor=mash, note="Interview held.")
+    marked = episode_deadlines_complete(episode=episode, rule="T1", actor=mash, note="Interview held.")
     assert [(d.rule, d.status, d.completed_by) for d in marked] == [("T1", "done", mash)]
-    assert deadlines_complete_for_episode(episode=episode, rule="T1", actor=mash, note="Interview held.") == []
+    assert episode_deadlines_complete(episode=episode, rule="T1", actor=mash, note="Interview held.") == []
 
 
 def test_deadline_process_due_twice_fires_once(clock, mash, authority, recipients):
@@ -359,7 +359,7 @@ def test_the_stored_protocol_has_one_field_per_protocol_number():
 def test_due_times_are_stored_in_utc(clock, mash, authority):
     child = ChildFactory(authority=authority)
     episode = start_episode(mash, child)
-    stored = Deadline.objects.get(episode=episode, rule="T12")
+    stored = Deadline.objects.get(subject_id=episode.pk, rule="T12")
     with connection.cursor() as cursor:
         cursor.execute("SELECT due_at FROM casework_deadline WHERE id = %s", [stored.pk])
         (raw,) = cursor.fetchone()
@@ -370,18 +370,18 @@ def test_due_times_are_stored_in_utc(clock, mash, authority):
 def test_the_next_check_is_when_time_alone_next_changes_the_rules(clock, mash, authority):
     LocalProtocol.objects.create(authority=authority, s6_missing_hours=30, s3_not_traced_days=4)
     episode = start_episode(mash, ChildFactory(authority=authority, legal_status=LegalStatus.CHILD_PROTECTION_PLAN))
-    assert EpisodeClock.objects.get(episode=episode).next_check_at == START + timedelta(hours=30)  # S6
+    assert SubjectClock.objects.get(subject_id=episode.pk).next_check_at == START + timedelta(hours=30)  # S6
     clock(START + timedelta(hours=30, minutes=1))
     deadlines_sweep()
     assert rows(episode)[("T2", "")].params["thresholds"] == ["S6"]
-    assert EpisodeClock.objects.get(episode=episode).next_check_at == START + timedelta(hours=48)  # T4
+    assert SubjectClock.objects.get(subject_id=episode.pk).next_check_at == START + timedelta(hours=48)  # T4
     clock(START + timedelta(hours=48))
     assert deadlines_sweep().reconciled == 1
     assert ("T4", "") in rows(episode)
-    assert EpisodeClock.objects.get(episode=episode).next_check_at == START + timedelta(days=4)  # S3
+    assert SubjectClock.objects.get(subject_id=episode.pk).next_check_at == START + timedelta(days=4)  # S3
     clock(START + timedelta(hours=60))
     episode_update(actor=mash, episode=episode, returned_at=START + timedelta(hours=59))
-    assert EpisodeClock.objects.get(episode=episode).next_check_at is None
+    assert SubjectClock.objects.get(subject_id=episode.pk).next_check_at is None
 
 
 def test_a_sweep_over_waiting_episodes_costs_the_same_however_many_there_are(clock, mash, authority):
@@ -395,7 +395,7 @@ def test_a_sweep_over_waiting_episodes_costs_the_same_however_many_there_are(clo
     few = sweep_queries()
     for _ in range(8):
         start_episode(mash, ChildFactory(authority=authority))
-    assert EpisodeClock.objects.filter(next_check_at__gt=timezone.now()).count() == 9
+    assert SubjectClock.objects.filter(next_check_at__gt=timezone.now()).count() == 9
     assert sweep_queries() == few
 
 

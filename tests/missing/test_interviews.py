@@ -131,7 +131,7 @@ def test_the_interview_is_due_when_the_t1_deadline_is_and_moves_with_a_correctio
     corrected = episode.returned_at - timedelta(hours=5)
     episode_update(actor=mash, episode=episode, returned_at=corrected)
     body = api(mash).get(f"/api/v1/return-interviews/{interview.pk}/").json()
-    t1 = episode.deadlines.get(rule="T1")
+    t1 = Deadline.objects.get(subject_id=episode.pk, rule="T1")
     assert datetime.fromisoformat(body["due_at"]) == t1.due_at == corrected + timedelta(hours=72)
 
 
@@ -168,7 +168,7 @@ def test_complete_closes_t1_for_every_covered_episode(api, child, mash, rhi_work
     second = went_missing(child, mash, hours_ago=8, back_hours_ago=2)
     interview = ReturnInterview.objects.get(child=child)
     accepted(interview, mash, rhi_worker)
-    t1 = Deadline.objects.filter(rule="T1", episode__in=[episode, second])
+    t1 = Deadline.objects.filter(rule="T1", subject_id__in=[episode.pk, second.pk])
     assert t1.count() == 2 and all(d.status == DeadlineStatus.OPEN for d in t1)
     response = api(rhi_worker).post(f"/api/v1/return-interviews/{interview.pk}/complete/", COMPLETE, format="json")
     assert response.status_code == 200, response.json()
@@ -222,7 +222,7 @@ def test_decline_records_the_refusal_and_feeds_back_to_the_referrer(api, mash, s
     assert body["routed_at"] is not None
     assert AuditEvent.objects.filter(verb="return_interview.refusal_fed_back", object_id=str(interview.pk)).exists()
     # A refusal discharges the duty to offer: T1 is done, and says who refused and who was told.
-    t1 = Deadline.objects.get(rule="T1", episode__in=interview.episodes.all())
+    t1 = Deadline.objects.get(rule="T1", subject_id__in=interview.episodes.values("pk"))
     assert t1.status == DeadlineStatus.DONE
     assert t1.note == f"Declined: The young person — fed back to {social_worker.get_full_name() or social_worker.username}"
     assert t1.completed_by == mash
@@ -490,7 +490,7 @@ def test_clearing_one_of_two_returns_keeps_the_interview_owed_for_the_other(api,
     assert list(interview.episodes.all()) == [episode]
     response = api(rhi_worker).post(f"/api/v1/return-interviews/{interview.pk}/complete/", COMPLETE, format="json")
     assert response.status_code == 200, response.content
-    assert Deadline.objects.get(rule="T1", episode=episode).status == DeadlineStatus.DONE
+    assert Deadline.objects.get(rule="T1", subject_id=episode.pk).status == DeadlineStatus.DONE
 
 
 def test_a_refused_interview_whose_return_was_cleared_is_not_offered_again_until_it_is_back(
@@ -515,7 +515,7 @@ def test_not_possible_completes_t1_and_a_reoffer_leaves_it_done(api, mash, socia
         f"/api/v1/return-interviews/{interview.pk}/not-possible/", {"reason": "Moved abroad."}, format="json"
     )
     assert response.status_code == 200, response.content
-    t1 = Deadline.objects.get(rule="T1", episode__in=interview.episodes.all())
+    t1 = Deadline.objects.get(rule="T1", subject_id__in=interview.episodes.values("pk"))
     assert t1.status == DeadlineStatus.DONE
     assert t1.note == "Not possible: Moved abroad."
     assert t1.completed_by == social_worker
@@ -531,16 +531,16 @@ def test_a_refusal_fed_back_to_no_one_says_the_mash(mash, authority):
     interview = ReturnInterview.objects.get(child=child)
     ReturnInterview.objects.filter(pk=interview.pk).update(referrer=None)
     services.return_interview_decline(actor=mash, interview=interview, declined_by="parent", refusal_learnt="Busy.")
-    t1 = Deadline.objects.get(rule="T1", episode__child=child)
+    t1 = Deadline.objects.get(rule="T1", child_id=child.pk)
     assert (t1.status, t1.note) == (DeadlineStatus.DONE, "Declined: A parent or carer — fed back to the MASH")
 
 
 def test_a_cancelled_t1_row_does_not_set_when_the_interview_is_due(api, child, mash, episode):
     second = went_missing(child, mash, hours_ago=8, back_hours_ago=2)
     interview = ReturnInterview.objects.get(child=child)
-    Deadline.objects.filter(rule="T1", episode=episode).update(status=DeadlineStatus.CANCELLED)
+    Deadline.objects.filter(rule="T1", subject_id=episode.pk).update(status=DeadlineStatus.CANCELLED)
     body = api(mash).get(f"/api/v1/return-interviews/{interview.pk}/").json()
-    assert datetime.fromisoformat(body["due_at"]) == Deadline.objects.get(rule="T1", episode=second).due_at
+    assert datetime.fromisoformat(body["due_at"]) == Deadline.objects.get(rule="T1", subject_id=second.pk).due_at
     listed = api(mash).get(f"/api/v1/return-interviews/?child={child.pk}").json()["results"]
     assert [datetime.fromisoformat(row["due_at"]) for row in listed] == [second.returned_at + timedelta(hours=72)]
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework.models import AgencyKind, RecordAccess
+from casework.models import AgencyKind, Deadline, RecordAccess
 from missing.models import MissingEpisode, NotificationKind, NotificationStatus, PoliceNotification
 from missing.services import episode_create, episode_update, notification_triage
 from tests.factories import ChildFactory, EpisodeFactory, LocalAuthorityFactory, NotificationFactory, UserFactory
@@ -333,7 +333,7 @@ def test_child_page_shows_deadline_chips_with_rule_numbers_and_source(browser_fo
     assert "due in 2 days 22 hours" in page
     assert "Return home interview offered and held due" in page
     assert "T1, 72 hours from the return, Waltham Forest practice guidance §9" in page
-    t1 = child.deadlines.get(rule="T1")
+    t1 = Deadline.objects.get(child_id=child.pk, rule="T1")
     assert reverse("clocks:deadline_complete", args=[t1.pk]) in page
 
 

@@ -19,7 +19,7 @@ def test_seed_demo_makes_an_authority_of_the_size_asked_for():
     assert {"mash", "police", "health", "rhi", "education", "chair", "board", "admin"} <= set(users)
     assert users["mash"].has_role(Role.MASH_COORDINATOR) and users["admin"].is_superuser
     assert users["mash"].check_password("demo-password-2026")
-    assert Deadline.objects.filter(child__authority=authority).exists()
+    assert Deadline.objects.filter(authority=authority).exists()
     assert ReturnInterview.objects.filter(interviewer=users["rhi"]).exists()
     ages = {c.date_of_birth.year for c in Child.objects.all()}
     assert len(ages) > 3

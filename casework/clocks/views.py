@@ -10,32 +10,30 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from missing.forms import form_errors_from_service
+from casework.audit import record_access_log
+from casework.errors import ApplicationError
+from casework.forms import DateTimeLocalInput, GovUKForm, form_errors_from_service
+from casework.models import Agency
+from casework.services import authority_for
+from casework.views import safe_next_url
 
-from .audit import record_access_log
-from .clocks.permissions import can_complete_deadline
-from .clocks.rules import RULE_RECIPIENTS
-from .clocks.selectors import deadline_describe, deadlines_due_for, deadlines_visible_to, inbox_for
-from .clocks.services import deadline_complete, inbox_item_acknowledge, inbox_item_read
-from .errors import ApplicationError
-from .forms import DateTimeLocalInput, GovUKForm
-from .models import Agency
-from .services import authority_for
-from .views import safe_next_url
-
-RULE_CHOICES = [("", "All rules")] + [(rule, rule) for rule in RULE_RECIPIENTS]
+from .permissions import can_complete_deadline
+from .registry import all_rules
+from .selectors import deadline_describe, deadlines_due_for, deadlines_visible_to, deadlines_with_facts, inbox_for
+from .services import deadline_complete, inbox_item_acknowledge, inbox_item_read, row_facts
 
 
 class DueFilterForm(GovUKForm):
     scope = forms.ChoiceField(
         label="Whose", choices=[("team", "Everything I can see"), ("mine", "Children allocated to me")], required=False
     )
-    rule = forms.ChoiceField(label="Rule", choices=RULE_CHOICES, required=False)
+    rule = forms.ChoiceField(label="Rule", choices=(), required=False)
     agency = forms.ModelChoiceField(label="Lead agency", queryset=Agency.objects.none(), required=False,
                                     empty_label="All agencies")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", "All rules")] + [(rule, rule) for rule in all_rules()]
         self.fields["agency"].queryset = Agency.objects.filter(authority=authority_for(user)).order_by("name")
 
 
@@ -60,11 +58,12 @@ def due_list(request):
         agency=filters.get("agency"),
     )
     page = Paginator(deadlines, 50).get_page(request.GET.get("page"))
+    page.object_list = deadlines_with_facts(page.object_list)
     record_access_log(request, [deadline.child_id for deadline in page])
     now = timezone.now()
     for deadline in page:
         deadline_describe(deadline, now)
-        deadline.can_complete = can_complete_deadline(request.user, deadline)
+        deadline.can_complete = can_complete_deadline(request.user, deadline, deadline.facts)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "clocks/due_list.html", {"form": form, "page": page, "query_string": query.urlencode()})
@@ -72,12 +71,13 @@ def due_list(request):
 
 @login_required
 def deadline_complete_page(request, deadline_id):
-    deadline = deadlines_visible_to(request.user).select_related("child").filter(pk=deadline_id).first()
+    deadline = deadlines_visible_to(request.user).filter(pk=deadline_id).first()
     if deadline is None:
         raise Http404
     record_access_log(request, [deadline.child_id])
     deadline_describe(deadline)
-    if not can_complete_deadline(request.user, deadline) or not deadline.is_live or deadline.kind != "duty":
+    deadline.facts = row_facts([deadline])[deadline.pk]
+    if not can_complete_deadline(request.user, deadline, deadline.facts) or not deadline.is_live or deadline.kind != "duty":
         return render(request, "clocks/cannot_complete.html", {"deadline": deadline}, status=403)
     form = CompleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +88,7 @@ def deadline_complete_page(request, deadline_id):
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            done = f"{deadline.rule} {deadline.title} for {deadline.child.full_name} is recorded as done."
+            done = f"{deadline.rule} {deadline.title} for {deadline.facts.label} is recorded as done."
             messages.success(request, done)
             return redirect(safe_next_url(request, default="clocks:due_list"))
     return render(request, "clocks/complete.html", {"deadline": deadline, "form": form})

@@ -11,101 +11,43 @@ such moment (`recheck_at`), the services store it, and the sweep re-evaluates th
 """
 
 import copy
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from casework.calendar import add_days, add_hours, working_days_deadline
-from missing.models import LegalStatus
-from missing.rules import strategy_thresholds
+from casework.clocks.registry import DUTY, NOTICE, ClockRule, SubjectClocks, WantedDeadline
 
-DUTY = "duty"
-NOTICE = "notice"
+from ..models import LegalStatus
+from ..rules import strategy_thresholds
 
-SEED_TITLES = {
-    "000": "Missing high risk operational group terms of reference",
-    "001": "Lancashire missing from home panel protocol",
-    "002": "Waltham Forest practice guidance",
-    "003": "Peterborough missing and CSE operational group terms of reference",
-    "004": "Missing and exploitation operational group (MEOG) terms of reference",
+_CSC, _POLICE, _EARLY_HELP = "childrens_social_care", "police", "early_help"
+
+# RULES.md §2, one row per rule: who is told when a notice fires or a duty falls overdue (roles of
+# NoticeRecipient; the child's allocated worker too when a duty is overdue), and who records a duty
+# done by hand besides MASH coordinators and administrators: the agencies that do the work (002 §9,
+# §10) and the allocated worker. T1 is completed by the return interview itself when it is recorded.
+RULES = {
+    rule.id: rule
+    for rule in (
+        ClockRule("T1", DUTY, ("senior_manager",), owner_may_complete=False, source="002 §9"),
+        ClockRule("T2", DUTY, ("head_of_service",), completed_by=frozenset({_CSC, _POLICE}), source="002 §10, 001"),
+        ClockRule("T3", DUTY, ("senior_manager",), completed_by=frozenset({_CSC, _EARLY_HELP}), source="002 §10"),
+        ClockRule("T4", DUTY, ("head_of_service",), completed_by=frozenset({_CSC}), source="002 §10"),
+        ClockRule("T5", DUTY, ("senior_manager",), completed_by=frozenset({_CSC, _POLICE}), source="002 §9"),
+        ClockRule("T6", NOTICE, ("head_of_service",), source="002 §10"),
+        ClockRule("T7", NOTICE, ("lead_member", "corporate_parenting_board"), source="002 §10"),
+        ClockRule("T8", NOTICE, ("head_of_service",), source="002 §10"),
+        ClockRule("T9", NOTICE, ("early_help_group_manager",), source="002 §10"),
+        ClockRule("T10", DUTY, ("police_dci", "senior_manager"), completed_by=frozenset({_POLICE, _CSC}),
+                  source="002 §10"),
+        # The IRO clicks to acknowledge (002 §9: the "Acknowledge" link).
+        ClockRule("T11", NOTICE, ("iro",), acknowledged=True, source="002 §9"),
+        ClockRule("T12", DUTY, ("senior_manager",), completed_by=frozenset({_CSC}), source="002 §10"),
+        ClockRule("T13", DUTY, ("senior_manager",), completed_by=frozenset({_CSC}), source="002 §10, §11"),
+    )
 }
-
-# Who is told when each rule's notice fires or its duty falls overdue (roles of NoticeRecipient).
-RULE_RECIPIENTS = {
-    "T1": ["senior_manager"],
-    "T2": ["head_of_service"],
-    "T3": ["senior_manager"],
-    "T4": ["head_of_service"],
-    "T5": ["senior_manager"],
-    "T6": ["head_of_service"],
-    "T7": ["lead_member", "corporate_parenting_board"],
-    "T8": ["head_of_service"],
-    "T9": ["early_help_group_manager"],
-    "T10": ["police_dci", "senior_manager"],
-    "T11": ["iro"],
-    "T12": ["senior_manager"],
-    "T13": ["senior_manager"],
-}
-
-# Who may record each duty done by hand, besides MASH coordinators and administrators: the kinds of
-# agency whose staff do the work (002 §9, §10). The child's allocated worker may record any of
-# them but T1, which the return interview itself completes when it is recorded.
-RULE_COMPLETED_BY = {
-    "T1": set(),
-    "T2": {"childrens_social_care", "police"},
-    "T3": {"childrens_social_care", "early_help"},
-    "T4": {"childrens_social_care"},
-    "T5": {"childrens_social_care", "police"},
-    "T10": {"police", "childrens_social_care"},
-    "T12": {"childrens_social_care"},
-    "T13": {"childrens_social_care"},
-}
-ALLOCATED_WORKER_MAY_NOT = {"T1"}
-
-# Notices whose recipients must click to acknowledge them (002 §9: the IRO's "Acknowledge" link).
-ACKNOWLEDGED_RULES = {"T11"}
 
 # T2 counts from the moment its first threshold held: the report for S1, S2, S4 and S5.
 REPORT_THRESHOLDS = {"S1", "S2", "S4", "S5"}
-
-
-@dataclass(frozen=True)
-class WantedDeadline:
-    rule: str
-    key: str
-    kind: str
-    title: str
-    counts_from: datetime
-    due_at: datetime
-    basis: str
-    source: str
-    params: dict = field(default_factory=dict)
-    warn_at: datetime | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class EpisodeClocks:
-    """What the rules want for one episode now, and the next moment the answer may change by the
-    passing of time alone (None when only a new fact can change it)."""
-
-    deadlines: list
-    recheck_at: datetime | None
-
-
-def source_display(source):
-    """'002 §9' -> 'Waltham Forest practice guidance §9'; several seeds are joined with '; '."""
-    parts = []
-    seed = ""
-    for piece in (p.strip() for p in source.split(",")):
-        head, _, section = piece.partition(" ")
-        if head in SEED_TITLES:
-            seed = head
-            parts.append(f"{SEED_TITLES[head]} {section}".strip())
-        elif seed and piece.startswith("§"):
-            parts[-1] = f"{parts[-1]}, {piece}"
-        else:
-            parts.append(piece)
-    return "; ".join(parts)
 
 
 def _plural(count, unit):
@@ -201,7 +143,7 @@ def _t13(*, episode, episodes, protocol, now, strategy_meeting_at, reviews_done,
 
 def deadlines_wanted(*, child, episode, episodes, protocol, now, strategy_meeting_at=None, reviews_done=0):
     """Every deadline RULES.md §2 gives this episode, as the facts stand at `now`, and when time
-    alone may next change that answer (EpisodeClocks).
+    alone may next change that answer (SubjectClocks, without authority and child: the kind adds them).
 
     `episodes` is every episode of the child (S1, T13); `strategy_meeting_at` is when its T2
     meeting was recorded held, and `reviews_done` how many T13 reviews are done since.
@@ -275,4 +217,5 @@ def deadlines_wanted(*, child, episode, episodes, protocol, now, strategy_meetin
             f"{_plural(days, 'day')} from the start", "002 §10", days=days)
     wanted += _t13(episode=episode, episodes=episodes, protocol=p, now=now,
                    strategy_meeting_at=strategy_meeting_at, reviews_done=reviews_done, ahead=ahead)
-    return EpisodeClocks(deadlines=wanted, recheck_at=min(ahead, default=None))
+    return SubjectClocks(authority_id=child.authority_id, child_id=child.pk, deadlines=wanted,
+                         recheck_at=min(ahead, default=None))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import clocks_views
+from . import views as clocks_views
 
 urlpatterns = [
     path("due/", clocks_views.due_list, name="due_list"),

@@ -6,12 +6,27 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .api import object_or_404, paginated
-from .clocks.permissions import can_complete_deadline
-from .clocks.selectors import deadlines_visible_to, escalations_visible_to
-from .clocks.services import deadline_complete
-from .errors import PermissionDeniedError
-from .models import Deadline, DeadlineStatus
+from casework.api import object_or_404, paginated
+from casework.errors import PermissionDeniedError
+from casework.models import Deadline, DeadlineStatus
+
+from .permissions import can_complete_deadline
+from .registry import clock_kinds
+from .selectors import deadlines_visible_to, escalations_visible_to
+from .services import deadline_complete, row_facts
+
+# The API names a deadline's subject by the field its clock kind chose (API §4: episode, meeting).
+SUBJECT_FIELDS = ("episode", "meeting", "action")
+
+
+def _subject_of(api_field, deadline):
+    kind = next((k for k in clock_kinds() if k.name == deadline.subject_type), None)
+    return deadline.subject_id if kind is not None and kind.api_field == api_field else None
+
+
+def _subject_filter(api_field, subject_id):
+    names = [kind.name for kind in clock_kinds() if kind.api_field == api_field]
+    return {"subject_type__in": names, "subject_id": subject_id}
 
 
 class DeadlineOutput(serializers.Serializer):
@@ -20,9 +35,12 @@ class DeadlineOutput(serializers.Serializer):
     title = serializers.CharField()
     due_at = serializers.DateTimeField()
     status = serializers.SerializerMethodField(help_text="As it is now: a duty past its due time reads overdue.")
-    child = serializers.UUIDField(source="child_id")
-    episode = serializers.UUIDField(source="episode_id", allow_null=True)
-    meeting = serializers.UUIDField(source="meeting_id", allow_null=True)
+    child = serializers.UUIDField(source="child_id", allow_null=True)
+    episode = serializers.SerializerMethodField()
+    meeting = serializers.SerializerMethodField()
+    action = serializers.SerializerMethodField()
+    subject_type = serializers.CharField()
+    subject = serializers.UUIDField(source="subject_id")
     completed_at = serializers.DateTimeField(allow_null=True)
     kind = serializers.CharField()
     counts_from = serializers.DateTimeField()
@@ -30,6 +48,15 @@ class DeadlineOutput(serializers.Serializer):
     source = serializers.CharField()
     reason = serializers.CharField()
     note = serializers.CharField()
+
+    def get_episode(self, obj) -> str | None:
+        return _subject_of("episode", obj)
+
+    def get_meeting(self, obj) -> str | None:
+        return _subject_of("meeting", obj)
+
+    def get_action(self, obj) -> str | None:
+        return _subject_of("action", obj)
 
     def get_status(self, obj) -> str:
         return obj.status_at(self.context.get("now") or timezone.now())
@@ -39,6 +66,7 @@ class DeadlineFilter(serializers.Serializer):
     child = serializers.UUIDField(required=False)
     episode = serializers.UUIDField(required=False)
     meeting = serializers.UUIDField(required=False)
+    action = serializers.UUIDField(required=False)
     status = serializers.ChoiceField(choices=DeadlineStatus.choices, required=False)
 
 
@@ -48,6 +76,7 @@ class DeadlineListApi(APIView):
             OpenApiParameter("child", str),
             OpenApiParameter("episode", str),
             OpenApiParameter("meeting", str),
+            OpenApiParameter("action", str),
             OpenApiParameter("status", str, enum=DeadlineStatus.values),
         ],
         responses=DeadlineOutput(many=True),
@@ -60,8 +89,10 @@ class DeadlineListApi(APIView):
         for name, value in filters.validated_data.items():
             if name == "status":
                 deadlines = deadlines.filter(Deadline.status_is(value, now))
+            elif name in SUBJECT_FIELDS:
+                deadlines = deadlines.filter(**_subject_filter(name, value))
             else:
-                deadlines = deadlines.filter(**{"meeting_id" if name == "meeting" else name: value})
+                deadlines = deadlines.filter(child_id=value)
         return paginated(
             request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, {"now": now},
             child_of=lambda d: d.child_id,
@@ -76,8 +107,8 @@ class DeadlineCompleteInput(serializers.Serializer):
 class DeadlineCompleteApi(APIView):
     @extend_schema(request=DeadlineCompleteInput, responses=DeadlineOutput)
     def post(self, request, deadline_id):
-        deadline = object_or_404(deadlines_visible_to(request.user).select_related("child"), deadline_id)
-        if not can_complete_deadline(request.user, deadline):
+        deadline = object_or_404(deadlines_visible_to(request.user), deadline_id)
+        if not can_complete_deadline(request.user, deadline, row_facts([deadline])[deadline.pk]):
             raise PermissionDeniedError(
                 "You may see this deadline but not record it done: it is recorded by the agency that does the work, "
                 "the allocated worker or the MASH."

@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from .audit import audit_event_record
-from .models import LocalProtocol, NoticeRecipient
-from .protocol import Protocol
+from ..audit import audit_event_record
+from ..models import LocalProtocol, NoticeRecipient
+from ..protocol import Protocol
 
 
 class AuditedAdmin(SimpleHistoryAdmin):

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from casework.clocks.rules import deadlines_wanted, source_display
+from casework.clocks.sources import source_display
+from missing.clocks.rules import deadlines_wanted
 from casework.protocol import DEFAULT_PROTOCOL
 from missing.models import Child, LegalStatus, MissingEpisode
 

@@ -1,0 +1,132 @@
+"""Clock kinds: how a domain app plugs its rules into the one clock engine.
+
+The engine (services.py) knows deadlines, their subjects (a kind name and an id), the sweep, the
+exactly-once firing, the inbox and the outbox; it knows no episode, meeting or action. Each app
+registers a `ClockKind` when it loads, as `register_involvement` registers a reason to see a
+child: its rules, a pure evaluation "which deadlines does this subject want now, and when may that
+change by time alone", how its subjects are seen, and who owns a row. Nothing here imports an app.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+DUTY = "duty"
+NOTICE = "notice"
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    """One rule of RULES.md (or an app's own): who is told, who records it done."""
+
+    id: str
+    kind: str  # DUTY or NOTICE
+    recipients: tuple = ()  # NoticeRecipient roles told when it fires (administrators if none named)
+    tell_owner: bool = True  # the subject's owner is told when a duty falls overdue
+    tell_owner_manager: bool = False  # ...and the owner's line manager (P15's chain)
+    acknowledged: bool = False  # recipients click to acknowledge (T11)
+    completed_by: frozenset = frozenset()  # agency kinds whose staff record the duty done
+    owner_may_complete: bool = True
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class WantedDeadline:
+    rule: str
+    key: str
+    kind: str
+    title: str
+    counts_from: datetime
+    due_at: datetime
+    basis: str
+    source: str
+    params: dict = field(default_factory=dict)
+    warn_at: datetime | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SubjectClocks:
+    """What a subject wants now: its authority, its child (if any), the deadlines, and the next
+    moment time alone may change the answer (None when only a new fact can)."""
+
+    authority_id: object
+    child_id: object
+    deadlines: list
+    recheck_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    """What the engine and the screens need to say about one row's subject, loaded in bulk."""
+
+    label: str  # "Ash Sample" — whose deadline it is, for the screens and messages
+    context: str = ""  # "missing since Mon 10 Mar 09:00" — a line for the message
+    url: str = ""  # where the subject is worked
+    owner: object = None  # the user who owns the subject (told when a duty is overdue)
+    owner_role: str = "owner"  # how the escalation names them ("allocated_worker", "action_owner")
+    owner_manager: object = None
+    detail: str = ""  # a second line for the screens, e.g. the lead agency
+
+
+@dataclass(frozen=True)
+class ClockKind:
+    """A kind of subject with clocks.
+
+    - `name`: stored on every row (`subject_type`), e.g. "missing.episode".
+    - `api_field`: the API's name for the subject's id ("episode", "meeting", "action", ...).
+    - `rules`: {rule id: ClockRule}.
+    - `lock(subject_id)`: lock the subject's row (first, so every path takes locks in the same
+      order) and answer it, or None when it is gone (its live rows are then cancelled).
+    - `evaluate(subject, rows, now, protocols)`: a pure answer, SubjectClocks; `rows` are the
+      subject's current rows by (rule, key) (e.g. whether a meeting was held), already locked.
+    - `visible(user)`: a Q over Deadline rows of this kind that the user may see.
+    - `facts(rows)`: {row id: RowFacts} for many rows in a few queries.
+    - `mine(user)` / `of_agency(agency)`: Q filters for "Due and overdue".
+    """
+
+    name: str
+    api_field: str
+    rules: dict
+    lock: Callable
+    evaluate: Callable
+    visible: Callable
+    facts: Callable
+    mine: Callable | None = None
+    of_agency: Callable | None = None
+
+
+_kinds: dict[str, ClockKind] = {}
+
+
+def register_clock_kind(kind):
+    if kind.name in _kinds and _kinds[kind.name] is not kind:
+        raise ValueError(f"Clock kind {kind.name} is registered twice.")
+    clash = {rule for other in _kinds.values() if other.name != kind.name for rule in other.rules} & set(kind.rules)
+    if clash:
+        raise ValueError(f"Rules {sorted(clash)} already belong to another clock kind.")
+    _kinds[kind.name] = kind
+    return kind
+
+
+def unregister_clock_kind(name):
+    """For tests that register a toy kind."""
+    _kinds.pop(name, None)
+
+
+def clock_kinds():
+    return list(_kinds.values())
+
+
+def clock_kind(name):
+    return _kinds[name]
+
+
+def clock_rule(kind_name, rule_id):
+    kind = _kinds.get(kind_name)
+    return kind.rules.get(rule_id) if kind else None
+
+
+def all_rules():
+    """Every registered rule id, in registration order (for filters)."""
+    return [rule for kind in _kinds.values() for rule in kind.rules]
