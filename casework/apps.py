@@ -7,4 +7,5 @@ class CaseworkConfig(AppConfig):
 
     def ready(self):
         from . import admin_clocks  # noqa: F401  (registers the protocol and recipients in the admin)
+        from . import receivers  # noqa: F401  (revokes API tokens on a django-axes lockout)
         from .clocks import receivers  # noqa: F401  (connects the clocks to missing/signals.py)
