@@ -1,8 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.admin import AuthTokenAdmin
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Agency, AuditEvent, LocalAuthority, OutgoingEmail, RecordAccess, User
+from .services import api_tokens_revoke_all
 
 
 @admin.register(LocalAuthority)
@@ -23,6 +30,51 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     list_filter = ["agency", "is_active", "is_superuser"]
     fieldsets = DjangoUserAdmin.fieldsets + (("Agency and roles", {"fields": ("agency", "roles")}),)
     autocomplete_fields = ["agency"]
+
+    def save_model(self, request, obj, form, change):
+        """Deactivating someone here ends their API tokens too, as `PATCH /api/v1/users/{id}/` does.
+        (Passwords set here revoke them in User.save, like every other password change.)"""
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:
+            api_tokens_revoke_all(user=obj)
+
+
+class TurnOnSecondFactorAdmin:
+    """A device an administrator adds or confirms for someone revokes that person's API tokens, as
+    confirming one on the two-factor page does."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.confirmed and (not change or {"confirmed", "user"} & set(form.changed_data)):
+            api_tokens_revoke_all(user=obj.user)
+
+
+# django-otp and knox registered their own admins first (INSTALLED_APPS order); ours replace them.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+admin.site.unregister(AuthToken)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAppAdmin(TurnOnSecondFactorAdmin, TOTPDeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class BackupCodesAdmin(TurnOnSecondFactorAdmin, StaticDeviceAdmin):
+    pass
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(AuthTokenAdmin):
+    """Administrators see who holds API tokens until when, and can revoke one. They cannot make one:
+    knox's form would allow a token that never expires."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

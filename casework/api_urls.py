@@ -14,6 +14,7 @@ urlpatterns = [
     path("agencies/", api.AgencyListCreateApi.as_view(), name="api-agencies"),
     path("users/", api.UserCreateApi.as_view(), name="api-users"),
     path("users/me/", api.MeApi.as_view(), name="api-me"),
+    path("users/<str:user_id>/", api.UserDetailApi.as_view(), name="api-user"),
     path("children/", missing_api.ChildListCreateApi.as_view(), name="api-children"),
     path("children/<str:child_id>/", missing_api.ChildDetailApi.as_view(), name="api-child"),
     path("children/<str:child_id>/episodes/", missing_api.ChildEpisodesApi.as_view(), name="api-child-episodes"),

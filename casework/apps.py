@@ -6,4 +6,5 @@ class CaseworkConfig(AppConfig):
     verbose_name = "People, agencies, audit and clocks"
 
     def ready(self):
+        from . import receivers  # noqa: F401  (revokes API tokens on a django-axes lockout)
         from .clocks import admin  # noqa: F401  (registers the protocol and recipients in the admin)

@@ -1,12 +1,16 @@
-"""Writes for people and agencies. Each runs in one transaction and audits itself."""
+"""Writes for people, agencies and API tokens. Each runs in one transaction; changes to people and
+agencies audit themselves (a token is a credential, not a record: issuing or revoking one is not audited)."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from knox.models import AuthToken
 
 from .audit import audit_event_record
 from .models import Agency, LocalAuthority, Role, User
@@ -73,3 +77,63 @@ def user_create(*, actor, username, password, email="", agency=None, roles=()):
         user.groups.add(agency.group)
     audit_event_record(actor=actor, verb="user.created", obj=user, data={"username": username, "roles": roles})
     return user
+
+
+@transaction.atomic
+def user_update(*, actor, user, roles=None, is_active=None):
+    """Change a user's roles or whether they may sign in (API §1 `PATCH /users/{id}/`).
+
+    Deactivation revokes every API token of the user in the same transaction, so the old token
+    answers 401 from the next request on.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser may change a superuser.")
+    changes = {}
+    if roles is not None:
+        roles = _clean_roles(roles)
+        if roles != sorted(set(user.roles or [])):
+            changes["roles"] = {"from": user.roles, "to": roles}
+            user.roles = roles
+    if is_active is not None and is_active != user.is_active:
+        if not is_active and user.pk == actor.pk:
+            raise ValidationError({"is_active": ["You cannot deactivate your own account."]})
+        changes["is_active"] = {"from": user.is_active, "to": is_active}
+        user.is_active = is_active
+    if changes:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=list(changes))
+        audit_event_record(actor=actor, verb="user.updated", obj=user, data=changes)
+    if not user.is_active:
+        api_tokens_revoke_all(user=user)
+    return user
+
+
+@transaction.atomic
+def two_factor_device_confirm(*, user, device):
+    """Turn on a second factor. Tokens issued on the password alone are revoked: from now on a
+    token needs a code as well (API §1)."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_event_record(actor=user, verb="two_factor.enabled", obj=user)
+    api_tokens_revoke_all(user=user)
+
+
+@transaction.atomic
+def api_token_issue(*, user):
+    """A new API token valid for API_TOKEN_HOURS. Answers the key: only its digest is stored, so it
+    cannot be shown again. The user's expired tokens go at the same time."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    _, key = AuthToken.objects.create(user=user, expiry=timedelta(hours=settings.API_TOKEN_HOURS))
+    return key
+
+
+def api_token_revoke(*, token):
+    """Sign-out of one API client: the token presented (`DELETE /api/v1/auth/token/`)."""
+    token.delete()
+
+
+def api_tokens_revoke_all(*, user):
+    """Every API token of the user at once: after a password change, a new second factor,
+    deactivation or a lockout, nothing issued before still works."""
+    AuthToken.objects.filter(user=user).delete()

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,11 +23,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from missing.permissions import children_visible_to
 
-from .audit import audit_event_record
 from .forms import GovUKForm
 from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
 from .models import RecordAccess
 from .permissions import is_administrator, is_mash_coordinator
+from .services import two_factor_device_confirm
 
 
 class LoginForm(AuthenticationForm, GovUKForm):
@@ -134,10 +133,7 @@ def two_factor_setup(request):
     form = TokenForm(request.POST or None)
     if device is not None and request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
-            with transaction.atomic():
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                audit_event_record(actor=request.user, verb="two_factor.enabled", obj=request.user)
+            two_factor_device_confirm(user=request.user, device=device)
             django_otp.login(request, device)
             messages.success(request, "Two-factor sign-in is set up.")
             return redirect(safe_next_url(request))

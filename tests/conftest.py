@@ -1,8 +1,8 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.models import AgencyKind, Role
+from casework.services import api_token_issue
 
 from .factories import AgencyFactory, LocalAuthorityFactory, UserFactory
 
@@ -46,13 +46,13 @@ def admin_user(db, agencies):
 
 @pytest.fixture
 def api():
-    """An API client factory: api(user) is authenticated with that user's token; api() is anonymous."""
+    """An API client factory: api(user) is authenticated with a new token of that user, issued as the
+    token endpoint issues them (so it expires API_TOKEN_HOURS after it was made); api() is anonymous."""
 
     def make(user=None):
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)}")
         return client
 
     return make

@@ -75,6 +75,28 @@ class User(AbstractUser):
     roles = models.JSONField(default=_no_roles, blank=True)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
+    _password_disabled = False
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args, **kwargs):
+        """A changed or disabled password revokes the user's API tokens, whichever path changed it.
+
+        Every path (the admin's password pages, `changepassword`, Django's password forms) calls
+        set_password() or set_unusable_password() and then save(). set_password() keeps the new
+        password in `_password` until the save; Django clears it first when it only re-hashes a
+        password at sign-in, so that is not counted as a change.
+        """
+        password_changed = not self._state.adding and (self._password is not None or self._password_disabled)
+        super().save(*args, **kwargs)
+        self._password_disabled = False
+        if password_changed:
+            from ..services import api_tokens_revoke_all  # here: services imports the models
+
+            api_tokens_revoke_all(user=self)
+
     def has_role(self, role):
         return role in (self.roles or [])
 

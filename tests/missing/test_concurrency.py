@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.models import AuditEvent, Role
+from casework.services import api_token_issue
 from missing.models import Child, MissingEpisode, PoliceNotification
 from missing.services import notification_receive
 
@@ -44,7 +44,7 @@ def at_once(count, work):
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)}")
     return client
 
 
