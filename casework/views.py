@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse
@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from missing.permissions import children_visible_to
 
+from .api import request_too_large_detail
 from .audit import audit_event_record
 from .forms import GovUKForm
 from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
@@ -164,6 +165,17 @@ def record_access_log(request):
     accesses = RecordAccess.objects.filter(child_id__in=visible).select_related("user").order_by("-at")
     page = Paginator(accesses, 50).get_page(request.GET.get("page"))
     return render(request, "casework/record_access_log.html", {"page": page})
+
+
+def bad_request(request, exception=None):
+    """A request Django refused before any view answered it, e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    (413): the API's JSON shapes on the API, a page for people."""
+    too_large = isinstance(exception, RequestDataTooBig)
+    status = 413 if too_large else 400
+    if request.path.startswith("/api/"):
+        body = request_too_large_detail() if too_large else {"non_field_errors": ["The request could not be read."]}
+        return JsonResponse(body, status=status)
+    return render(request, "400.html", {"too_large": too_large}, status=status)
 
 
 def not_found(request, exception=None):
