@@ -137,10 +137,13 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
-# Lock the account, not the address: council staff share a few outgoing addresses, and one
-# person's mistyping must not lock out a whole office. (axes.W006 asks for the address; silenced.)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Lock a username only as tried from one address, so that nobody can lock someone else out by
+# mistyping their username on purpose; and refuse an address that fails too often across usernames
+# (casework.lockout), so that one address cannot try a few passwords on every account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_HANDLER = "casework.lockout.AddressLimitedHandler"
+AXES_CLIENT_IP_CALLABLE = "casework.lockout.client_ip_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "casework.views.locked_out"

@@ -73,10 +73,11 @@ class LoginView(auth_views.LoginView):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """django-axes' answer once an account is locked: JSON for the API, the GOV.UK page for people."""
+    """django-axes' answer once a username at an address, or an address, is locked (casework.lockout):
+    JSON for the API, the GOV.UK page for people."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "Too many failed attempts to sign in: this account is locked for now."},
+            {"detail": "Too many failed attempts to sign in from here: sign-in is locked for now."},
             status=settings.AXES_HTTP_RESPONSE_CODE,
         )
     return render(
