@@ -1,11 +1,14 @@
 """API plumbing shared by every app (the exception handler) and the set-up endpoints of API §1."""
 
 import django_otp
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django_otp import user_has_device
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -44,10 +47,18 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(request_too_large_detail(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ParseError):
         response.data = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc.detail)]}
     return response
+
+
+def request_too_large_detail():
+    """The 413 of a body over DATA_UPLOAD_MAX_MEMORY_SIZE, whether DRF or Django itself refused it."""
+    limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return {"detail": f"The request body is too large: the API accepts at most {limit}."}
 
 
 def object_or_404(queryset, pk):

@@ -1,4 +1,5 @@
-"""Session idle timeout and the two-factor step (required for administrators, optional for others)."""
+"""Session idle timeout, the two-factor step (required for administrators, optional for others), and
+responses kept out of caches."""
 
 from urllib.parse import urlencode
 
@@ -8,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django_otp import user_has_device
 
 LAST_SEEN_KEY = "casework_last_seen"
@@ -86,3 +88,21 @@ class AdministratorTwoFactorMiddleware:
                 return JsonResponse({"detail": "Complete two-factor sign-in before using the API."}, status=403)
             return redirect(with_next("two_factor", request.get_full_path()))
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every response but a static file is `Cache-Control: no-store, private`.
+
+    Pages, API answers and letters carry children's data: no browser cache, shared computer's
+    history or proxy on the way may keep a copy. Static files (served by WhiteNoise before this
+    middleware is reached, or under STATIC_URL) keep their long-lived caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

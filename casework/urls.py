@@ -18,5 +18,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "casework.views.bad_request"
 handler404 = "casework.views.not_found"
 handler500 = "casework.views.server_error"

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from missing.permissions import children_visible_to
 
+from .api import request_too_large_detail
 from .forms import GovUKForm
 from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
 from .models import RecordAccess
@@ -71,10 +72,11 @@ class LoginView(auth_views.LoginView):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """django-axes' answer once an account is locked: JSON for the API, the GOV.UK page for people."""
+    """django-axes' answer once a username at an address, or an address, is locked (casework.lockout):
+    JSON for the API, the GOV.UK page for people."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "Too many failed attempts to sign in: this account is locked for now."},
+            {"detail": "Too many failed attempts to sign in from here: sign-in is locked for now."},
             status=settings.AXES_HTTP_RESPONSE_CODE,
         )
     return render(
@@ -164,6 +166,17 @@ def record_access_log(request):
 
 def _is_api(request):
     return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    """A request Django refused before any view answered it, e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    (413): the API's JSON shapes on the API, a page for people."""
+    too_large = isinstance(exception, RequestDataTooBig)
+    status = 413 if too_large else 400
+    if request.path.startswith("/api/"):
+        body = request_too_large_detail() if too_large else {"non_field_errors": ["The request could not be read."]}
+        return JsonResponse(body, status=status)
+    return render(request, "400.html", {"too_large": too_large}, status=status)
 
 
 def not_found(request, exception=None):

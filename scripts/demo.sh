@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
 export DEBUG=${DEBUG:-true}
+# Plain http on this machine: no redirect to https, cookies not limited to it.
+export SECURE_SSL_REDIRECT=${SECURE_SSL_REDIRECT:-false}
+export SECURE_COOKIES=${SECURE_COOKIES:-false}
 export CASEWORK_VAR_DIR=${CASEWORK_VAR_DIR:-$PWD/var}
 unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 PORT=${PORT:-8000}

@@ -11,6 +11,7 @@ export SECRET_KEY=${SECRET_KEY:-test-only-secret-key}
 export DEBUG=false
 export CASEWORK_PLAIN_STATIC=true
 export SECURE_COOKIES=false
+export SECURE_SSL_REDIRECT=false
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 export PYTHONDONTWRITEBYTECODE=1
 exec .venv/bin/python -m pytest "$@"

@@ -20,6 +20,29 @@ def browser_type_launch_args():
     return {"executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
 
 
+def is_csp_report(message):
+    return "Content Security Policy" in message.text
+
+
+@pytest.fixture
+def csp_reports(page):
+    """What Chromium reported against the Content-Security-Policy while the test ran (it logs each refusal)."""
+    reports = []
+    page.on("console", lambda message: reports.append(message.text) if is_csp_report(message) else None)
+    return reports
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Every browser journey runs under the real policy: nothing on its pages may be refused."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    reports = request.getfixturevalue("csp_reports")
+    yield
+    assert reports == []
+
+
 @pytest.fixture
 def assert_accessible():
     """Runs axe-core on the page as it is now; any violation fails the test with axe's report."""

@@ -9,6 +9,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from casework.models import AuditEvent, User
 
@@ -69,14 +70,83 @@ def test_page_sign_in_locks_after_the_failure_limit(client, health_worker, mash,
         assert "correct username and password" in response.content.decode()
     locked = sign_in_with_password(client, "health", "wrong-password")
     assert locked.status_code == 429
-    assert "Your account is locked" in locked.content.decode()
+    assert "Too many attempts to sign in" in locked.content.decode()
     right_password = sign_in_with_password(client, "health")
     assert right_password.status_code == 429
     assert client.get("/api/v1/users/me/").status_code == 401
-    elsewhere = Client(REMOTE_ADDR="192.0.2.44")
-    assert sign_in_with_password(elsewhere, "health").status_code == 429  # the account is locked everywhere
-    assert sign_in_with_password(elsewhere, "mash").status_code == 302  # other accounts elsewhere are not
-    assert sign_in_with_password(Client(), "mash").status_code == 302  # nor is the address: offices share one
+    assert sign_in_with_password(Client(), "mash").status_code == 302  # not the address: offices share one
+
+
+# An anonymous caller must not be able to lock someone else out: a username locks only at the address
+# that failed, and an address that fails on many usernames is refused (casework.lockout).
+
+ATTACKER = "203.0.113.9"
+ELSEWHERE = "192.0.2.44"
+
+
+def test_failures_at_one_address_do_not_lock_the_account_at_another(health_worker, settings):
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in_with_password(attacker, "health", "wrong-password")
+    assert sign_in_with_password(attacker, "health").status_code == 429
+    owner = Client(REMOTE_ADDR=ELSEWHERE)
+    assert sign_in_with_password(owner, "health").status_code == 302
+    assert owner.get("/api/v1/users/me/").json()["username"] == "health"
+
+
+def test_token_failures_at_one_address_do_not_lock_the_account_at_another(health_worker, settings):
+    attacker = APIClient(REMOTE_ADDR=ATTACKER)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post("/api/v1/auth/token/", {"username": "health", "password": "nope"}, format="json")
+    refused = attacker.post("/api/v1/auth/token/", {"username": "health", "password": PASSWORD}, format="json")
+    assert refused.status_code == 429
+    owner = APIClient(REMOTE_ADDR=ELSEWHERE)
+    answer = owner.post("/api/v1/auth/token/", {"username": "health", "password": PASSWORD}, format="json")
+    assert answer.status_code == 200
+    assert "token" in answer.json()
+    assert sign_in_with_password(Client(REMOTE_ADDR=ELSEWHERE), "health").status_code == 302
+
+
+def test_an_address_failing_on_many_usernames_is_refused(health_worker, mash, settings):
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    for number in range(settings.AXES_ADDRESS_FAILURE_LIMIT - 1):
+        assert sign_in_with_password(attacker, f"guess{number}", "wrong-password").status_code == 200
+    assert sign_in_with_password(attacker, "health", "wrong-password").status_code == 429
+    assert sign_in_with_password(attacker, "mash").status_code == 429  # every username, right password too
+    token = APIClient(REMOTE_ADDR=ATTACKER).post(
+        "/api/v1/auth/token/", {"username": "mash", "password": PASSWORD}, format="json"
+    )
+    assert token.status_code == 429
+    assert sign_in_with_password(Client(REMOTE_ADDR=ELSEWHERE), "health").status_code == 302
+    assert sign_in_with_password(Client(REMOTE_ADDR=ELSEWHERE), "mash").status_code == 302
+
+
+def test_an_address_failing_on_many_usernames_at_the_token_endpoint_is_refused(mash, settings):
+    attacker = APIClient(REMOTE_ADDR=ATTACKER)
+    for number in range(settings.AXES_ADDRESS_FAILURE_LIMIT - 1):
+        failed = attacker.post("/api/v1/auth/token/", {"username": f"guess{number}", "password": "x"}, format="json")
+        assert failed.status_code == 400
+    locked = attacker.post("/api/v1/auth/token/", {"username": "mash", "password": "x"}, format="json")
+    assert locked.status_code == 429
+    assert "locked" in locked.json()["detail"]
+    right = attacker.post("/api/v1/auth/token/", {"username": "mash", "password": PASSWORD}, format="json")
+    assert right.status_code == 429
+    assert "token" not in right.json()
+    assert sign_in_with_password(Client(REMOTE_ADDR=ATTACKER), "mash").status_code == 429
+    elsewhere = APIClient(REMOTE_ADDR=ELSEWHERE)
+    assert elsewhere.post("/api/v1/auth/token/", {"username": "mash", "password": PASSWORD}, format="json").status_code == 200
+
+
+def test_the_address_behind_the_proxy_is_the_one_the_proxy_saw(health_worker, settings):
+    """One trusted proxy: the last X-Forwarded-For entry is the caller; what they add before it is ignored."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        spoofing = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}, {ATTACKER}")
+        sign_in_with_password(spoofing, "health", "wrong-password")
+    through_proxy = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.99, {ATTACKER}")
+    assert sign_in_with_password(through_proxy, "health").status_code == 429
+    owner = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=ELSEWHERE)
+    assert sign_in_with_password(owner, "health").status_code == 302
 
 
 def test_api_token_locks_after_the_failure_limit(api, health_worker, settings):
