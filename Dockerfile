@@ -17,4 +17,4 @@ RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manag
     && useradd --system --home /app casework && chown -R casework /app
 USER casework
 EXPOSE 8000
-CMD ["gunicorn", "casework.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]

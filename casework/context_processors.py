@@ -1,4 +1,4 @@
-from .permissions import navigation_for
+from .navigation import navigation_for
 
 
 def navigation(request):

@@ -136,4 +136,4 @@ def api_token_revoke(*, token):
 def api_tokens_revoke_all(*, user):
     """Every API token of the user at once: after a password change, a new second factor,
     deactivation or a lockout, nothing issued before still works."""
-    AuthToken.objects.filter(user=user).delete()
+    user.api_tokens_revoke()

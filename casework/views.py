@@ -12,8 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.core.paginator import Paginator
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,13 +20,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from missing.permissions import children_visible_to
-
 from .api import request_too_large_detail
 from .forms import GovUKForm
 from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
-from .models import RecordAccess
-from .permissions import is_administrator, is_mash_coordinator
+from .navigation import landing_for
 from .services import two_factor_device_confirm
 
 
@@ -149,19 +145,7 @@ def two_factor_setup(request):
 
 @login_required
 def home(request):
-    if is_mash_coordinator(request.user):
-        return redirect("missing:triage_queue")
-    return redirect("missing:child_list")
-
-
-@login_required
-def record_access_log(request):
-    if not is_administrator(request.user):
-        raise PermissionDenied
-    visible = children_visible_to(request.user).values("pk")
-    accesses = RecordAccess.objects.filter(child_id__in=visible).select_related("user").order_by("-at")
-    page = Paginator(accesses, 50).get_page(request.GET.get("page"))
-    return render(request, "casework/record_access_log.html", {"page": page})
+    return redirect(landing_for(request.user))
 
 
 def _is_api(request):

@@ -9,3 +9,6 @@ class MissingConfig(AppConfig):
         from .clocks import kind  # noqa: F401
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
+        from .navigation import register
+
+        register()

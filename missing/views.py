@@ -17,7 +17,8 @@ from casework.clocks.permissions import can_complete_deadline
 from casework.clocks.selectors import deadlines_of_child, deadlines_with_facts
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
-from casework.permissions import is_mash_coordinator
+from casework.models import RecordAccess
+from casework.permissions import is_administrator, is_mash_coordinator
 from casework.protocol_store import protocol_for
 from casework.services import authority_for
 
@@ -310,3 +311,14 @@ def episode_edit(request, episode_id):
             messages.success(request, "Episode updated." if changes else "Nothing was changed.")
             return redirect("missing:child_detail", episode.child_id)
     return _form_page(request, "missing/episode_form.html", form, {"child": episode.child, "episode": episode})
+
+
+@login_required
+def record_access_page(request):
+    """Who was shown which child's data, newest first: administrators, for the children they may see."""
+    if not is_administrator(request.user):
+        raise PermissionDenied
+    visible = children_visible_to(request.user).values("pk")
+    accesses = RecordAccess.objects.filter(child_id__in=visible).select_related("user").order_by("-at")
+    page = Paginator(accesses, 50).get_page(request.GET.get("page"))
+    return render(request, "casework/record_access_log.html", {"page": page})

@@ -17,7 +17,7 @@ if [ "$($PY manage.py shell -c 'from casework.models import User; print(User.obj
   echo "Making demo data (a few hundred synthetic children)..."
   $PY manage.py seed_demo --children "${DEMO_CHILDREN:-300}"
 fi
-.venv/bin/celery -A casework worker --beat --loglevel=WARNING --concurrency=1 \
+.venv/bin/celery -A config worker --beat --loglevel=WARNING --concurrency=1 \
   --schedule "$CASEWORK_VAR_DIR/celerybeat-schedule" --pidfile= >"$CASEWORK_VAR_DIR/celery.log" 2>&1 &
 CELERY_PID=$!
 trap 'kill $CELERY_PID 2>/dev/null || true' EXIT INT TERM

@@ -51,7 +51,7 @@ def start_worker(queue):
             "DEBUG": "false",
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "casework", "worker", "--pool=solo", "--loglevel=WARNING",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
              "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )

@@ -98,7 +98,7 @@ def test_a_token_expires_api_token_hours_after_it_was_issued(api, health_worker,
 
 def test_api_token_hours_comes_from_the_environment():
     def settings_with(hours):
-        environment = {**os.environ, "API_TOKEN_HOURS": hours, "DJANGO_SETTINGS_MODULE": "casework.settings"}
+        environment = {**os.environ, "API_TOKEN_HOURS": hours, "DJANGO_SETTINGS_MODULE": "config.settings"}
         code = "from django.conf import settings; print(settings.API_TOKEN_HOURS, settings.REST_KNOX['TOKEN_TTL'])"
         return subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True)
 

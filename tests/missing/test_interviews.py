@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from casework.calendar import LONDON
 from casework.models import AgencyKind, AuditEvent, Deadline, DeadlineStatus, Role
-from casework.permissions import navigation_for
+from casework.navigation import navigation_for
 from missing.interviews import services
 from missing.interviews.forms import AcceptForm
 from missing.interviews.selectors import interview_timeliness

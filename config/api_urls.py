@@ -5,8 +5,8 @@ from missing import api as missing_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
 
-from . import api
-from .clocks import api as clocks_api
+from casework import api
+from casework.clocks import api as clocks_api
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -3,18 +3,18 @@ from django.urls import include, path
 
 from missing.interviews import urls as interview_urls
 
-from . import views
+from casework import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("casework.account_urls")),
-    path("audit/", include(("casework.page_urls", "casework"))),
+    path("audit/", include(("missing.audit_urls", "audit"))),
     path("missing/", include(("missing.urls", "missing"))),
     path("interviews/", include(("missing.interviews.urls", "interviews"))),
     path("interview-timeliness/", include((interview_urls.report_urlpatterns, "interview_reports"))),
     path("education/", include(("missing.education.urls", "education"))),
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
-    path("api/v1/", include("casework.api_urls")),
+    path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from . import views
-
-urlpatterns = [
-    path("record-access/", views.record_access_log, name="record_access_log"),
-]
