@@ -1,11 +1,12 @@
 """Writing to the append-only audit tables. Call inside the transaction of the change it records."""
 
 from .models import AuditEvent, RecordAccess
+from .validation import acting_user
 
 
 def audit_event_record(*, actor, verb, obj, child_id=None, data=None):
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
         verb=verb,
         object_type=obj._meta.label,
         object_id=str(obj.pk),

@@ -94,3 +94,12 @@ def describe_span(delta: timedelta, *, day_word="day") -> str:
 def describe_working_age(age: timedelta) -> str:
     """An age in working time, counted in working days of 24 hours (N5)."""
     return describe_span(age, day_word="working day")
+
+
+def countdown(due_at, now):
+    """What a clock says now: {'overdue': False, 'text': 'due in 1 day 17 hours'} or
+    {'overdue': True, 'text': 'overdue by 3 hours'}. Every screen's countdown is this one."""
+    remaining = due_at - now
+    if remaining > timedelta(0):
+        return {"overdue": False, "text": f"due in {describe_span(remaining)}"}
+    return {"overdue": True, "text": f"overdue by {describe_span(remaining)}"}

@@ -8,14 +8,13 @@ from django.utils import timezone
 from casework.calendar import describe_working_age, local_date, working_time_between
 
 from . import rules
-from .models import MissingEpisode, NotificationStatus, NotificationUpload, RiskLevel
+from .models import MissingEpisode, NotificationStatus, NotificationUpload
+from .models.episodes import RISK_RANK
 from .permissions import can_triage, children_visible_to, notifications_visible_to
 
 RISK_ORDER = Case(
-    When(risk_level=RiskLevel.HIGH, then=Value(0)),
-    When(risk_level=RiskLevel.MEDIUM, then=Value(1)),
-    When(risk_level=RiskLevel.LOW, then=Value(2)),
-    default=Value(3),
+    *[When(risk_level=level, then=Value(rank)) for level, rank in RISK_RANK.items()],
+    default=Value(len(RISK_RANK)),
     output_field=IntegerField(),
 )
 

@@ -13,7 +13,7 @@ from casework.audit import audit_event_record
 from casework.calendar import local_date
 from casework.errors import ConflictError
 from casework.protocol_store import protocol_for
-from casework.validation import not_future
+from casework.validation import acting_user, not_future, only_fields
 
 from . import rules
 from .models import (
@@ -92,9 +92,7 @@ def _validate_child(child, *, today):
 
 @transaction.atomic
 def child_create(*, actor, authority, **fields):
-    unknown = set(fields) - CHILD_FIELDS
-    if unknown:
-        raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
+    only_fields(fields, CHILD_FIELDS)
     child = Child(authority=authority, **fields)
     if child.vulnerabilities is None:
         child.vulnerabilities = []
@@ -106,9 +104,7 @@ def child_create(*, actor, authority, **fields):
 
 @transaction.atomic
 def child_update(*, actor, child, **changes):
-    unknown = set(changes) - CHILD_FIELDS
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    only_fields(changes, CHILD_FIELDS, verb="changed")
     child = Child.objects.select_for_update().get(pk=child.pk)
     changed = sorted(name for name, value in changes.items() if getattr(child, name) != value)
     for name, value in changes.items():
@@ -158,11 +154,9 @@ def _episode_changed(*, actor, episode, created, changed_fields):
 
 @transaction.atomic
 def episode_create(*, actor, child, **fields):
-    unknown = set(fields) - EPISODE_FIELDS
-    if unknown:
-        raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
+    only_fields(fields, EPISODE_FIELDS)
     Child.objects.select_for_update().get(pk=child.pk)  # one open episode per child, even under races
-    episode = MissingEpisode(child=child, created_by=actor if actor and actor.is_authenticated else None, **fields)
+    episode = MissingEpisode(child=child, created_by=acting_user(actor), **fields)
     episode.placement_provider = child.placement_provider
     _validate_episode(episode, now=timezone.now())
     episode.save()
@@ -174,9 +168,7 @@ def episode_create(*, actor, child, **fields):
 @transaction.atomic
 def episode_update(*, actor, episode, **changes):
     """Correct or complete an episode. History keeps every earlier value; the clocks recompute."""
-    unknown = set(changes) - EPISODE_FIELDS
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    only_fields(changes, EPISODE_FIELDS, verb="changed")
     episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
     changed = sorted(name for name, value in changes.items() if getattr(episode, name) != value)
     for name, value in changes.items():
@@ -229,7 +221,7 @@ def notification_receive(*, sender, authority, upload=None, **fields):
     The unique constraint decides between concurrent re-sends: the loser's insert fails inside a
     savepoint and it answers the row the winner stored, unchanged.
     """
-    sent_by = sender if sender and sender.is_authenticated else None
+    sent_by = acting_user(sender)
     notification = PoliceNotification(
         authority=authority,
         sent_by=sent_by,
@@ -356,7 +348,7 @@ def _link(notification, *, child, actor, verb):
     notification.status = NotificationStatus.LINKED
     notification.child = child
     notification.episode = episode
-    notification.triaged_by = actor if actor and actor.is_authenticated else None
+    notification.triaged_by = acting_user(actor)
     notification.triaged_at = timezone.now()
     notification.save(update_fields=["status", "child", "episode", "triaged_by", "triaged_at"])
     audit_event_record(

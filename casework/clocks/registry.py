@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-DUTY = "duty"
-NOTICE = "notice"
+from casework.models import DeadlineKind
+
+DUTY, NOTICE = DeadlineKind.DUTY, DeadlineKind.NOTICE
 
 
 @dataclass(frozen=True)

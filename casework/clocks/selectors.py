@@ -4,7 +4,7 @@ subject's visibility rule), once, here; every list and lookup starts from deadli
 from django.db.models import Q
 from django.utils import timezone
 
-from casework.calendar import describe_span
+from casework.calendar import countdown
 from casework.models import Deadline, DeadlineStatus, Escalation, InboxItem
 from casework.models.clocks import LIVE_STATUSES
 
@@ -38,13 +38,12 @@ def deadline_describe(deadline, now=None):
     ("Return home interview offered and held due Mon 14:00 — T1, 72 hours from the return,
     Waltham Forest practice guidance §9")."""
     now = now or timezone.now()
+    clock = countdown(deadline.due_at, now)
     deadline.is_late = deadline.status_at(now) == DeadlineStatus.OVERDUE or (
-        deadline.status == DeadlineStatus.OPEN and deadline.due_at <= now
+        deadline.status == DeadlineStatus.OPEN and clock["overdue"]
     )
-    if deadline.is_late:
-        deadline.countdown = f"overdue by {describe_span(now - deadline.due_at)}"
-    elif deadline.status == DeadlineStatus.OPEN:
-        deadline.countdown = f"due in {describe_span(deadline.due_at - now)}"
+    if deadline.is_live:
+        deadline.countdown = clock["text"]
     else:
         deadline.countdown = deadline.get_status_display().lower()
     deadline.source_text = source_display(deadline.source)

@@ -34,7 +34,7 @@ from casework.models import (
 from casework.models.clocks import LIVE_STATUSES, SubjectClock
 from casework.outbox import email_enqueue
 from casework.protocol_store import protocol_for, protocol_lookup
-from casework.validation import not_future
+from casework.validation import acting_user, not_future
 
 from .registry import clock_kind, clock_rule
 from .sources import source_display
@@ -135,7 +135,7 @@ def _complete(row, *, actor, note, completed_at, now):
         raise ValidationError(errors)
     row.status = DeadlineStatus.DONE
     row.completed_at = completed_at
-    row.completed_by = actor if actor is not None and actor.is_authenticated else None
+    row.completed_by = acting_user(actor)
     row.note = note
     row.save(update_fields=["status", "completed_at", "completed_by", "note", "updated_at"])
     audit_event_record(

@@ -8,7 +8,7 @@ from casework.audit import audit_event_record
 from casework.calendar import local_date
 from casework.models import Agency, AgencyKind
 from casework.protocol_store import protocol_for
-from casework.validation import not_future
+from casework.validation import not_future, only_fields
 
 from ..models import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry, MissingEpisode
 from . import rules
@@ -69,9 +69,7 @@ def _holding_agency(actor, child, agency, errors):
 
 
 def education_case_open(*, actor, child, kind, school, first_day, episodes=None, agency=None, **contact):
-    unknown = set(contact) - CONTACT_FIELDS
-    if unknown:
-        raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
+    only_fields(contact, CONTACT_FIELDS)
     now = timezone.now()
     errors = {}
     if actor.agency_id is None:
@@ -113,9 +111,7 @@ def education_case_open(*, actor, child, kind, school, first_day, episodes=None,
 @transaction.atomic
 def education_case_record_contact(*, actor, case, **contact):
     """Day 1: the school's contact with the parents or carers."""
-    unknown = set(contact) - CONTACT_FIELDS
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    only_fields(contact, CONTACT_FIELDS, verb="changed")
     case = _lock(case)
     for name, value in contact.items():
         setattr(case, name, value)

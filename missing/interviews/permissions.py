@@ -8,7 +8,7 @@ personally: a colleague in the same return interview service is not.
 from django.db.models import Exists, OuterRef, Q
 
 from casework.models import AgencyKind, Role
-from casework.permissions import is_administrator, is_mash_coordinator
+from casework.permissions import is_mash_coordinator
 
 from ..models import ReturnInterview, SafeAndWellCheck
 from ..permissions import can_change_child, children_visible_to, register_involvement
@@ -56,6 +56,6 @@ def can_record_check(user, child):
 
 def can_read_timeliness(user):
     """Timeliness is an aggregate without children's details: MASH and the strategic readers."""
-    return is_administrator(user) or is_mash_coordinator(user) or bool(
+    return is_mash_coordinator(user) or bool(
         user.is_authenticated and user.has_role(Role.STRATEGIC_READER)
     )

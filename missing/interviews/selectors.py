@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from casework.calendar import LONDON, describe_span, local_date
-from casework.permissions import is_administrator, is_mash_coordinator
+from casework.calendar import LONDON, countdown, local_date
+from casework.permissions import is_mash_coordinator
 from casework.models import Deadline, DeadlineStatus
 from casework.protocol_store import protocol_for
 
@@ -48,14 +48,6 @@ def interview_due_at(interview):
         return interview.t1_due_at
     rows = _t1_rows().filter(subject_id__in=interview.episodes.values("pk"))
     return rows.aggregate(due=Min("due_at"))["due"]
-
-
-def countdown(due_at, now):
-    """'Due in 1 day 17 hours' / 'Overdue by 3 hours': what the 72-hour clock says now."""
-    remaining = due_at - now
-    if remaining >= timedelta(0):
-        return {"overdue": False, "text": f"Due in {describe_span(remaining)}"}
-    return {"overdue": True, "text": f"Overdue by {describe_span(remaining)}"}
 
 
 def interviews_for_detail(user):
@@ -104,7 +96,7 @@ def interviews_due_for(user, *, now=None):
 def interviews_awaiting_interviewer(user, *, now=None):
     """Offers still waiting for the child's choice of interviewer, for whoever arranges them."""
     interviews = with_returns(interviews_visible_to(user)).filter(state=InterviewState.OFFERED)
-    if not (is_administrator(user) or is_mash_coordinator(user)):
+    if not is_mash_coordinator(user):
         interviews = interviews.filter(Q(referrer_id=user.pk) | Q(child__allocated_worker_id=user.pk))
     interviews = interviews.select_related("child", "child__authority").prefetch_related("episodes")
     return _with_countdown(interviews.order_by("first_return"), now or timezone.now())

@@ -14,7 +14,7 @@ from django.utils import timezone
 from casework.audit import audit_event_record
 from casework.models import AgencyKind
 from casework.permissions import is_mash_coordinator
-from casework.validation import not_future
+from casework.validation import acting_user, not_future, only_fields
 
 from ..models import (
     INTERVIEW_TRANSITIONS,
@@ -56,10 +56,6 @@ CHOICE_LISTS = {
     "pull_factors": PullFactor,
     "exploitation_indicators": ExploitationIndicator,
 }
-
-
-def _actor(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _clean_choice_list(errors, field, values, choices):
@@ -114,7 +110,7 @@ def _check_move(interview, target):
 
 def _arranged(interview, actor):
     """The first person to act on the offer is the one who arranged it (a letter follows if MASH did)."""
-    if interview.arranged_by_id is None and _actor(actor):
+    if interview.arranged_by_id is None and acting_user(actor):
         interview.arranged_by = actor
         interview.arranged_by_mash_coordinator = is_mash_coordinator(actor)
 
@@ -146,7 +142,7 @@ def return_interview_offer_for_return(*, actor, episode):
         child=child,
         state=InterviewState.OFFERED,
         offered_at=timezone.now(),
-        referrer=child.allocated_worker or _actor(actor),
+        referrer=child.allocated_worker or acting_user(actor),
     )
     interview.episodes.add(episode)
     audit_event_record(
@@ -327,9 +323,7 @@ def return_interview_complete(*, actor, interview, held_at, **content):
     """Record the interview as held. Closes T1 for every episode it covers."""
     interview = _lock(interview)
     _check_move(interview, InterviewState.COMPLETED)
-    unknown = set(content) - set(CONTENT_TEXT_FIELDS) - set(CHOICE_LISTS)
-    if unknown:
-        raise ValidationError({name: ["This field cannot be set here."] for name in sorted(unknown)})
+    only_fields(content, set(CONTENT_TEXT_FIELDS) | set(CHOICE_LISTS))
     errors = {}
     now = timezone.now()
     if held_at is None:
@@ -384,7 +378,7 @@ def return_interview_share_intelligence(*, actor, interview, police_intelligence
     if not interview.police_intelligence:
         raise ValidationError({"police_intelligence": ["Record the intelligence to pass to the police."]})
     interview.intelligence_shared_at = timezone.now()
-    interview.intelligence_shared_by = _actor(actor)
+    interview.intelligence_shared_by = acting_user(actor)
     interview.save()
     audit_event_record(
         actor=actor,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
+from casework.calendar import countdown
 from casework.services import authority_for
 
 from casework.forms import form_errors_from_service
@@ -30,7 +31,6 @@ from .letters import follow_up_letter_pdf
 from .permissions import can_arrange_interview, can_read_timeliness, can_record_check, can_record_interview
 from .selectors import (
     checks_for_interview,
-    countdown,
     default_period,
     interview_content_labels,
     interview_due_at,
