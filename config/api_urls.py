@@ -2,6 +2,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from missing import api as missing_api
+from panels import api as panels_api
+from referrals import api as referrals_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
 
@@ -29,6 +31,19 @@ urlpatterns = [
     path("deadlines/", clocks_api.DeadlineListApi.as_view(), name="api-deadlines"),
     path("deadlines/<str:deadline_id>/complete/", clocks_api.DeadlineCompleteApi.as_view(), name="api-deadline-complete"),
     path("escalations/", clocks_api.EscalationListApi.as_view(), name="api-escalations"),
+    path("panels/", panels_api.PanelListCreateApi.as_view(), name="api-panels"),
+    path("panels/<str:panel_id>/", panels_api.PanelDetailApi.as_view(), name="api-panel"),
+    path("panels/<str:panel_id>/meetings/", panels_api.PanelMeetingsApi.as_view(), name="api-panel-meetings"),
+    path("meetings/<str:meeting_id>/", panels_api.MeetingDetailApi.as_view(), name="api-meeting"),
+    path("meetings/<str:meeting_id>/attendance/", panels_api.AttendanceApi.as_view(), name="api-meeting-attendance"),
+    path("meetings/<str:meeting_id>/agenda/", panels_api.AgendaApi.as_view(), name="api-meeting-agenda"),
+    path("meetings/<str:meeting_id>/ratings/", panels_api.RatingsApi.as_view(), name="api-meeting-ratings"),
+    path("meetings/<str:meeting_id>/children/", panels_api.MeetingChildrenApi.as_view(), name="api-meeting-children"),
+    path("meetings/<str:meeting_id>/end/", panels_api.MeetingEndApi.as_view(), name="api-meeting-end"),
+    path("meetings/<str:meeting_id>/minutes.pdf", panels_api.MinutesPdfApi.as_view(), name="api-meeting-minutes"),
+    path("children/<str:child_id>/ratings/", panels_api.ChildRatingsApi.as_view(), name="api-child-ratings"),
+    path("referrals/", referrals_api.ReferralListCreateApi.as_view(), name="api-referrals"),
+    path("referrals/<str:referral_id>/decision/", referrals_api.ReferralDecisionApi.as_view(), name="api-referral-decision"),
     path("", include(interview_api)),
     path("", include(education_api)),
 ]

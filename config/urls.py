@@ -13,6 +13,7 @@ urlpatterns = [
     path("interviews/", include(("missing.interviews.urls", "interviews"))),
     path("interview-timeliness/", include((interview_urls.report_urlpatterns, "interview_reports"))),
     path("education/", include(("missing.education.urls", "education"))),
+    path("panels/", include(("panels.urls", "panels"))),
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),

@@ -160,13 +160,15 @@ def deadline_complete(*, deadline, actor, note, completed_at=None):
 
 
 @transaction.atomic
-def deadlines_complete_for_subject(*, subject_type, subject_id, rule, actor, note, completed_at=None):
-    """Mark the subject's open or overdue deadlines of `rule` done (e.g. T1 when the return
-    interview is recorded). Idempotent: answers the rows it marked, none the second time."""
+def deadlines_complete_for_subject(*, subject_type, subject_id, rule, actor, note, completed_at=None, key=None):
+    """Mark the subject's open or overdue deadlines of `rule` (and `key`, when given) done, e.g. T1
+    when the return interview is recorded. Idempotent: answers the rows it marked, none the second time."""
     now = timezone.now()
     rows = Deadline.objects.select_for_update(of=("self",)).filter(
         subject_type=subject_type, subject_id=subject_id, rule=rule, status__in=LIVE_STATUSES
     )
+    if key is not None:
+        rows = rows.filter(key=key)
     marked = [
         _complete(row, actor=actor, note=note, completed_at=completed_at or now, now=now)
         for row in rows.order_by("due_at")

@@ -137,7 +137,7 @@ class Deadline(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="deadlines")
     rule = models.CharField(max_length=8)
-    key = models.CharField(max_length=20, default="", blank=True)
+    key = models.CharField(max_length=40, default="", blank=True)
     kind = models.CharField(max_length=10, choices=DeadlineKind.choices)
     title = models.CharField(max_length=200)
     # The subject the rule counts for (an episode, a meeting, an action ...): a clock kind's name and

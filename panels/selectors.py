@@ -1,0 +1,228 @@
+"""Reads for panels: the agenda (part 1 figures, part 2 children), the minutes, the suggested list.
+
+Every page reads a fixed number of queries whatever the number of children: counts are
+aggregated in the database, per-child facts fetched for all listed children at once.
+"""
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from casework.models import Deadline
+from casework.protocol_store import protocol_for
+from missing import rules as missing_rules
+from missing.models import (
+    EducationCase,
+    InterviewState,
+    MissingEpisode,
+    PullFactor,
+    PushFactor,
+    ReturnInterview,
+    RiskLevel,
+)
+from missing.models.episodes import RISK_RANK
+
+from .clocks import MEETING
+from .hooks import outstanding_actions
+from .models import AgencyUpdate, Attendance, Meeting, MeetingChild, PanelListEntry, Rating
+from .rules import meeting_dates, panel_protocol, quorate
+from .services import list_eligibility
+
+RATING_RANK = {"red": 0, "amber": 1, "green": 2}
+
+
+def meeting_get(meetings, meeting_id):
+    return meetings.select_related("panel", "panel__chair", "panel__co_chair").filter(pk=meeting_id).first()
+
+
+def meeting_dates_for(meeting):
+    return meeting_dates(meeting.starts_at, panel_protocol(meeting.panel, protocol_for(meeting.panel.authority_id)))
+
+
+def deadline_rows(meeting):
+    return {(d.rule, d.key): d for d in Deadline.objects.filter(subject_type=MEETING, subject_id=meeting.pk)}
+
+
+def previous_meeting(meeting):
+    return (
+        Meeting.objects.filter(panel_id=meeting.panel_id, starts_at__lt=meeting.starts_at)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def attendance_of(meeting):
+    rows = list(Attendance.objects.filter(meeting=meeting).select_related("user", "agency").order_by("agency__name"))
+    present_kinds = {row.agency.kind for row in rows if row.present}
+    return {
+        "rows": rows,
+        "quorate": quorate(present_kinds, meeting.panel.quorum_agency_kinds),
+        "missing_kinds": sorted(set(meeting.panel.quorum_agency_kinds) - present_kinds),
+    }
+
+
+def part1(meeting, since):
+    """P6: figures of the authority since the last meeting, the themes of return interviews, the
+    places children were found (hotspots) and children missing education."""
+    authority_id = meeting.panel.authority_id
+    until = meeting.ended_at or timezone.now()
+    episodes = MissingEpisode.objects.filter(child__authority_id=authority_id, started_at__gte=since,
+                                             started_at__lt=until)
+    figures = episodes.aggregate(
+        episodes=Count("pk"),
+        children=Count("child", distinct=True),
+        high_risk=Count("pk", filter=Q(risk_level=RiskLevel.HIGH)),
+    )
+    figures["missing_now"] = MissingEpisode.objects.filter(
+        child__authority_id=authority_id, returned_at__isnull=True
+    ).count()
+    interviews = ReturnInterview.objects.filter(child__authority_id=authority_id, state=InterviewState.COMPLETED,
+                                                held_at__gte=since, held_at__lt=until)
+    push, pull = Counter(), Counter()
+    for push_factors, pull_factors in interviews.values_list("push_factors", "pull_factors"):
+        push.update(push_factors or [])
+        pull.update(pull_factors or [])
+    figures["interviews_held"] = interviews.count()
+    hotspots = (
+        episodes.exclude(found_location="").values("found_location").annotate(times=Count("pk")).order_by("-times")[:5]
+    )
+    cme = EducationCase.objects.filter(child__authority_id=authority_id, closed_at__isnull=True).count()
+    return {
+        "since": since,
+        "figures": figures,
+        "push_themes": [(PushFactor(k).label if k in PushFactor.values else k, n) for k, n in push.most_common(5)],
+        "pull_themes": [(PullFactor(k).label if k in PullFactor.values else k, n) for k, n in pull.most_common(5)],
+        "hotspots": [(row["found_location"], row["times"]) for row in hotspots],
+        "open_cme_cases": cme,
+        "notes": meeting.part1_notes,
+    }
+
+
+def part2(meeting, since):
+    """P11 and P9: the listed children, highest risk first (latest rating red, amber, green, then
+    the police risk of their latest episode), each with their rating, what changed since the last
+    meeting, the agencies' updates and the actions outstanding (reviewed first)."""
+    listed = list(MeetingChild.objects.filter(meeting=meeting).select_related("child", "child__lead_agency"))
+    child_ids = [entry.child_id for entry in listed]
+    latest = {}
+    for rating in Rating.objects.filter(child_id__in=child_ids, meeting__panel_id=meeting.panel_id).order_by(
+        "recorded_at"
+    ):
+        latest[rating.child_id] = rating
+    this_meeting = {r.child_id: r for r in Rating.objects.filter(meeting=meeting).order_by("recorded_at")}
+    episodes = defaultdict(list)
+    for episode in MissingEpisode.objects.filter(child_id__in=child_ids).order_by("-started_at"):
+        episodes[episode.child_id].append(episode)
+    interviews = dict(
+        ReturnInterview.objects.filter(child_id__in=child_ids, state=InterviewState.COMPLETED, held_at__gte=since)
+        .values("child_id").annotate(n=Count("pk")).values_list("child_id", "n")
+    )
+    updates = defaultdict(list)
+    for update in AgencyUpdate.objects.filter(meeting=meeting).select_related("agency").order_by("agency__name"):
+        updates[update.child_id].append(update)
+    actions = outstanding_actions(child_ids, meeting.panel)
+    rows = []
+    for entry in listed:
+        child_episodes = episodes[entry.child_id]
+        latest_risk = child_episodes[0].risk_level if child_episodes else ""
+        rating = this_meeting.get(entry.child_id) or latest.get(entry.child_id)
+        rows.append({
+            "entry": entry,
+            "child": entry.child,
+            "rating": rating,
+            "rated_here": entry.child_id in this_meeting,
+            "new_episodes": sum(1 for e in child_episodes if e.started_at >= since),
+            "missing_now": any(e.returned_at is None for e in child_episodes),
+            "interviews_since": interviews.get(entry.child_id, 0),
+            "updates": updates[entry.child_id],
+            "outstanding_actions": actions.get(entry.child_id, []),
+            "latest_risk": latest_risk,
+        })
+    rows.sort(key=lambda r: (
+        RATING_RANK.get(r["rating"].rating, 3) if r["rating"] else 3,
+        RISK_RANK.get(r["latest_risk"], 3),
+        -len(r["outstanding_actions"]),
+        r["child"].family_name,
+    ))
+    return rows
+
+
+def agenda(meeting):
+    previous = previous_meeting(meeting)
+    since = previous.starts_at if previous else meeting.starts_at.replace(year=meeting.starts_at.year - 1)
+    children = part2(meeting, since)
+    return {
+        "meeting": meeting,
+        "previous": previous,
+        "attendance": attendance_of(meeting),
+        "part1": part1(meeting, since),
+        "part2": children,
+        "previous_actions": [action for row in children for action in row["outstanding_actions"]],
+    }
+
+
+def agenda_signature(meeting):
+    """Changes whenever something the agenda shows is recorded: the open screens poll this."""
+    marks = [
+        Rating.objects.filter(meeting=meeting).aggregate(n=Count("pk"), at=Max("recorded_at")),
+        Attendance.objects.filter(meeting=meeting).aggregate(n=Count("pk"), at=Max("recorded_at")),
+        MeetingChild.objects.filter(meeting=meeting).aggregate(n=Count("pk"), at=Max("added_at")),
+        AgencyUpdate.objects.filter(meeting=meeting).aggregate(n=Count("pk"), at=Max("written_at")),
+    ]
+    decisions = "|".join(MeetingChild.objects.filter(meeting=meeting).order_by("pk").values_list("decisions", flat=True))
+    actions = outstanding_actions(list(MeetingChild.objects.filter(meeting=meeting).values_list("child_id", flat=True)),
+                                  meeting.panel)
+    return str(hash((str(marks), decisions, meeting.status, sum(len(v) for v in actions.values()))))
+
+
+def suggested_children(panel, *, limit=50):
+    """Children of the authority who meet the panel's criteria but are not on its list: F1
+    frequent missing, a high police risk, missing longer than S6, or a strategy threshold (seed 000:
+    'the MASH missing coordinator will highlight children that meet the criteria')."""
+    protocol = protocol_for(panel.authority_id)
+    now = timezone.now()
+    on_list = PanelListEntry.objects.filter(panel=panel, removed_at__isnull=True).values("child_id")
+    recent = MissingEpisode.objects.filter(
+        child__authority_id=panel.authority_id,
+        started_at__gte=now - timedelta(days=max(protocol.f1_window_days, 90)),
+    ).exclude(child_id__in=on_list)
+    episodes = defaultdict(list)
+    for episode in recent.select_related("child").order_by("started_at"):
+        episodes[episode.child_id].append(episode)
+    found = []
+    for child_id, child_episodes in episodes.items():
+        child = child_episodes[0].child
+        reasons = []
+        if missing_rules.frequent_missing(child_episodes, now=now, protocol=protocol):
+            reasons.append("F1: frequently missing")
+        if any(e.risk_level == RiskLevel.HIGH for e in child_episodes):
+            reasons.append("high police risk")
+        open_episode = next((e for e in child_episodes if e.returned_at is None), None)
+        if open_episode and now - open_episode.started_at >= timedelta(hours=protocol.s6_missing_hours):
+            reasons.append(f"missing over {protocol.s6_missing_hours} hours")
+        latest = child_episodes[-1]
+        thresholds = missing_rules.strategy_thresholds(child=child, episode=latest, episodes=child_episodes, now=now,
+                                                       protocol=protocol)
+        if thresholds:
+            reasons.append("strategy thresholds: " + ", ".join(rule for rule, _ in thresholds))
+        if reasons:
+            found.append({"child": child, "reasons": reasons})
+    found.sort(key=lambda item: (-len(item["reasons"]), item["child"].family_name))
+    return found[:limit]
+
+
+def minutes(meeting):
+    """The minutes and action summary, built from what was recorded."""
+    data = agenda(meeting)
+    data["eligibility"] = list_eligibility(meeting.panel, [row["child"].pk for row in data["part2"]])
+    data["ratings"] = list(Rating.objects.filter(meeting=meeting).select_related("child", "recorded_by")
+                           .order_by("recorded_at"))
+    return data
+
+
+def ratings_of_child(child, panels):
+    return Rating.objects.filter(child=child, meeting__panel__in=panels).select_related(
+        "meeting", "meeting__panel", "recorded_by").order_by("-recorded_at")
+

@@ -1,0 +1,400 @@
+"""The panel screens: panels, the chair's agenda (attendance, confidentiality, part 1, part 2 with
+ratings and decisions recorded in place), the minutes, and referrals."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from casework.audit import record_access_log
+from casework.errors import ApplicationError
+from casework.forms import form_errors_from_service
+from casework.models import Agency, User
+from casework.permissions import is_mash_coordinator
+from casework.services import authority_for
+from missing.models import Child
+from missing.permissions import children_visible_to
+from referrals import services as referral_services
+from referrals.models import Referral, ReferralStatus
+
+from . import services
+from .forms import AgencyUpdateForm, DecisionsForm, MeetingForm, PanelForm, RatingForm, ReferralForm, RemoveForm
+from .models import MeetingStatus, Panel, PanelMember
+from .pdf import minutes_pdf
+from .permissions import (
+    PANEL_ROLES,
+    agreed_confidentiality,
+    can_coordinate_referrals,
+    can_create_panels,
+    chairs,
+    meetings_visible_to,
+    panels_visible_to,
+)
+from .selectors import agenda, agenda_signature, deadline_rows, minutes, suggested_children
+from .services import list_eligibility
+
+
+def _panel(request, panel_id):
+    panel = panels_visible_to(request.user).filter(pk=panel_id).first()
+    if panel is None:
+        raise Http404
+    return panel
+
+
+def _meeting(request, meeting_id):
+    meeting = meetings_visible_to(request.user).select_related("panel", "panel__chair").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def _child_of(meeting, child_id):
+    child = Child.objects.filter(pk=child_id, authority_id=meeting.panel.authority_id).first()
+    if child is None:
+        raise Http404
+    return child
+
+
+def _service_error(request, error):
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, error.message)
+
+
+@login_required
+def panel_list(request):
+    panels = panels_visible_to(request.user).select_related("chair")
+    return render(request, "panels/panel_list.html", {
+        "panels": panels, "may_create": can_create_panels(request.user),
+    })
+
+
+@login_required
+def panel_create(request):
+    if not can_create_panels(request.user):
+        raise PermissionDenied
+    authority = authority_for(request.user)
+    form = PanelForm(request.POST or None, agencies=Agency.objects.filter(authority=authority).order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            panel = services.panel_create(actor=request.user, authority=authority, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            messages.success(request, f"Panel {panel.name} created.")
+            return redirect("panels:panel_detail", panel_id=panel.pk)
+    return render(request, "panels/form.html", {"form": form, "title": "Create a panel", "button": "Create the panel"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def panel_detail(request, panel_id):
+    panel = _panel(request, panel_id)
+    is_chair = chairs(request.user, panel)
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST":
+        if not is_chair:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                meeting = services.meeting_create(actor=request.user, panel=panel, **form.cleaned_data)
+            except ValidationError as error:
+                form_errors_from_service(form, error)
+            else:
+                messages.success(request, "Meeting scheduled.")
+                return redirect("panels:agenda", meeting_id=meeting.pk)
+    entries = list(panel.list_entries.filter(removed_at__isnull=True).select_related("child"))
+    eligibility = list_eligibility(panel, [e.child_id for e in entries])
+    coordinator = can_coordinate_referrals(request.user, panel)
+    suggested = suggested_children(panel) if coordinator else []
+    record_access_log(request, [e.child_id for e in entries] + [s["child"].pk for s in suggested])
+    return render(request, "panels/panel_detail.html", {
+        "panel": panel,
+        "meetings": panel.meetings.order_by("-starts_at")[:20],
+        "members": PanelMember.objects.filter(panel=panel).select_related("agency", "representative"),
+        "entries": [(e, eligibility.get(e.child_id)) for e in entries],
+        "is_chair": is_chair,
+        "coordinator": coordinator,
+        "suggested": suggested,
+        "form": form,
+        "remove_form": RemoveForm(),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def suggested_list(request, panel_id, child_id):
+    """One click from the suggested list: a referral made and accepted onto the next meeting."""
+    panel = _panel(request, panel_id)
+    if not can_coordinate_referrals(request.user, panel):
+        raise PermissionDenied
+    child = Child.objects.filter(pk=child_id, authority_id=panel.authority_id).first()
+    if child is None:
+        raise Http404
+    try:
+        referral = referral_services.referral_create(
+            actor=request.user, child=child, panel=panel, suggested=True,
+            reason="Meets the panel's criteria (suggested by the MASH coordinator).",
+        )
+        referral_services.referral_decide(actor=request.user, referral=referral, decision="accept")
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    else:
+        messages.success(request, f"{child.full_name} is listed for the meeting on {referral.meeting.starts_at:%d %b %Y}.")
+    return redirect("panels:panel_detail", panel_id=panel.pk)
+
+
+@login_required
+@require_POST
+def list_remove(request, panel_id, child_id):
+    panel = _panel(request, panel_id)
+    child = Child.objects.filter(pk=child_id, authority_id=panel.authority_id).first()
+    if child is None:
+        raise Http404
+    try:
+        services.list_remove(actor=request.user, panel=panel, child=child, reason=request.POST.get("reason", ""))
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    else:
+        messages.success(request, f"{child.full_name} has left the panel's list.")
+    return redirect("panels:panel_detail", panel_id=panel.pk)
+
+
+def _agenda_context(request, meeting):
+    agreed = agreed_confidentiality(request.user, meeting)
+    data = agenda(meeting)
+    is_chair = chairs(request.user, meeting.panel)
+    if agreed:
+        record_access_log(request, [row["child"].pk for row in data["part2"]])
+    members = User.objects.filter(
+        agency__in=meeting.panel.member_agencies.all(), is_active=True
+    ).select_related("agency").order_by("agency__name", "last_name")
+    members = [m for m in members if PANEL_ROLES & set(m.roles or []) or m.pk in (meeting.panel.chair_id,
+                                                                                   meeting.panel.co_chair_id)]
+    return {
+        **data,
+        "agreed": agreed,
+        "is_chair": is_chair,
+        "ended": meeting.status == MeetingStatus.ENDED,
+        "signature": agenda_signature(meeting),
+        "members": members,
+        "deadlines": sorted(deadline_rows(meeting).values(), key=lambda d: d.due_at),
+        "rating_form": RatingForm(),
+        "decisions_form": DecisionsForm(),
+        "update_form": AgencyUpdateForm(),
+        "my_agency_member": bool(request.user.agency_id and meeting.panel.members.filter(
+            agency_id=request.user.agency_id).exists()),
+    }
+
+
+@login_required
+def agenda_page(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    return render(request, "panels/agenda.html", _agenda_context(request, meeting))
+
+
+@login_required
+def agenda_part2(request, meeting_id):
+    """What the open agenda screens poll: 204 when nothing changed since `shown`."""
+    meeting = _meeting(request, meeting_id)
+    if request.GET.get("shown") == agenda_signature(meeting):
+        return HttpResponse(status=204)
+    return render(request, "panels/_agenda_live.html", _agenda_context(request, meeting))
+
+
+def _back(request, meeting):
+    if request.headers.get("HX-Request"):
+        return render(request, "panels/_agenda_live.html", _agenda_context(request, meeting))
+    return redirect("panels:agenda", meeting_id=meeting.pk)
+
+
+@login_required
+@require_POST
+def attendance(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    user = User.objects.filter(pk=request.POST.get("user") or None, agency__authority_id=meeting.panel.authority_id).first()
+    present = request.POST.get("present", "yes") == "yes"
+    try:
+        services.attendance_record(actor=request.user, meeting=meeting, user=user, present=present,
+                                   apology_update=request.POST.get("apology_update", ""))
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    return _back(request, meeting)
+
+
+@login_required
+@require_POST
+def agree(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    try:
+        services.attendance_record(actor=request.user, meeting=meeting, user=request.user, present=True,
+                                   confidentiality_agreed=True)
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    return redirect("panels:agenda", meeting_id=meeting.pk)
+
+
+def _needs_agreement(request, meeting):
+    if not agreed_confidentiality(request.user, meeting):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def rate(request, meeting_id, child_id):
+    meeting = _meeting(request, meeting_id)
+    _needs_agreement(request, meeting)
+    child = _child_of(meeting, child_id)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rating_record(actor=request.user, meeting=meeting, child=child, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as error:
+            _service_error(request, error)
+    else:
+        messages.error(request, f"Rating for {child.full_name}: choose red, amber or green and give the reason.")
+    return _back(request, meeting)
+
+
+@login_required
+@require_POST
+def decide(request, meeting_id, child_id):
+    meeting = _meeting(request, meeting_id)
+    _needs_agreement(request, meeting)
+    child = _child_of(meeting, child_id)
+    try:
+        services.decisions_record(actor=request.user, meeting=meeting, child=child,
+                                  decisions=request.POST.get("decisions", ""))
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    return _back(request, meeting)
+
+
+@login_required
+def agency_update(request, meeting_id, child_id):
+    meeting = _meeting(request, meeting_id)
+    child = _child_of(meeting, child_id)
+    form = AgencyUpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agency_update_record(actor=request.user, meeting=meeting, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Update on {child.full_name} saved.")
+            return redirect("panels:agenda", meeting_id=meeting.pk)
+    record_access_log(request, [child])
+    return render(request, "panels/form.html", {
+        "form": form, "title": f"Your agency's update on {child.full_name}", "button": "Save the update",
+        "back": meeting,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def publish(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    if not chairs(request.user, meeting.panel):
+        raise PermissionDenied
+    services.meeting_publish_list(actor=request.user, meeting=meeting)
+    messages.success(request, "The part 2 list is published to members.")
+    return redirect("panels:agenda", meeting_id=meeting.pk)
+
+
+@login_required
+@require_POST
+def end(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    try:
+        services.meeting_end(actor=request.user, meeting=meeting)
+    except ApplicationError as error:
+        _service_error(request, error)
+        return redirect("panels:agenda", meeting_id=meeting.pk)
+    messages.success(request, "The meeting has ended. The minutes below are built from what was recorded.")
+    return redirect("panels:minutes", meeting_id=meeting.pk)
+
+
+@login_required
+def minutes_page(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    data = minutes(meeting)
+    record_access_log(request, [row["child"].pk for row in data["part2"]])
+    return render(request, "panels/minutes.html", {**data, "is_chair": chairs(request.user, meeting.panel)})
+
+
+@login_required
+def minutes_pdf_page(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    data = minutes(meeting)
+    record_access_log(request, [row["child"].pk for row in data["part2"]])
+    response = HttpResponse(minutes_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def approve(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    try:
+        services.minutes_approve(actor=request.user, meeting=meeting)
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    else:
+        messages.success(request, "Minutes approved and circulated to the members.")
+    return redirect("panels:minutes", meeting_id=meeting.pk)
+
+
+@login_required
+def referral_create(request):
+    authority = authority_for(request.user)
+    form = ReferralForm(request.POST or None, initial={"child": request.GET.get("child")},
+                        children=children_visible_to(request.user).order_by("family_name", "given_name"),
+                        panels=Panel.objects.filter(authority=authority).order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = referral_services.referral_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            when = referral.meeting.starts_at.strftime("%d %b %Y")
+            late = " It missed the nearest meeting's referral deadline, so it goes to the next." if referral.late else ""
+            messages.success(request, f"Referral sent for the meeting on {when}.{late}")
+            return redirect("missing:child_detail", referral.child_id)
+    return render(request, "panels/referral_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def referral_queue(request):
+    panels = [p for p in panels_visible_to(request.user) if can_coordinate_referrals(request.user, p)]
+    if is_mash_coordinator(request.user) and request.user.agency_id:
+        panels = list(Panel.objects.filter(authority_id=request.user.agency.authority_id))
+    if not panels:
+        raise PermissionDenied
+    pending = list(Referral.objects.filter(panel__in=panels, status=ReferralStatus.PENDING)
+                   .select_related("child", "panel", "meeting", "referred_by").order_by("meeting__starts_at"))
+    record_access_log(request, [r.child_id for r in pending])
+    return render(request, "panels/referral_queue.html", {"pending": pending})
+
+
+@login_required
+@require_POST
+def referral_decide(request, referral_id):
+    referral = Referral.objects.select_related("panel").filter(pk=referral_id).first()
+    if referral is None or not can_coordinate_referrals(request.user, referral.panel):
+        raise Http404
+    try:
+        referral_services.referral_decide(actor=request.user, referral=referral,
+                                          decision=request.POST.get("decision", ""),
+                                          reason=request.POST.get("reason", ""))
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    else:
+        messages.success(request, "Decision recorded; the referrer is told.")
+    return redirect("panels:referral_queue")
