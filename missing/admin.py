@@ -30,4 +30,9 @@ class PoliceNotificationAdmin(SimpleHistoryAdmin):
 
 @admin.register(NotificationUpload)
 class NotificationUploadAdmin(admin.ModelAdmin):
-    list_display = ["filename", "uploaded_by", "uploaded_at", "rows_total", "rows_created", "rows_duplicate"]
+    list_display = [
+        "filename", "uploaded_by", "uploaded_at", "status", "rows_total", "rows_processed", "rows_created",
+        "rows_duplicate", "rows_rejected",
+    ]
+    list_filter = ["status"]
+    exclude = ["columns", "rows"]
