@@ -226,12 +226,16 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "control_folder": str(VAR_DIR / "celery-control"),
     }
+# The queue this installation's tasks go to and its workers read (several installations can share a Redis).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The statutory clock (RULES.md §2): the DatabaseScheduler installs this entry at start-up.
+# The DatabaseScheduler installs these entries at start-up: the statutory clock (RULES.md §2), and
+# the sweep that queues again a CSV upload whose task was lost (Redis down, worker died).
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {"task": "casework.tasks.check_deadlines", "schedule": 60.0},
+    "resume-notification-uploads": {"task": "missing.tasks.resume_notification_uploads", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

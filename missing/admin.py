@@ -63,4 +63,9 @@ class PoliceNotificationAdmin(LogsChildReads, SimpleHistoryAdmin):
 
 @admin.register(NotificationUpload)
 class NotificationUploadAdmin(admin.ModelAdmin):
-    list_display = ["filename", "uploaded_by", "uploaded_at", "rows_total", "rows_created", "rows_duplicate"]
+    list_display = [
+        "filename", "uploaded_by", "uploaded_at", "status", "rows_total", "rows_processed", "rows_created",
+        "rows_duplicate", "rows_rejected",
+    ]
+    list_filter = ["status"]
+    exclude = ["columns", "rows"]

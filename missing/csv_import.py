@@ -1,21 +1,21 @@
-"""Police notifications from a CSV file: each row gets the API's checks and the API's service.
+"""Police notifications from a CSV file: reading the file, checking its rows, storing one row.
 
 A file that cannot be read as a whole (not UTF-8, not CSV, wrong header) is refused before
 anything is stored. After that every row stands alone: a bad row is reported and never costs
 the good ones, and a row sent before (same source_ref and kind, N1) is counted, not stored again.
+The request does only the checks that need neither the database nor the API's parsing
+(`row_shape_errors`); `row_store` gives each remaining row the API's checks and the API's service,
+in the background (missing.uploads).
 """
 
 import csv
 import io
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from casework.audit import audit_event_record
-from casework.services import authority_for
-
 from .api import NotificationInput
-from .models import NotificationUpload
 from .services import notification_receive
 
 COLUMNS = (
@@ -40,6 +40,14 @@ CASE_FREE_COLUMNS = {"kind", "risk_level", "location_type"}
 
 class CsvFileError(ValueError):
     """The file as a whole cannot be read, so nothing in it is imported."""
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """The header's column names and the data rows as (spreadsheet row number, [text per value])."""
+
+    columns: list
+    rows: list
 
 
 def csv_template():
@@ -68,8 +76,8 @@ def _header_check(names):
         raise CsvFileError(f"The header row repeats the {_plural(repeated, 'column', 'columns')}.")
 
 
-def csv_rows_read(content):
-    """The data rows of a CSV file as {"row": spreadsheet row number, "values": {column: text}, "extra": bool}.
+def csv_file_read(content):
+    """The file's CsvFile; blank rows are left out.
 
     Raises CsvFileError when the file is not UTF-8 CSV with the template's header row.
     """
@@ -91,15 +99,27 @@ def csv_rows_read(content):
     if not any(names):
         raise CsvFileError("The selected file is empty: its first row must be the header row.")
     _header_check(names)
-    rows = []
-    for index, values in enumerate(lines):
-        if not any(value.strip() for value in values):
-            continue
-        padded = values + [""] * (len(names) - len(values))
-        rows.append({"row": index + 2, "values": dict(zip(names, padded)), "extra": len(values) > len(names)})
+    rows = [(index + 2, values) for index, values in enumerate(lines) if any(value.strip() for value in values)]
     if not rows:
         raise CsvFileError("The selected file has a header row but no notifications.")
-    return rows
+    return CsvFile(columns=names, rows=rows)
+
+
+def row_shape_errors(columns, values):
+    """What is wrong with a row before its values are read: too many values, required ones left empty."""
+    if len(values) > len(columns):
+        return {"row": ["This row has more values than the header row has columns."]}
+    given = dict(zip(columns, values))
+    return {
+        column: ["Enter a value: this column is required."]
+        for column in REQUIRED_COLUMNS
+        if not given.get(column, "").strip()
+    }
+
+
+def row_source_ref(columns, values):
+    """The row's police reference as the report shows it."""
+    return dict(zip(columns, values)).get("source_ref", "").strip()[:64]
 
 
 def _serializer_data(values):
@@ -132,54 +152,21 @@ def _service_errors(error):
     return flat
 
 
-def _row_store(row, *, actor, authority, upload):
-    """Answers (created, errors): created is None when the row was refused."""
-    if row["extra"]:
-        return None, {"row": ["This row has more values than the header row has columns."]}
-    serializer = NotificationInput(data=_serializer_data(row["values"]))
+def row_store(columns, values, *, sender, authority, upload):
+    """Store one row (of the right shape) as a notification. Answers (created, errors): created is
+    None when the row was refused, False when it was received before (N1).
+
+    The row commits in a savepoint of its own, so a refused row never undoes the rows around it.
+    """
+    padded = values + [""] * (len(columns) - len(values))
+    serializer = NotificationInput(data=_serializer_data(dict(zip(columns, padded))))
     if not serializer.is_valid():
         return None, _serializer_errors(serializer.errors)
     try:
         with transaction.atomic():
             _, created = notification_receive(
-                sender=actor, authority=authority, upload=upload, **serializer.to_service_fields()
+                sender=sender, authority=authority, upload=upload, **serializer.to_service_fields()
             )
     except ValidationError as error:
         return None, _service_errors(error)
     return created, {}
-
-
-def notifications_import(*, actor, filename, rows):
-    """Store each row as a police notification and answer the NotificationUpload that reports on them.
-
-    Each row commits on its own (a savepoint when called inside a transaction) rather than the file
-    as one transaction: a long file then never holds children's locks from the triage queue, and
-    uploading the same file again after an interruption is safe because re-sent rows only count
-    as duplicates.
-    """
-    authority = authority_for(actor)
-    upload = NotificationUpload.objects.create(uploaded_by=actor, filename=filename[:255], rows_total=len(rows))
-    for row in rows:
-        created, errors = _row_store(row, actor=actor, authority=authority, upload=upload)
-        if created:
-            upload.rows_created += 1
-        elif created is not None:
-            upload.rows_duplicate += 1
-        else:
-            source_ref = row["values"].get("source_ref", "").strip()[:64]
-            upload.row_errors.append({"row": row["row"], "source_ref": source_ref, "errors": errors})
-    with transaction.atomic():
-        upload.save(update_fields=["rows_created", "rows_duplicate", "row_errors"])
-        audit_event_record(
-            actor=actor,
-            verb="notifications.uploaded",
-            obj=upload,
-            data={
-                "filename": upload.filename,
-                "rows_total": upload.rows_total,
-                "rows_created": upload.rows_created,
-                "rows_duplicate": upload.rows_duplicate,
-                "rows_refused": len(upload.row_errors),
-            },
-        )
-    return upload

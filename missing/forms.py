@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from casework.forms import DateInput, DateTimeLocalInput, GovUKForm
 from casework.models import Agency, User
 
-from .csv_import import CsvFileError, csv_rows_read
+from .csv_import import CsvFileError, csv_file_read
 from .models import Category, Gender, LegalStatus, LocationType, RiskLevel, Vulnerability
 
 
@@ -147,7 +147,7 @@ class NotificationUploadForm(GovUKForm):
     )
 
     def clean_file(self):
-        """Answers the file's rows, each a dict by column name, once the file as a whole is sound."""
+        """Answers the file's CsvFile (header and rows) once the file as a whole is sound."""
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".csv"):
             raise forms.ValidationError("The selected file must be a CSV file (ending in .csv).")
@@ -155,6 +155,6 @@ class NotificationUploadForm(GovUKForm):
         if upload.size > limit:
             raise forms.ValidationError(f"The selected file must be smaller than {filesizeformat(limit)}.")
         try:
-            return csv_rows_read(upload.read())
+            return csv_file_read(upload.read())
         except CsvFileError as error:
             raise forms.ValidationError(str(error)) from error

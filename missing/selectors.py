@@ -168,12 +168,13 @@ def children_with_missing_status(queryset):
 
 
 def notification_uploads_for(user):
-    """The CSV uploads of the coordinator's authority, newest first; nobody else sees them."""
+    """The CSV uploads into the coordinator's authority, newest first; nobody else sees them. An
+    administrator without an agency sees their own. The rows still to store are never read here."""
     if not can_triage(user):
         return NotificationUpload.objects.none()
     if user.agency_id:
-        uploads = NotificationUpload.objects.filter(uploaded_by__agency__authority_id=user.agency.authority_id)
+        uploads = NotificationUpload.objects.filter(authority_id=user.agency.authority_id)
     else:
         uploads = NotificationUpload.objects.filter(uploaded_by=user)
-    return uploads.select_related("uploaded_by").order_by("-uploaded_at")
+    return uploads.select_related("uploaded_by").defer("columns", "rows").order_by("-uploaded_at")
 

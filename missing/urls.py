@@ -8,6 +8,11 @@ urlpatterns = [
     path("notifications/upload/", views.notification_upload, name="notification_upload"),
     path("notifications/upload/template.csv", views.notification_upload_template, name="notification_upload_template"),
     path("notifications/uploads/<uuid:upload_id>/", views.notification_upload_report, name="notification_upload_report"),
+    path(
+        "notifications/uploads/<uuid:upload_id>/progress/",
+        views.notification_upload_progress,
+        name="notification_upload_progress",
+    ),
     path("children/", views.child_list, name="child_list"),
     path("children/new/", views.child_create, name="child_create"),
     path("children/<uuid:child_id>/", views.child_detail, name="child_detail"),

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from casework.audit import record_access_log
 from casework.clocks.permissions import can_complete_deadline
@@ -23,7 +24,7 @@ from casework.protocol_store import protocol_for
 from casework.services import authority_for
 
 from . import services
-from .csv_import import csv_template, notifications_import
+from .csv_import import csv_template
 from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm
 from .models import NotificationKind, Vulnerability
 from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
@@ -37,6 +38,7 @@ from .selectors import (
     notification_working_age,
     triage_queue,
 )
+from .uploads import notification_upload_create
 
 TRIAGE_PAGE_SIZE = 50
 TRIAGE_DONE_KEY = "casework_triage_done"
@@ -159,18 +161,20 @@ def _triage(request):
 
 @login_required
 def notification_upload(request):
-    """Upload a CSV of notifications. upload.js posts the same form with XMLHttpRequest to show progress."""
+    """Upload a CSV of notifications. The rows are stored for the background task and the answer is
+    the upload's progress page at once. upload.js posts the same form with XMLHttpRequest to show
+    the file going up."""
     _mash_only(request.user)
     form = NotificationUploadForm(*_posted(request, files=True))
     if request.method == "POST" and form.is_valid():
-        upload = notifications_import(
-            actor=request.user, filename=request.FILES["file"].name, rows=form.cleaned_data["file"]
+        upload = notification_upload_create(
+            actor=request.user, filename=request.FILES["file"].name, csv_file=form.cleaned_data["file"]
         )
         report = reverse("missing:notification_upload_report", args=[upload.pk])
         if request.headers.get("X-Requested-With") == "XMLHttpRequest":
             return JsonResponse({"report_url": report}, status=201)
         return redirect(report)
-    context = {"form": form, "recent": notification_uploads_for(request.user)[:5]}
+    context = {"form": form, "recent": notification_uploads_for(request.user).defer("row_errors")[:5]}
     return render(request, "missing/notification_upload.html", context, status=400 if form.errors else 200)
 
 
@@ -182,13 +186,44 @@ def notification_upload_template(request):
     return response
 
 
-@login_required
-def notification_upload_report(request, upload_id):
+def _visible_upload(request, upload_id, *, defer=()):
     _mash_only(request.user)
-    upload = notification_uploads_for(request.user).filter(pk=upload_id).first()
+    upload = notification_uploads_for(request.user).defer(*defer).filter(pk=upload_id).first()
     if upload is None:
         raise Http404
-    return render(request, "missing/notification_upload_report.html", {"upload": upload})
+    return upload
+
+
+def _progress(upload):
+    """What the progress page shows and its script polls: real counts from the upload's row."""
+    done = f"{upload.rows_processed:,} of {upload.rows_total:,} rows processed"
+    return {
+        "status": upload.status,
+        "finished": upload.finished,
+        "rows_total": upload.rows_total,
+        "rows_processed": upload.rows_processed,
+        "rows_created": upload.rows_created,
+        "rows_duplicate": upload.rows_duplicate,
+        "rows_rejected": upload.rows_rejected,
+        "percent": upload.percent_processed,
+        "summary": done if upload.finished else f"{upload.get_status_display()}: {done}",
+    }
+
+
+@never_cache
+@login_required
+def notification_upload_report(request, upload_id):
+    """The upload's progress while its rows are being stored, its report once they all are."""
+    upload = _visible_upload(request, upload_id)
+    return render(request, "missing/notification_upload_report.html", {"upload": upload, "progress": _progress(upload)})
+
+
+@never_cache
+@login_required
+def notification_upload_progress(request, upload_id):
+    """The progress page's poll: counts only, never the report's rows."""
+    upload = _visible_upload(request, upload_id, defer=["row_errors"])
+    return JsonResponse(_progress(upload))
 
 
 # Children and episodes -------------------------------------------------------------------------

@@ -1,4 +1,12 @@
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
 import pytest
+import redis
+from django.db import connection
 from rest_framework.test import APIClient
 
 from casework.models import AgencyKind, Role
@@ -101,3 +109,64 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def database_url():
+    """The test database, for a process of its own (a Celery worker)."""
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_queue():
+    """A queue of this test's own. While the test runs, the project's Celery app sends every task to it
+    (so tasks the code under test queues reach only this test's worker); afterwards it is deleted."""
+    from config.celery import app
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    saved = app.conf.task_default_queue
+    app.conf.task_default_queue = name
+    yield name
+    app.conf.task_default_queue = saved
+    if app.conf.broker_url.startswith("redis://"):
+        redis.Redis.from_url(app.conf.broker_url).delete(name)
+
+
+@pytest.fixture
+def start_celery_worker(celery_queue, tmp_path):
+    """start_celery_worker(broker=None): a real Celery worker process on the test database that reads
+    (and queues its own follow-up tasks on) this test's queue, on the project's broker unless told.
+    Its log is worker-<n>.log in the test's tmp_path (a file: a full pipe would stall the worker)."""
+    from config.celery import app
+
+    processes, logs = [], []
+
+    def start(broker=None):
+        broker = broker or app.conf.broker_url
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": broker,
+            "CELERY_RESULT_BACKEND": broker,
+            "CELERY_TASK_DEFAULT_QUEUE": celery_queue,
+            "DEBUG": "false",
+        }
+        logs.append((tmp_path / f"worker-{len(logs) + 1}.log").open("wb"))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
+             "-Q", celery_queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=logs[-1],
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=30)
+    for log in logs:
+        log.close()

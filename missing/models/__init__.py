@@ -14,7 +14,7 @@ from .interviews import (
     ReturnInterview,
     SafeAndWellCheck,
 )
-from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification
+from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification, UploadStatus
 
 __all__ = [
     "EducationCase",
@@ -46,5 +46,6 @@ __all__ = [
     "NotificationUpload",
     "PoliceNotification",
     "RiskLevel",
+    "UploadStatus",
     "Vulnerability",
 ]

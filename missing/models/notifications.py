@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .episodes import LocationType, RiskLevel
@@ -20,20 +21,75 @@ class NotificationStatus(models.TextChoices):
     LINKED = "linked", "Linked"
 
 
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    PROCESSING = "processing", "Processing"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Stopped"
+
+
 class NotificationUpload(models.Model):
-    """One CSV file of notifications and what became of each row."""
+    """One CSV file of notifications: the rows still to store, and what became of each row.
+
+    The request stores the file's rows here and a Celery task stores them as notifications in
+    batches. `next_row` (the index in `rows` where the next batch starts) and the counts commit
+    with each batch, so a run that dies loses nothing and a rerun repeats nothing.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sender_agency = models.ForeignKey(
+        "casework.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
+    rows_processed = models.PositiveIntegerField(default=0)
     rows_created = models.PositiveIntegerField(default=0)
     rows_duplicate = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    # [{"row": spreadsheet row number, "source_ref": ..., "errors": {column or "row": [message, ...]}}]
     row_errors = models.JSONField(default=list, blank=True)
+    # The header row, then the rows the task has still to store as [row number, [value per column]].
+    # Emptied when the upload ends: the notifications (or the report) are what is kept.
+    columns = models.JSONField(default=list, blank=True)
+    rows = models.JSONField(default=list, blank=True)
+    next_row = models.PositiveIntegerField(default=0)
+    # Runs that started since the last batch was committed: a file that keeps killing its runs stops.
+    runs_without_progress = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    rows_processed=models.F("rows_created") + models.F("rows_duplicate") + models.F("rows_rejected")
+                ),
+                name="upload_processed_rows_are_counted_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rows_processed__lte=models.F("rows_total")), name="upload_processed_within_total"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=UploadStatus.DONE) | models.Q(rows_processed=models.F("rows_total")),
+                name="upload_done_has_every_row",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "progress_at"], name="upload_status_progress")]
+
+    @property
+    def finished(self):
+        return self.status in (UploadStatus.DONE, UploadStatus.FAILED)
+
+    @property
+    def percent_processed(self):
+        return 100 if not self.rows_total else self.rows_processed * 100 // self.rows_total
 
 
 class PoliceNotification(models.Model):

@@ -47,7 +47,7 @@ function enhance(form) {
     };
     request.upload.onload = () => {
       bar.removeAttribute("value");
-      status.textContent = "File received. Checking each row…";
+      status.textContent = "File received. Checking the file…";
     };
     request.onload = () => {
       if (request.status === 201) {

@@ -85,7 +85,9 @@ def test_queue_shows_a_new_notification_without_a_refresh(page, live_server, sig
     assert_accessible(page)
 
 
-def test_upload_a_csv_file_with_progress_to_its_report(page, live_server, sign_in, assert_accessible, mash, tmp_path):
+def test_upload_a_csv_file_with_progress_to_its_report(
+    page, live_server, sign_in, assert_accessible, mash, tmp_path, start_celery_worker
+):
     when = (timezone.localtime() - timedelta(hours=2)).strftime("%d/%m/%Y %H:%M")
     good = tmp_path / "notifications.csv"
     good.write_text(
@@ -112,7 +114,14 @@ def test_upload_a_csv_file_with_progress_to_its_report(page, live_server, sign_i
         page.get_by_role("button", name="Upload file").click()
     assert sent.value.request.headers.get("x-requested-with") == "XMLHttpRequest"
     assert sent.value.status == 201
-    expect(page.get_by_role("heading", level=1)).to_have_text("Upload report")
+    # The rows wait for the background task: the page shows how far it has got, and polls.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Processing your upload")
+    expect(page.locator("#upload-progress-text")).to_have_text("Waiting to start: 0 of 2 rows processed")
+    expect(page.get_by_label("Rows processed")).to_have_attribute("max", "2")
+    assert_accessible(page)
+
+    start_celery_worker()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upload report", timeout=90_000)
     expect(page.locator("#rows-created")).to_have_text("1")
     expect(page.locator("#rows-refused")).to_have_text("1")
     expect(page.get_by_role("table", name="Rows with a problem")).to_contain_text("UPL-2")

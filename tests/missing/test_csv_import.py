@@ -1,4 +1,8 @@
-"""The CSV upload: the API's checks row by row, good rows kept, duplicates counted, bad files refused."""
+"""The CSV upload: the API's checks row by row, good rows kept, duplicates counted, bad files refused.
+
+The request only stores the rows; `upload` here also runs the background task's service to the end,
+in this process. tests/missing/test_csv_upload_background.py is about the background itself.
+"""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +15,8 @@ from django.urls import reverse
 
 from casework.models import AuditEvent
 from missing.csv_import import COLUMNS
-from missing.models import NotificationUpload, PoliceNotification
+from missing.models import NotificationUpload, PoliceNotification, UploadStatus
+from missing.uploads import notification_upload_process
 from tests.factories import LocalAuthorityFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -44,7 +49,12 @@ def csv_file(*lines, name="notifications.csv", encoding="utf-8"):
 
 
 def upload(client, file, **headers):
-    return client.post(reverse("missing:notification_upload"), {"file": file}, **headers)
+    """Post the file, then store its rows as the Celery task would."""
+    response = client.post(reverse("missing:notification_upload"), {"file": file}, **headers)
+    for upload_id in NotificationUpload.objects.filter(status=UploadStatus.QUEUED).values_list("pk", flat=True):
+        while notification_upload_process(upload_id=upload_id):
+            pass
+    return response
 
 
 def test_good_rows_are_kept_when_bad_rows_fail(coordinator, mash, authority):
@@ -53,7 +63,8 @@ def test_good_rows_are_kept_when_bad_rows_fail(coordinator, mash, authority):
     record = NotificationUpload.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("missing:notification_upload_report", args=[record.pk])
-    assert (record.rows_total, record.rows_created, record.rows_duplicate) == (6, 2, 0)
+    assert (record.status, record.rows_total, record.rows_processed) == ("done", 6, 6)
+    assert (record.rows_created, record.rows_duplicate, record.rows_rejected) == (2, 0, 4)
     assert [(e["row"], e["source_ref"]) for e in record.row_errors] == [
         (3, "CSV-3"), (6, "CSV-4"), (7, "CSV-5"), (8, "CSV-6")
     ]
@@ -82,7 +93,8 @@ def test_resent_rows_are_counted_as_duplicates_not_errors(coordinator):
     upload(coordinator, csv_file(HEADER, GOOD_1, GOOD_2, GOOD_2.replace("Bel", "Belle")))
 
     second = NotificationUpload.objects.order_by("-uploaded_at", "-rows_total").first()
-    assert (second.rows_total, second.rows_created, second.rows_duplicate, second.row_errors) == (3, 1, 2, [])
+    assert (second.rows_total, second.rows_created, second.rows_duplicate, second.rows_rejected) == (3, 1, 2, 0)
+    assert second.row_errors == []
     assert PoliceNotification.objects.count() == 2
     assert PoliceNotification.objects.get(source_ref="CSV-2").child_given_name == "Bel"
 
@@ -95,12 +107,16 @@ def test_optional_columns_may_be_left_out_and_header_order_is_free(coordinator):
     assert (notification.source_ref, notification.kind, notification.risk_level) == ("CSV-9", "found", "")
 
 
-def test_a_row_longer_than_the_header_is_refused(coordinator):
-    upload(coordinator, csv_file(HEADER, GOOD_1 + ",surplus"))
+def test_a_row_longer_than_the_header_or_without_a_required_value_is_refused(coordinator):
+    upload(coordinator, csv_file(HEADER, GOOD_1 + ",surplus", ",missing,10/06/2025 21:00,,Ari,Testfield,17/05/2012"))
 
     record = NotificationUpload.objects.get()
-    assert record.rows_created == 0
+    assert (record.rows_created, record.rows_rejected) == (0, 2)
     assert record.row_errors[0]["errors"] == {"row": ["This row has more values than the header row has columns."]}
+    assert record.row_errors[1]["errors"] == {
+        "source_ref": ["Enter a value: this column is required."],
+        "occurred_at": ["Enter a value: this column is required."],
+    }
 
 
 @pytest.mark.parametrize(
