@@ -152,7 +152,7 @@ def _service_errors(error):
     return flat
 
 
-def row_store(columns, values, *, sender, authority, upload):
+def row_store(columns, values, *, sender, authority, upload, on_behalf_of=None):
     """Store one row (of the right shape) as a notification. Answers (created, errors): created is
     None when the row was refused, False when it was received before (N1).
 
@@ -165,7 +165,8 @@ def row_store(columns, values, *, sender, authority, upload):
     try:
         with transaction.atomic():
             _, created = notification_receive(
-                sender=sender, authority=authority, upload=upload, **serializer.to_service_fields()
+                sender=sender, authority=authority, upload=upload, on_behalf_of=on_behalf_of,
+                **serializer.to_service_fields()
             )
     except ValidationError as error:
         return None, _service_errors(error)

@@ -140,11 +140,30 @@ class TriageForm(GovUKForm):
 
 
 class NotificationUploadForm(GovUKForm):
+    police_force = forms.ModelChoiceField(
+        label="Police force that sent these notifications",
+        help_text="The notifications are kept as the force's: a re-send of the same reference by the force is the same "
+                  "notification (N1), and the force sees the children it reported once they are linked.",
+        queryset=None, empty_label=None,
+    )
     file = forms.FileField(
         label="Upload a CSV file",
         help_text="Save the spreadsheet as 'CSV UTF-8'. One notification per row, with the template's header row.",
         error_messages={"required": "Select a CSV file to upload", "empty": "The selected file is empty"},
     )
+
+    def __init__(self, *args, forces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if forces is None or not forces.exists():
+            del self.fields["police_force"]
+        else:
+            self.fields["police_force"].queryset = forces
+            # With one force there is nothing to choose: it is the force, whether or not the field is sent.
+            self.fields["police_force"].required = forces.count() > 1
+
+    def clean_police_force(self):
+        chosen = self.cleaned_data.get("police_force")
+        return chosen or self.fields["police_force"].queryset.first()
 
     def clean_file(self):
         """Answers the file's CsvFile (header and rows) once the file as a whole is sound."""

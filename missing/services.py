@@ -215,8 +215,11 @@ def _validate_notification(notification, *, now):
     )
 
 
-def notification_receive(*, sender, authority, upload=None, **fields):
-    """N1: keep a notification exactly once. Answers (notification, created).
+def notification_receive(*, sender, authority, upload=None, on_behalf_of=None, **fields):
+    """N1: keep a notification exactly once per sending agency. Answers (notification, created).
+
+    The sending agency is the sender's, or `on_behalf_of` when a MASH coordinator keys in or
+    uploads what a police force sent.
 
     The unique constraint decides between concurrent re-sends: the loser's insert fails inside a
     savepoint and it answers the row the winner stored, unchanged.
@@ -225,7 +228,7 @@ def notification_receive(*, sender, authority, upload=None, **fields):
     notification = PoliceNotification(
         authority=authority,
         sent_by=sent_by,
-        sender_agency_id=sent_by.agency_id if sent_by else None,
+        sender_agency_id=on_behalf_of.pk if on_behalf_of is not None else (sent_by.agency_id if sent_by else None),
         upload=upload,
         **fields,
     )

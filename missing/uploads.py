@@ -16,6 +16,7 @@ that has not moved for STALE_AFTER again.
 import logging
 from datetime import timedelta
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,7 +52,7 @@ def _report_entry(columns, line, values, errors):
     return {"row": line, "source_ref": row_source_ref(columns, values), "errors": errors}
 
 
-def notification_upload_create(*, actor, filename, csv_file):
+def notification_upload_create(*, actor, filename, csv_file, sender_agency=None):
     """Store the rows of a checked CsvFile as a queued upload, and queue its processing on commit.
 
     Rows of the wrong shape go straight into the report; the task stores the others.
@@ -68,7 +69,8 @@ def notification_upload_create(*, actor, filename, csv_file):
         upload = NotificationUpload.objects.create(
             authority=authority,
             uploaded_by=actor,
-            sender_agency_id=actor.agency_id,
+            # The police force whose notifications these are (the MASH keys them in on its behalf).
+            sender_agency_id=sender_agency.pk if sender_agency is not None else actor.agency_id,
             filename=filename[:255],
             rows_total=len(csv_file.rows),
             rows_processed=len(report),
@@ -87,11 +89,13 @@ def notification_upload_enqueue(*, upload_id):
     transaction.on_commit(lambda: _send(upload_id))
 
 
-def _send(upload_id):
-    from .tasks import process_notification_upload  # here: the task module imports this one
+PROCESS_TASK = "missing.tasks.process_notification_upload"
 
+
+def _send(upload_id):
+    # Sent by name: the task module calls this one, so it is not imported here.
     try:
-        process_notification_upload.apply_async(args=[str(upload_id)], retry_policy={"max_retries": 1})
+        current_app.send_task(PROCESS_TASK, args=[str(upload_id)], retry_policy={"max_retries": 1})
     except Exception:
         logger.warning(
             "Could not queue notification upload %s; the periodic sweep will queue it again.", upload_id, exc_info=True
@@ -158,7 +162,8 @@ def _run_start(upload_id, now):
 
 def _row_outcome(columns, values, *, upload):
     try:
-        return row_store(columns, values, sender=upload.uploaded_by, authority=upload.authority, upload=upload)
+        return row_store(columns, values, sender=upload.uploaded_by, authority=upload.authority, upload=upload,
+                         on_behalf_of=upload.sender_agency)
     except Exception:
         # One row must not stop the file. If the database connection itself is lost, the batch
         # cannot commit either, so nothing of this guess is kept and a later run retries the batch.

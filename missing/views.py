@@ -18,7 +18,7 @@ from casework.clocks.permissions import can_complete_deadline
 from casework.clocks.selectors import deadlines_of_child, deadlines_with_facts
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
-from casework.models import RecordAccess
+from casework.models import Agency, AgencyKind, RecordAccess
 from casework.permissions import is_administrator, is_mash_coordinator
 from casework.protocol_store import protocol_for
 from casework.services import authority_for
@@ -165,10 +165,12 @@ def notification_upload(request):
     the upload's progress page at once. upload.js posts the same form with XMLHttpRequest to show
     the file going up."""
     _mash_only(request.user)
-    form = NotificationUploadForm(*_posted(request, files=True))
+    forces = Agency.objects.filter(authority=authority_for(request.user), kind=AgencyKind.POLICE).order_by("name")
+    form = NotificationUploadForm(*_posted(request, files=True), forces=forces)
     if request.method == "POST" and form.is_valid():
         upload = notification_upload_create(
-            actor=request.user, filename=request.FILES["file"].name, csv_file=form.cleaned_data["file"]
+            actor=request.user, filename=request.FILES["file"].name, csv_file=form.cleaned_data["file"],
+            sender_agency=form.cleaned_data.get("police_force"),
         )
         report = reverse("missing:notification_upload_report", args=[upload.pk])
         if request.headers.get("X-Requested-With") == "XMLHttpRequest":

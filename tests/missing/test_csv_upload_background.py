@@ -21,7 +21,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.celery import app as celery_app
+from config.celery import app as celery_app
 from casework.models import AgencyKind, AuditEvent, Role
 from missing.csv_import import COLUMNS
 from missing.models import NotificationUpload, PoliceNotification, UploadStatus
@@ -135,7 +135,7 @@ def test_the_request_stores_a_large_file_and_no_notification(
     assert len(queued) == 1  # the task is queued once the upload is committed, not before
     assert not PoliceNotification.objects.exists()
     assert (upload.status, upload.rows_total, upload.rows_processed, upload.rows_rejected) == ("queued", 3001, 1, 1)
-    assert (upload.authority, upload.uploaded_by, upload.sender_agency) == (mash.agency.authority, mash, mash.agency)
+    assert (upload.authority, upload.uploaded_by, upload.sender_agency.kind) == (mash.agency.authority, mash, "police")
     assert len(upload.rows) == 3000 and upload.rows[0][0] == 2 and upload.rows[0][1][0] == "BG-1"
     assert upload.row_errors == [{"row": 3002, "source_ref": "BG-X", "errors": {
         column: [REQUIRED] for column in ("received_at", "occurred_at", "given_name", "family_name", "date_of_birth")
@@ -182,6 +182,7 @@ def test_a_real_worker_stores_every_row_of_a_large_file_with_a_true_report_and_o
 
     upload.refresh_from_db()
     assert (upload.rows_total, upload.rows_processed) == (3001, 3001)
+    # BG-5..7 are the police force's own earlier sends: the file is uploaded as that force's (N1).
     assert (upload.rows_created, upload.rows_duplicate, upload.rows_rejected) == (2994, 4, 3)
     assert PoliceNotification.objects.filter(upload=upload).count() == 2994
     assert PoliceNotification.objects.count() == 2997
@@ -444,3 +445,19 @@ def test_the_sweep_is_on_the_one_beat_schedule_that_already_runs_the_clock():
     assert {"missing.tasks.resume_notification_uploads", "missing.tasks.process_notification_upload"} <= set(
         celery_app.tasks
     )
+
+
+@pytest.mark.django_db
+def test_an_upload_is_kept_as_the_police_forces_and_two_forces_must_be_chosen_between(client, mash, authority,
+                                                                                       agencies):
+    """The MASH keys in what a force sent: the notifications are the force's (idempotency and the
+    force's involvement follow), and with two forces the coordinator says which."""
+    client.force_login(mash)
+    post_upload(client, [good_row(1)])
+    upload = NotificationUpload.objects.get()
+    assert upload.sender_agency == agencies[AgencyKind.POLICE]
+    from ..factories import AgencyFactory
+
+    AgencyFactory(authority=authority, name="Second Force", kind=AgencyKind.POLICE)
+    refused = post_upload(client, [good_row(2)])
+    assert refused.status_code == 400 and "Police force that sent" in refused.content.decode()

@@ -1,0 +1,72 @@
+"""A panel meeting in headless Chromium: the chair takes attendance, members agree confidentiality,
+the chair rates a child without leaving the page, a second member sees the rating appear, and the
+minutes are there when the chair ends the meeting. axe-core on every page."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from casework.models import AgencyKind, Role
+from panels import services
+from tests.factories import ChildFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def test_the_chair_runs_a_meeting(page, browser, live_server, sign_in, assert_accessible, authority, agencies):
+    chair = UserFactory(username="chairperson", first_name="Casey", last_name="Chair",
+                        agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], roles=[Role.PANEL_CHAIR])
+    nurse = UserFactory(username="nurse", first_name="Nia", last_name="Nurse",
+                        agency=agencies[AgencyKind.HEALTH], roles=[Role.PANEL_MEMBER])
+    officer = UserFactory(username="officer", agency=agencies[AgencyKind.POLICE], roles=[Role.PANEL_MEMBER])
+    panel = services.panel_create(
+        actor=chair, authority=authority, name="Missing Operational Group", frequency="monthly",
+        member_agencies=[agencies[k] for k in (AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.HEALTH, AgencyKind.POLICE)],
+    )
+    meeting = services.meeting_create(actor=chair, panel=panel, starts_at=timezone.now() + timedelta(hours=1))
+    child = ChildFactory(authority=authority, given_name="Robin", family_name="Panelcase")
+    services.meeting_list_child(actor=chair, meeting=meeting, child=child)
+
+    sign_in(page, chair)
+    page.goto(f"{live_server.url}/panels/meetings/{meeting.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Agenda")
+    expect(page.get_by_text("Not quorate")).to_be_visible()
+    assert_accessible(page)
+    for member in ("Casey Chair", "Nia Nurse"):
+        page.get_by_label("Member").select_option(label=f"{member} (" + (
+            "Demo Children's social care" if member == "Casey Chair" else "Demo Health") + ")")
+        page.get_by_role("button", name="Mark present").click()
+        expect(page.locator("#agenda-live")).to_contain_text(member)
+    page.get_by_label("Member").select_option(value=str(officer.pk))
+    page.get_by_label("Written update, if sending apologies (P16)").fill("No new intelligence this month")
+    page.get_by_role("button", name="Record apologies").click()
+    expect(page.locator("#agenda-live")).to_contain_text("No new intelligence this month")
+    page.get_by_role("button", name="I agree to the confidentiality statement").click()
+    expect(page.locator("#child-" + str(child.pk))).to_be_visible()
+    assert_accessible(page)
+
+    member_context = browser.new_context()
+    member_page = member_context.new_page()
+    sign_in(member_page, nurse)
+    member_page.goto(f"{live_server.url}/panels/meetings/{meeting.pk}/")
+    member_page.get_by_role("button", name="I agree to the confidentiality statement").click()
+    expect(member_page.locator(f"#child-{child.pk}")).to_contain_text("Robin Panelcase")
+    assert_accessible(member_page)
+
+    url_before = page.url
+    card = page.locator(f"#child-{child.pk}")
+    card.get_by_label("Red").check()
+    card.get_by_label("Why").fill("Missing every weekend, older associates")
+    card.get_by_role("button", name="Record the rating").click()
+    expect(page.locator(f"#child-{child.pk} [data-rating]")).to_have_text("Red")
+    assert page.url == url_before  # recorded in place, no navigation
+    expect(member_page.locator(f"#child-{child.pk} [data-rating]")).to_have_text("Red", timeout=15000)
+    member_context.close()
+
+    page.get_by_role("button", name="End the meeting").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Minutes and action summary")
+    expect(page.locator("main")).to_contain_text("Missing every weekend, older associates")
+    expect(page.locator("main")).to_contain_text("Nia Nurse")
+    assert_accessible(page)
