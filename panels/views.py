@@ -22,7 +22,7 @@ from referrals.models import Referral, ReferralStatus
 from . import services
 from .forms import AgencyUpdateForm, DecisionsForm, MeetingForm, PanelForm, RatingForm, ReferralForm, RemoveForm
 from .models import MeetingStatus, Panel, PanelMember
-from .pdf import minutes_pdf
+from .pdf import minutes_pdf, papers_pdf
 from .permissions import (
     PANEL_ROLES,
     agreed_confidentiality,
@@ -203,12 +203,12 @@ def agenda_part2(request, meeting_id):
     meeting = _meeting(request, meeting_id)
     if request.GET.get("shown") == agenda_signature(meeting):
         return HttpResponse(status=204)
-    return render(request, "panels/_agenda_live.html", _agenda_context(request, meeting))
+    return render(request, "panels/_agenda_status.html", _agenda_context(request, meeting))
 
 
 def _back(request, meeting):
     if request.headers.get("HX-Request"):
-        return render(request, "panels/_agenda_live.html", _agenda_context(request, meeting))
+        return render(request, "panels/_agenda_status.html", _agenda_context(request, meeting))
     return redirect("panels:agenda", meeting_id=meeting.pk)
 
 
@@ -336,6 +336,28 @@ def minutes_pdf_page(request, meeting_id):
     response = HttpResponse(minutes_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}.pdf"'
     return response
+
+
+@login_required
+def papers_pdf_page(request, meeting_id):
+    """P5: the papers pack (agenda, part 1 figures, each listed child's summary) for the members."""
+    meeting = _meeting(request, meeting_id)
+    data = agenda(meeting)
+    record_access_log(request, [row["child"].pk for row in data["part2"]])
+    response = HttpResponse(papers_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="papers-{meeting.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def papers_sent(request, meeting_id):
+    meeting = _meeting(request, meeting_id)
+    if not chairs(request.user, meeting.panel):
+        raise PermissionDenied
+    services.meeting_papers_sent(actor=request.user, meeting=meeting)
+    messages.success(request, "The papers pack is recorded as sent to members (P5).")
+    return redirect("panels:agenda", meeting_id=meeting.pk)
 
 
 @login_required

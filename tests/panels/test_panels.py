@@ -273,3 +273,39 @@ def test_panels_of_another_authority_are_invisible(api, people, panel):
     elsewhere = UserFactory(agency__authority=LocalAuthorityFactory(name="Far Away"), roles=[Role.ADMINISTRATOR])
     assert api(elsewhere).get(f"/api/v1/panels/{panel.pk}/").status_code == 404
     assert Rating.objects.count() == 0
+
+
+# Pages ---------------------------------------------------------------------------------------------
+
+
+def test_the_papers_pack_and_the_agenda_page_for_members(client, people, listed, signed_in):
+    meeting, children = listed
+    browser = signed_in(people["health"])
+    page = browser.get(f"/panels/meetings/{meeting.pk}/")
+    assert page.status_code == 200
+    assert "I agree to the confidentiality statement" in page.content.decode()
+    assert "Listed0" not in page.content.decode()  # part 2 waits for the agreement
+    browser.post(f"/panels/meetings/{meeting.pk}/agree/")
+    assert "Listed0" in browser.get(f"/panels/meetings/{meeting.pk}/").content.decode()
+    pdf = browser.get(f"/panels/meetings/{meeting.pk}/papers.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Papers for High Risk Missing Group" in text and "Listed2" in text
+    assert signed_in(people["outsider"]).get(f"/panels/meetings/{meeting.pk}/").status_code == 404
+
+
+def test_the_agenda_page_costs_the_same_queries_for_few_or_many_children(client, people, panel, authority,
+                                                                          django_assert_max_num_queries, signed_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    meeting = services.meeting_create(actor=people["chair"], panel=panel, starts_at=NOW + timedelta(days=35))
+    services.attendance_record(actor=people["chair"], meeting=meeting, user=people["chair"], confidentiality_agreed=True)
+    browser = signed_in(people["chair"])
+    counts = []
+    for batch in (2, 12):
+        for _ in range(batch):
+            services.meeting_list_child(actor=people["chair"], meeting=meeting, child=ChildFactory(authority=authority))
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(f"/panels/meetings/{meeting.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
