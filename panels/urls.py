@@ -20,6 +20,7 @@ urlpatterns = [
     path("meetings/<uuid:meeting_id>/minutes/", views.minutes_page, name="minutes"),
     path("meetings/<uuid:meeting_id>/minutes.pdf", views.minutes_pdf_page, name="minutes_pdf"),
     path("meetings/<uuid:meeting_id>/minutes/approve/", views.approve, name="approve"),
+    path("meetings/<uuid:meeting_id>/children/<uuid:child_id>/sent/", views.plan_sent, name="plan_sent"),
     path("meetings/<uuid:meeting_id>/papers.pdf", views.papers_pdf_page, name="papers_pdf"),
     path("meetings/<uuid:meeting_id>/papers/sent/", views.papers_sent, name="papers_sent"),
     path("referrals/", views.referral_queue, name="referral_queue"),

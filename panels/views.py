@@ -325,7 +325,26 @@ def minutes_page(request, meeting_id):
     meeting = _meeting(request, meeting_id)
     data = minutes(meeting)
     record_access_log(request, [row["child"].pk for row in data["part2"]])
-    return render(request, "panels/minutes.html", {**data, "is_chair": chairs(request.user, meeting.panel)})
+    after = [d for d in deadline_rows(meeting).values() if d.rule in ("P13", "P14")]
+    return render(request, "panels/minutes.html", {
+        **data, "is_chair": chairs(request.user, meeting.panel), "after_rules": ["P13", "P14"],
+        "after_deadlines": after,
+    })
+
+
+@login_required
+@require_POST
+def plan_sent(request, meeting_id, child_id):
+    """P13 / P14 recorded as done for one child."""
+    meeting = _meeting(request, meeting_id)
+    child = _child_of(meeting, child_id)
+    try:
+        services.child_plan_sent(actor=request.user, meeting=meeting, child=child, rule=request.POST.get("rule", ""))
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
+    else:
+        messages.success(request, f"Recorded as sent for {child.full_name}.")
+    return redirect("panels:minutes", meeting_id=meeting.pk)
 
 
 @login_required

@@ -309,3 +309,21 @@ def test_the_agenda_page_costs_the_same_queries_for_few_or_many_children(client,
             assert browser.get(f"/panels/meetings/{meeting.pk}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_chair_records_each_childs_action_plan_and_feedback_after_the_meeting(people, listed, signed_in,
+                                                                                    time_machine):
+    meeting, children = listed
+    time_machine.move_to(meeting.starts_at + timedelta(hours=1), tick=False)
+    services.meeting_end(actor=people["chair"], meeting=meeting)
+    browser = signed_in(people["chair"])
+    page = browser.get(f"/panels/meetings/{meeting.pk}/minutes/").content.decode()
+    assert "Action plan to the lead professional (P13)" in page
+    response = browser.post(f"/panels/meetings/{meeting.pk}/children/{children[0].pk}/sent/", {"rule": "P13"})
+    assert response.status_code == 302
+    done = Deadline.objects.get(subject_id=meeting.pk, rule="P13", key=str(children[0].pk))
+    assert done.status == "done"
+    assert Deadline.objects.filter(subject_id=meeting.pk, rule="P13", status="open").count() == 2
+    assert signed_in(people["health"]).post(
+        f"/panels/meetings/{meeting.pk}/children/{children[1].pk}/sent/", {"rule": "P14"}).status_code == 302
+    assert Deadline.objects.get(subject_id=meeting.pk, rule="P14", key=str(children[1].pk)).status == "open"
