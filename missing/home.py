@@ -17,7 +17,12 @@ from casework.models import Role
 from casework.permissions import holds_role
 from casework.services import authority_for
 
-from .interviews.selectors import default_period, interview_timeliness_for_days, interviews_due_for
+from .interviews.selectors import (
+    default_period,
+    interview_timeliness_for_days,
+    interviews_due_counts,
+    interviews_due_for,
+)
 from .navigation import holds_interviews, works_in_mash
 from .selectors import high_risk_episodes_today, missing_now_counts, triage_waiting
 from .views import MISSING_NOW
@@ -66,17 +71,16 @@ def interviews_panel(user, now):
     """My interviews due: every owed interview the user was chosen to hold is counted; the soonest
     INTERVIEWS_SHOWN are listed, each with when it is due rather than a countdown (a live panel
     changes when something happens, not every minute)."""
-    rows = interviews_due_for(user, now=now)
-    overdue = sum(1 for row in rows if row["countdown"] and row["countdown"]["overdue"])
+    counts = interviews_due_counts(user, now=now)
+    shown = interviews_due_for(user, now=now, limit=INTERVIEWS_SHOWN)
     due = reverse("interviews:due")
-    shown = rows[:INTERVIEWS_SHOWN]
     return {
         "counts": [
-            Count(len(rows), "interview to hold", "interviews to hold", due),
-            Count(overdue, "past its 72 hours", "past their 72 hours", due),
+            Count(counts["due"], "interview to hold", "interviews to hold", due),
+            Count(counts["overdue"], "past its 72 hours", "past their 72 hours", due),
         ],
         "rows": shown,
-        "more": len(rows) > len(shown),
+        "more": counts["due"] > len(shown),
         CHILDREN_SHOWN: [row["interview"].child_id for row in shown],
     }
 
