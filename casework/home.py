@@ -1,24 +1,26 @@
 """The home page: what needs the signed-in person today, assembled from the panels apps register.
 
-The core knows no app's work. Each app registers its panels from its `ready()`:
+The core knows no app's work. Each app registers its panels from its `ready()`, e.g.
+missing/home.py:
 
     register_home_panel(
-        "triage", title="Notifications waiting for triage", order=100, shows=holds_mash_role,
+        "triage", title="Notifications waiting for triage", order=100, shows=works_in_mash,
         build=triage_panel, template="missing/home/triage.html", live=True,
     )
 
-- `shows(user)`: whether the panel is for this person: a test of their roles and agency, no query
-  of its own (the navigation's sections use the same kind of test).
+- `shows(user)`: whether the panel is for this person: a test of the roles they hold and their
+  agency (casework.permissions.holds_role), no query of its own.
 - `build(user, now)`: the panel's template context, from a few aggregate queries whatever the
   amount of data: never one query per item. A panel that shows children's data names those
-  children (ids or Child objects) under `children_shown`; the page logs every panel's in one insert.
-- `template`: renders the panel's body with its context; its counts are best shown as a list of
-  `Count`s with `{% include "casework/home/_counts.html" with counts=... %}` (plus `user` and `now`), without the
-  request: no context processors run, so a panel costs only its own queries. The core renders the
-  panel's heading (`title`) and its landmark around it.
-- `live`: its counts can change while the page is open (a notification arrives, a notice is
-  sent): the open page asks for the live panels again every POLL_SECONDS and replaces their bodies
-  when they changed.
+  children (ids or Child objects) under CHILDREN_SHOWN; the page logs every panel's in one insert.
+- `template`: renders the panel's body with its context plus `user` and `now`, without the
+  request (no context processors run, so a panel costs only its own queries). Give counts as a
+  list of `Count` under "counts" and show them with `{% include "casework/home/_counts.html" %}`.
+  The core renders the panel's heading (`title`) and the region around it.
+- `live`: what it says can change while the page is open (a notification arrives, a notice is
+  sent): the open page asks for the live panels again every POLL_SECONDS and swaps in their
+  bodies when they changed. Say times as times and waits to the hour, so that a live panel
+  changes when something happens, not every minute.
 
 Panels show in `order`: 100s the MASH's front door, 200s duties and actions, 300s interviews,
 400s panels and meetings, 500s notices, 700s reports, 800s administration.
