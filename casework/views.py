@@ -1,4 +1,4 @@
-"""Sign-in (password, then TOTP where set up or required), home, and the administrators' audit pages."""
+"""Sign-in (password, then TOTP where set up or required), the home page, and the error pages."""
 
 import base64
 import io
@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +21,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .api import request_too_large_detail
+from .audit import record_access_log
 from .forms import GovUKForm
 from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
-from .navigation import landing_for
+from .home import POLL_SECONDS, children_shown, home_panels_for, live_signature
 from .services import two_factor_device_confirm
 
 
@@ -145,7 +146,28 @@ def two_factor_setup(request):
 
 @login_required
 def home(request):
-    return redirect(landing_for(request.user))
+    """What needs the signed-in person today: the panels their roles use."""
+    panels = home_panels_for(request.user, timezone.now())
+    record_access_log(request, children_shown(panels))
+    context = {
+        "panels": panels,
+        "live": any(panel.panel.live for panel in panels),
+        "signature": live_signature(panels),
+        "poll_seconds": POLL_SECONDS,
+    }
+    return render(request, "casework/home.html", context)
+
+
+@login_required
+def home_live(request):
+    """What the open home page polls: its live panels again, or 204 (htmx leaves the page alone)
+    when they say what the page already shows."""
+    panels = home_panels_for(request.user, timezone.now(), live_only=True)
+    signature = live_signature(panels)
+    if not panels or request.GET.get("shown") == signature:
+        return HttpResponse(status=204)
+    record_access_log(request, children_shown(panels))
+    return render(request, "casework/home_live.html", {"panels": panels, "signature": signature})
 
 
 def _is_api(request):

@@ -7,6 +7,7 @@ from casework import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/live/", views.home_live, name="home_live"),
     path("accounts/", include("casework.account_urls")),
     path("audit/", include(("missing.audit_urls", "audit"))),
     path("missing/", include(("missing.urls", "missing"))),

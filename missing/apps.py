@@ -9,6 +9,7 @@ class MissingConfig(AppConfig):
         from .clocks import kind  # noqa: F401
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
-        from .navigation import register
+        from . import home, navigation
 
-        register()
+        navigation.register()
+        home.register()

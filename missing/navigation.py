@@ -1,30 +1,47 @@
-"""The missing app's screens in the core's service navigation, and where its users land."""
+"""The missing app's screens in the core's service navigation, each for the roles that use it."""
 
 from casework.models import AgencyKind, Role
-from casework.navigation import Landing, Section, register_landing, register_section
-from casework.permissions import is_administrator, is_mash_coordinator
+from casework.navigation import Section, register_section
+from casework.permissions import holds_role, is_administrator, works_on_cases
 
 from .interviews.services import INTERVIEWER_AGENCY_KINDS
 
 
+def works_in_mash(user):
+    return holds_role(user, Role.MASH_COORDINATOR)
+
+
+def _agency_staff_of(user, kinds):
+    return holds_role(user, Role.AGENCY_STAFF) and user.agency_kind in kinds
+
+
+def holds_interviews(user):
+    """Staff of the agencies a child may choose to hold their return home interview."""
+    return _agency_staff_of(user, INTERVIEWER_AGENCY_KINDS)
+
+
 def _interviews(user):
-    return is_mash_coordinator(user) or user.agency_kind in INTERVIEWER_AGENCY_KINDS
+    return works_in_mash(user) or holds_interviews(user)
 
 
 def _timeliness(user):
-    return is_mash_coordinator(user) or user.has_role(Role.STRATEGIC_READER)
+    return holds_role(user, Role.MASH_COORDINATOR, Role.STRATEGIC_READER)
 
 
 def _education(user):
-    return is_mash_coordinator(user) or user.agency_kind == AgencyKind.EDUCATION
+    return works_in_mash(user) or _agency_staff_of(user, {AgencyKind.EDUCATION})
 
 
 def register():
-    register_section(Section("triage", "Triage queue", "missing:triage_queue", order=100, shows=is_mash_coordinator))
+    register_section(Section("triage", "Triage queue", "missing:triage_queue", order=100, shows=works_in_mash))
     register_section(
-        Section("upload", "Upload notifications", "missing:notification_upload", order=110, shows=is_mash_coordinator)
+        Section("upload", "Upload notifications", "missing:notification_upload", order=110, shows=works_in_mash,
+                pages=("missing:notification_upload_report",))
     )
-    register_section(Section("children", "Children", "missing:child_list", order=200))
+    register_section(
+        Section("children", "Children", "missing:child_list", order=200, shows=works_on_cases,
+                pages=("missing:episode_create", "missing:episode_edit"))
+    )
     register_section(Section("interviews", "My interviews due", "interviews:due", order=300, shows=_interviews))
     register_section(
         Section("timeliness", "Interview timeliness", "interview_reports:timeliness", order=310, shows=_timeliness)
@@ -33,5 +50,3 @@ def register():
     register_section(
         Section("record_access", "Record access log", "audit:record_access_log", order=800, shows=is_administrator)
     )
-    register_landing(Landing("missing:triage_queue", priority=10, applies=is_mash_coordinator))
-    register_landing(Landing("missing:child_list", priority=90, applies=lambda user: True))

@@ -1,16 +1,17 @@
 """Reads: the triage queue, likely matches, and what a child's record computes now."""
 
 from collections import defaultdict
+from datetime import datetime, time
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, Value, When
 from django.utils import timezone
 
-from casework.calendar import describe_working_age, local_date, working_time_between
+from casework.calendar import LONDON, describe_working_age, local_date, working_time_between
 
 from . import rules
 from .models import MissingEpisode, NotificationStatus, NotificationUpload
-from .models.episodes import RISK_RANK
-from .permissions import can_triage, children_visible_to, notifications_visible_to
+from .models.episodes import RISK_RANK, RiskLevel
+from .permissions import can_triage, children_visible_to, episodes_visible_to, notifications_visible_to
 
 RISK_ORDER = Case(
     *[When(risk_level=level, then=Value(rank)) for level, rank in RISK_RANK.items()],
@@ -27,6 +28,17 @@ def triage_queue(user):
         .annotate(risk_order=RISK_ORDER)
         .order_by("risk_order", "received_at", "source_ref")
     )
+
+
+def triage_waiting(user, now):
+    """How many notifications wait for triage, how many of them at high risk, and how long the
+    oldest has waited in working time (N5, None when none waits), in one query."""
+    waiting = triage_queue(user).order_by().aggregate(
+        count=Count("pk"), high=Count("pk", filter=Q(risk_level=RiskLevel.HIGH)), oldest=Min("received_at")
+    )
+    oldest = waiting.pop("oldest")
+    waiting["oldest_wait"] = working_time_between(oldest, now) if oldest else None
+    return waiting
 
 
 def notification_working_age(notification, now=None):
@@ -154,6 +166,36 @@ def child_flags(child, *, protocol, now=None):
         "episode_count_90_days": len(rules.episodes_in_window(episodes, end=now, days=90)),
         "current_episode": episode,
     }
+
+
+def _start_of_today(now):
+    return datetime.combine(local_date(now), time.min, tzinfo=LONDON)
+
+
+OPEN_EPISODE = Q(returned_at__isnull=True)
+
+
+def _high_risk_today(now):
+    """High-risk episodes open now, or that ended today (Europe/London)."""
+    return Q(risk_level=RiskLevel.HIGH) & (OPEN_EPISODE | Q(returned_at__gte=_start_of_today(now)))
+
+
+def missing_now_counts(user):
+    """Children missing now (a child has at most one open episode) and how many of them at high
+    risk, in one query."""
+    return episodes_visible_to(user).filter(OPEN_EPISODE).aggregate(
+        missing=Count("pk"), missing_high=Count("pk", filter=Q(risk_level=RiskLevel.HIGH))
+    )
+
+
+def high_risk_episodes_today(user, now):
+    """Today's high-risk episodes with their children: those still open first, longest missing first."""
+    return (
+        episodes_visible_to(user)
+        .filter(_high_risk_today(now))
+        .select_related("child")
+        .order_by(F("returned_at").asc(nulls_first=True), "started_at")
+    )
 
 
 def child_get_visible(user, child_id):

@@ -41,6 +41,7 @@ from .selectors import (
 from .uploads import notification_upload_create
 
 TRIAGE_PAGE_SIZE = 50
+MISSING_NOW = "now"  # the child list's ?missing=now: only children missing now
 TRIAGE_DONE_KEY = "casework_triage_done"
 
 
@@ -234,13 +235,18 @@ def notification_upload_progress(request, upload_id):
 @login_required
 def child_list(request):
     query = request.GET.get("q", "")[:200]
+    missing_now = request.GET.get("missing") == MISSING_NOW
     children = children_with_missing_status(children_search(request.user, query)).select_related("lead_agency")
+    if missing_now:
+        children = children.filter(currently_missing=True)
     page = Paginator(children, 50).get_page(request.GET.get("page"))
     record_access_log(request, page.object_list, query=query)
+    filters = {key: value for key, value in (("q", query), ("missing", MISSING_NOW if missing_now else "")) if value}
     context = {
         "page": page,
         "q": query,
-        "query_string": urlencode({"q": query}) if query else "",
+        "missing_now": missing_now,
+        "query_string": urlencode(filters),
         "can_add": is_mash_coordinator(request.user),
     }
     return render(request, "missing/child_list.html", context)

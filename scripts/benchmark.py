@@ -46,6 +46,8 @@ def main():
     child = Child.objects.filter(episodes__isnull=False).first()
     pages = Client()
     pages.force_login(mash)
+    interviewer = Client()
+    interviewer.force_login(User.objects.get(username="rhi"))
     token = api_token_issue(user=mash)
     api = Client()
     auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
@@ -55,6 +57,9 @@ def main():
     )
     print(f"{'request':<48} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     rows = [
+        ("page: home (MASH coordinator)", pages, "/", {}),
+        ("page: home, live panels polled (MASH)", pages, "/home/live/", {"HTTP_X_CASEWORK_POLL": "1"}),
+        ("page: home (return interview worker)", interviewer, "/", {}),
         ("page: triage queue", pages, "/missing/triage/", {}),
         ("page: children list", pages, "/missing/children/", {}),
         ("page: children search", pages, "/missing/children/?q=Ash", {}),

@@ -1,7 +1,7 @@
-"""The clock engine's own screens in the service navigation: due and overdue, the inbox, and the
-account's two-factor page (registered here with the core's other screens)."""
+"""The clock engine's own screens in the service navigation: due and overdue, and the inbox."""
 
 from casework.navigation import Section, register_section
+from casework.permissions import works_on_cases
 
 
 def _inbox_label(user):
@@ -12,6 +12,8 @@ def _inbox_label(user):
 
 
 def register_clock_sections():
-    register_section(Section("due", "Due and overdue", "clocks:due_list", order=600))
+    register_section(
+        Section("due", "Due and overdue", "clocks:due_list", order=600, shows=works_on_cases,
+                pages=("clocks:deadline_complete",))
+    )
     register_section(Section("inbox", _inbox_label, "clocks:inbox", order=610))
-    register_section(Section("two_factor", "Two-factor", "two_factor_setup", order=900))

@@ -1,11 +1,11 @@
 """The clock engine's reads. Which rows a user sees is decided by each row's clock kind (its
 subject's visibility rule), once, here; every list and lookup starts from deadlines_visible_to."""
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from casework.calendar import countdown
-from casework.models import Deadline, DeadlineStatus, Escalation, InboxItem
+from casework.calendar import countdown, end_of_day, local_date
+from casework.models import Deadline, DeadlineKind, DeadlineStatus, Escalation, InboxItem
 from casework.models.clocks import LIVE_STATUSES
 
 from .registry import clock_kinds
@@ -60,10 +60,24 @@ def deadlines_with_facts(deadlines):
     return deadlines
 
 
-def deadlines_due_for(user, *, mine=False, rule="", agency=None):
+OVERDUE_DUTIES, DUTIES_DUE_TODAY = "overdue", "today"
+
+
+def duties_when(when, now):
+    """The duties overdue at `now`, or those still due later today (Europe/London)."""
+    duties = Q(kind=DeadlineKind.DUTY)
+    if when == OVERDUE_DUTIES:
+        return duties & Deadline.status_is(DeadlineStatus.OVERDUE, now)
+    if when == DUTIES_DUE_TODAY:
+        return duties & Deadline.status_is(DeadlineStatus.OPEN, now) & Q(due_at__lte=end_of_day(local_date(now)))
+    raise ValueError(f"Unknown duties filter {when!r}.")
+
+
+def deadlines_due_for(user, *, mine=False, rule="", agency=None, when="", now=None):
     """'Due and overdue': the live deadlines the user may see, soonest first. `mine` keeps those
     whose subject is the user's (each kind says what that means: for an episode, the child is
-    allocated to them); `agency` those of subjects the agency leads."""
+    allocated to them); `agency` those of subjects the agency leads; `when` the duties overdue or
+    due later today (duties_when)."""
     deadlines = deadlines_visible_to(user).filter(status__in=LIVE_STATUSES)
     if mine:
         deadlines = deadlines.filter(_any_kind(lambda kind: kind.mine(user) if kind.mine else None))
@@ -71,7 +85,18 @@ def deadlines_due_for(user, *, mine=False, rule="", agency=None):
         deadlines = deadlines.filter(rule=rule)
     if agency is not None:
         deadlines = deadlines.filter(_any_kind(lambda kind: kind.of_agency(agency) if kind.of_agency else None))
+    if when:
+        deadlines = deadlines.filter(duties_when(when, now or timezone.now()))
     return deadlines.order_by("due_at", "rule")
+
+
+def duties_due_counts(user, *, mine, now):
+    """How many duties are overdue and how many are due later today, in one query: the home
+    page's counts, the same rows as the due list filtered by `when`."""
+    return deadlines_due_for(user, mine=mine).aggregate(
+        overdue=Count("pk", filter=duties_when(OVERDUE_DUTIES, now)),
+        today=Count("pk", filter=duties_when(DUTIES_DUE_TODAY, now)),
+    )
 
 
 def deadlines_of_child(child_id, now=None):
@@ -88,3 +113,11 @@ def inbox_for(user):
 
 def inbox_unread_count(user):
     return InboxItem.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def inbox_counts(user):
+    """Unread notices, and those still waiting for the user's acknowledgement, in one query."""
+    return InboxItem.objects.filter(user=user).aggregate(
+        unread=Count("pk", filter=Q(read_at__isnull=True)),
+        to_acknowledge=Count("pk", filter=Q(needs_acknowledgement=True, acknowledged_at__isnull=True)),
+    )

@@ -19,7 +19,15 @@ from casework.views import safe_next_url
 
 from .permissions import can_complete_deadline
 from .registry import all_rules
-from .selectors import deadline_describe, deadlines_due_for, deadlines_visible_to, deadlines_with_facts, inbox_for
+from .selectors import (
+    DUTIES_DUE_TODAY,
+    OVERDUE_DUTIES,
+    deadline_describe,
+    deadlines_due_for,
+    deadlines_visible_to,
+    deadlines_with_facts,
+    inbox_for,
+)
 from .services import deadline_complete, inbox_item_acknowledge, inbox_item_read, row_facts
 
 
@@ -30,6 +38,12 @@ class DueFilterForm(GovUKForm):
     rule = forms.ChoiceField(label="Rule", choices=(), required=False)
     agency = forms.ModelChoiceField(label="Lead agency", queryset=Agency.objects.none(), required=False,
                                     empty_label="All agencies")
+    when = forms.ChoiceField(
+        label="Show",
+        choices=[("", "Everything still running"), (OVERDUE_DUTIES, "Duties overdue"),
+                 (DUTIES_DUE_TODAY, "Duties due later today")],
+        required=False,
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,16 +65,18 @@ class CompleteForm(GovUKForm):
 def due_list(request):
     form = DueFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
     deadlines = deadlines_due_for(
         request.user,
         mine=filters.get("scope") == "mine",
         rule=filters.get("rule", ""),
         agency=filters.get("agency"),
+        when=filters.get("when", ""),
+        now=now,
     )
     page = Paginator(deadlines, 50).get_page(request.GET.get("page"))
     page.object_list = deadlines_with_facts(page.object_list)
     record_access_log(request, [deadline.child_id for deadline in page])
-    now = timezone.now()
     for deadline in page:
         deadline_describe(deadline, now)
         deadline.can_complete = can_complete_deadline(request.user, deadline, deadline.facts)

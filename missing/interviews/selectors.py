@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from casework.calendar import LONDON, countdown, local_date
@@ -81,16 +81,28 @@ def _with_countdown(interviews, now):
     return rows
 
 
-def interviews_due_for(user, *, now=None):
-    """My interviews due: owed interviews the user was chosen to hold, soonest due first."""
+def _owed_by(user):
+    return interviews_visible_to(user).filter(interviewer_id=user.pk, state__in=OWED_STATES)
+
+
+def interviews_due_for(user, *, now=None, limit=None):
+    """My interviews due: owed interviews the user was chosen to hold, soonest due first (the
+    first `limit` of them, when given)."""
     interviews = (
-        with_returns(interviews_visible_to(user))
-        .filter(interviewer_id=user.pk, state__in=OWED_STATES)
+        with_returns(_owed_by(user))
         .select_related("child", "child__authority")
         .prefetch_related("episodes")
         .order_by("first_return")
     )
-    return _with_countdown(interviews, now or timezone.now())
+    return _with_countdown(interviews[:limit] if limit else interviews, now or timezone.now())
+
+
+def interviews_due_counts(user, *, now):
+    """How many interviews the user owes, and how many of them are past their T1 due time, in one
+    query (an interview is due at the earliest T1 row of its episodes, so it is late when any is)."""
+    covered = ReturnInterview.episodes.through.objects.filter(returninterview_id=OuterRef(OuterRef("pk")))
+    late = _t1_rows().filter(subject_id__in=covered.values("missingepisode_id"), due_at__lte=now)
+    return _owed_by(user).aggregate(due=Count("pk"), overdue=Count("pk", filter=Exists(late)))
 
 
 def interviews_awaiting_interviewer(user, *, now=None):

@@ -33,9 +33,9 @@ def test_govuk_frontend_starts_on_each_page_with_nothing_refused(page, live_serv
 
     page.set_viewport_size({"width": 375, "height": 800})
     sign_in(page, mash)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Triage queue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs you today")
     assert_govuk_frontend_started(page)
-    for path in (f"/missing/children/{child.pk}/", f"/interviews/{interview.pk}/", "/missing/notifications/upload/"):
+    for path in ("/missing/triage/", f"/missing/children/{child.pk}/", f"/interviews/{interview.pk}/", "/missing/notifications/upload/"):
         page.goto(f"{live_server.url}{path}")
         assert_govuk_frontend_started(page)
     page.get_by_role("button", name="Menu").click()  # the service navigation's toggle, which initAll() shows

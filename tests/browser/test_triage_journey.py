@@ -32,6 +32,8 @@ def test_triage_a_missing_then_a_found_notification(page, live_server, sign_in, 
     )
 
     sign_in(page, mash)
+    page.get_by_role("region", name="Notifications waiting for triage").get_by_role(
+        "link", name="2 notifications waiting").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Triage queue")
     expect(page.locator("#triage-count")).to_have_text("2 notifications waiting for triage")
     expect(card(page, found)).to_contain_text("No child on your records with an open episode matches")
@@ -66,6 +68,7 @@ def test_triage_a_missing_then_a_found_notification(page, live_server, sign_in, 
 def test_queue_shows_a_new_notification_without_a_refresh(page, live_server, sign_in, assert_accessible, mash, authority):
     page.clock.install()
     sign_in(page, mash)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Triage queue").click()
     expect(page.locator("#triage-count")).to_have_text("No notifications are waiting for triage")
     assert_accessible(page)
 

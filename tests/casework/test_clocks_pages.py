@@ -1,6 +1,7 @@
 """The clock pages: due and overdue (sorted, filtered), recording a duty done, the inbox."""
 
 import io
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,6 +30,7 @@ from casework.models import (
 )
 from casework.protocol import DEFAULT_PROTOCOL, Protocol
 from casework.protocol_store import protocol_for
+from missing.clocks.kind import EPISODE
 from missing.models import LegalStatus
 from missing.services import episode_create
 from tests.factories import ChildFactory, UserFactory
@@ -67,6 +70,37 @@ def test_due_list_filters_by_agency_and_by_mine(client, mash, missing_child, age
     assert list(mine.context["page"]) == []
     bad = client.get(reverse("clocks:due_list"), {"rule": "T99", "agency": "nonsense"})
     assert bad.status_code == 200 and bad.context["form"].errors
+
+
+def test_due_list_shows_the_duties_overdue_or_due_later_today(client, mash, missing_child, time_machine):
+    time_machine.move_to(START + timedelta(hours=30), tick=False)  # Thursday 15:00: some late, some due tonight
+    now = timezone.now()
+    late = Deadline.objects.create(
+        authority=missing_child.authority, rule="T9", kind="duty", title="Late", subject_type=EPISODE,
+        subject_id=uuid.uuid4(), child_id=missing_child.pk, counts_from=START, due_at=now - timedelta(minutes=1),
+    )
+    tonight = Deadline.objects.create(
+        authority=missing_child.authority, rule="T9", kind="duty", title="Tonight", subject_type=EPISODE,
+        subject_id=uuid.uuid4(), child_id=missing_child.pk, counts_from=START, due_at=now + timedelta(hours=8, minutes=59),
+    )
+    Deadline.objects.create(
+        authority=missing_child.authority, rule="T9", kind="notice", title="A notice", subject_type=EPISODE,
+        subject_id=uuid.uuid4(), child_id=missing_child.pk, counts_from=START, due_at=now + timedelta(hours=1),
+    )
+    live = Deadline.objects.filter(child_id=missing_child.pk, kind="duty", status__in=["open", "overdue"])
+    client.force_login(mash)
+
+    overdue = client.get(reverse("clocks:due_list"), {"when": "overdue"})
+    assert {d.pk for d in overdue.context["page"]} == {d.pk for d in live if d.status_at(now) == "overdue"}
+    assert late.pk in {d.pk for d in overdue.context["page"]}
+    today = client.get(reverse("clocks:due_list"), {"when": "today"})
+    tonight_ends = datetime(2026, 6, 11, 23, 59, 59, tzinfo=LONDON)
+    assert {d.pk for d in today.context["page"]} == {
+        d.pk for d in live if d.status_at(now) == "open" and d.due_at <= tonight_ends
+    }
+    assert tonight.pk in {d.pk for d in today.context["page"]}
+    assert "Duties due later today" in today.content.decode()
+    assert client.get(reverse("clocks:due_list"), {"when": "soon"}).context["form"].errors
 
 
 def test_due_list_shows_only_visible_children(client, police, missing_child):

@@ -281,6 +281,24 @@ def test_child_list_shows_status_and_respects_visibility(browser_for, mash, heal
     assert led_by_health.family_name in content(searched)
 
 
+def test_child_list_can_show_only_the_children_missing_now(browser_for, mash, authority, frozen):
+    missing_now = ChildFactory(authority=authority, family_name="Testaway")
+    EpisodeFactory(child=missing_now, started_at=NOW - timedelta(hours=3))
+    back = ChildFactory(authority=authority, family_name="Testback")
+    EpisodeFactory(child=back, started_at=NOW - timedelta(hours=9), returned_at=NOW - timedelta(hours=1))
+    ChildFactory(authority=authority, family_name="Testnever")
+    client = browser_for(mash)
+
+    response = client.get(reverse("missing:child_list"), {"missing": "now"})
+    assert [child.family_name for child in response.context["page"]] == ["Testaway"]
+    assert "1 child missing now</caption>" in content(response)
+    assert 'name="missing" type="checkbox" value="now" checked' in content(response)
+    searched = client.get(reverse("missing:child_list"), {"missing": "now", "q": "testback"})
+    assert list(searched.context["page"]) == []
+    assert searched.context["query_string"] == "q=testback&missing=now"
+    assert len(client.get(reverse("missing:child_list")).context["page"]) == 3
+
+
 def test_child_detail_for_coordinator_shows_identity_flags_and_timeline(browser_for, mash, authority, frozen):
     child = ChildFactory(
         authority=authority, date_of_birth=date(2014, 1, 2), vulnerabilities=["cse"], school="Test Academy",
