@@ -38,13 +38,14 @@ PANEL_TITLES = {
     "risk_meeting": "Daily risk meeting",
     "due": "Duties due today and overdue",
     "interviews": "My interviews",
+    "next_meeting": "Your next panel meeting",
     "inbox": "Your notices",
     "timeliness": "Return home interviews: the last 90 days",
     "administration": "Administration",
 }
 SECTIONS = [
     "Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-    "Missing education", "Due and overdue", "Inbox", "Record access log",
+    "Missing education", "Panels", "Due and overdue", "Inbox", "Record access log",
 ]
 
 
@@ -150,7 +151,7 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
         response,
         ["triage", "missing_now", "risk_meeting", "due", "inbox"],
         ["Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-         "Missing education", "Due and overdue", "Inbox (2 unread)"],
+         "Missing education", "Panels", "Due and overdue", "Inbox (2 unread)"],
     )
     triage = body(response, "triage")
     assert f'href="{reverse("missing:triage_queue")}"' in triage
@@ -329,7 +330,8 @@ def test_panel_chair_sees_their_duties_and_notices(signed_in, agencies):
     chair = UserFactory(username="chair", agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE],
                         roles=[Role.PANEL_CHAIR, Role.PANEL_MEMBER])
     response = home(signed_in(chair))
-    assert_sees(response, ["due", "inbox"], ["Home", "Children", "Due and overdue", "Inbox"])
+    assert_sees(response, ["due", "next_meeting", "inbox"], ["Home", "Children", "Panels", "Due and overdue", "Inbox"])
+    assert "No meeting is scheduled for the panels you chair" in body(response, "next_meeting")
     assert ">0</span> duties overdue" in body(response, "due")
     assert ">0</span> unread notices" in body(response, "inbox")
 

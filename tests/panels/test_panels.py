@@ -327,3 +327,15 @@ def test_the_chair_records_each_childs_action_plan_and_feedback_after_the_meetin
     assert signed_in(people["health"]).post(
         f"/panels/meetings/{meeting.pk}/children/{children[1].pk}/sent/", {"rule": "P14"}).status_code == 302
     assert Deadline.objects.get(subject_id=meeting.pk, rule="P14", key=str(children[1].pk)).status == "open"
+
+
+def test_the_chairs_home_shows_the_next_meeting_with_exact_counts(people, listed, signed_in, api, authority, mash):
+    meeting, children = listed
+    referred = ChildFactory(authority=authority)
+    from referrals.services import referral_create
+
+    referral_create(actor=mash, child=referred, panel=meeting.panel, reason="Missing again")
+    page = signed_in(people["chair"]).get("/").content.decode()
+    assert "Your next panel meeting" in page
+    assert ">3</span> children listed" in page and ">1</span> referral waiting" in page
+    assert "Your next panel meeting" not in signed_in(people["health"]).get("/").content.decode()
