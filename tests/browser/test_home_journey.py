@@ -22,11 +22,12 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 320, "height": 640}
 EVERY_SECTION = [
     "Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-    "Missing education", "Due and overdue", "Inbox", "Record access log",
+    "Missing education", "Panels", "Due and overdue", "Inbox", "Record access log",
 ]
 EVERY_PANEL = [
     "Notifications waiting for triage", "Children missing now", "Daily risk meeting", "Duties due today and overdue",
-    "My interviews", "Your notices", "Return home interviews: the last 90 days", "Administration",
+    "My interviews", "Your next panel meeting", "Your notices", "Return home interviews: the last 90 days",
+    "Administration",
 ]
 
 
@@ -121,7 +122,7 @@ def test_mash_coordinator(page, live_server, sign_in, assert_accessible, authori
         ["Notifications waiting for triage", "Children missing now", "Daily risk meeting",
          "Duties due today and overdue", "Your notices"],
         ["Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-         "Missing education", "Due and overdue", "Inbox"],
+         "Missing education", "Panels", "Due and overdue", "Inbox"],
     )
     expect(panel(page, "Daily risk meeting")).to_contain_text("not in this product yet")
     expect(panel(page, "Daily risk meeting").get_by_role("link", name="Quinn Testlongfamilynamewithoutbreaks")).to_be_visible()
@@ -192,8 +193,9 @@ def test_panel_chair(page, live_server, sign_in, assert_accessible, authority, a
     child = ChildFactory(authority=authority, allocated_worker=chair)
     overdue_duty(child, EpisodeFactory(child=child))
     sign_in(page, chair)
-    check_role(page, live_server, assert_accessible, ["Duties due today and overdue", "Your notices"],
-               ["Home", "Children", "Due and overdue", "Inbox"])
+    check_role(page, live_server, assert_accessible,
+               ["Duties due today and overdue", "Your next panel meeting", "Your notices"],
+               ["Home", "Children", "Panels", "Due and overdue", "Inbox"])
     expect(panel(page, "Duties due today and overdue").get_by_role("link", name="1 duty overdue")).to_be_visible()
 
 
