@@ -1,4 +1,6 @@
+from .clocks.heartbeat import clock_watch
 from .navigation import navigation_for
+from .permissions import is_mash_coordinator
 
 
 def navigation(request):
@@ -6,3 +8,12 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     return {"nav_items": navigation_for(user, request.path)}
+
+
+def clock_banner(request):
+    """Administrators and MASH coordinators see, on every page, that the clock has stopped."""
+    user = getattr(request, "user", None)
+    if not is_mash_coordinator(user):
+        return {}
+    status = clock_watch()
+    return {"clock_late": status} if status.late else {}
