@@ -382,6 +382,27 @@ def deadlines_sweep(now=None):
         return result
 
 
+# Retention --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deadlines_erase_for_child(*, child_id, subjects=()):
+    """Remove every deadline about a child, with its firings, inbox messages and history, and stop
+    the clocks of `subjects` ((subject_type, subject_id) pairs), so that none is evaluated again.
+    Only retention calls this, once an administrator has confirmed the record's removal."""
+    ids = list(Deadline.objects.filter(child_id=child_id).values_list("pk", flat=True))
+    stopped = {(t, s) for t, s in subjects} | set(
+        Deadline.objects.filter(pk__in=ids).values_list("subject_type", "subject_id")
+    )
+    InboxItem.objects.filter(escalation__deadline_id__in=ids).delete()
+    Escalation.objects.filter(deadline_id__in=ids).delete()
+    Deadline.history.model.objects.filter(id__in=ids).delete()
+    Deadline.objects.filter(pk__in=ids).delete()
+    for subject_type, subject_id in stopped:
+        SubjectClock.objects.filter(subject_type=subject_type, subject_id=subject_id).delete()
+    return len(ids)
+
+
 # The inbox --------------------------------------------------------------------------------------
 
 
