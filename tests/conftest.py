@@ -101,3 +101,10 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def files_folder(settings, tmp_path):
+    """Files the product keeps (exports) go to the test's own folder, never var/files."""
+    settings.MEDIA_ROOT = tmp_path / "files"
+    return settings.MEDIA_ROOT
