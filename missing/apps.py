@@ -9,9 +9,10 @@ class MissingConfig(AppConfig):
         from .clocks import kind  # noqa: F401
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
-        from . import child_data, exports
+        from . import child_data, exports, retention
         from .navigation import register
 
         register()
         child_data.register_parts()
         exports.register()
+        retention.register()

@@ -110,9 +110,10 @@ def _delete_history(model, ids):
 
 
 def _delete_with_history(model, rows):
+    """The rows, then their history (last: simple-history records each deletion as a version)."""
     ids = list(rows.values_list("pk", flat=True))
-    _delete_history(model, ids)
     model.objects.filter(pk__in=ids).delete()
+    _delete_history(model, ids)
 
 
 # The missing app's own parts --------------------------------------------------------------------

@@ -396,8 +396,8 @@ def deadlines_erase_for_child(*, child_id, subjects=()):
     )
     InboxItem.objects.filter(escalation__deadline_id__in=ids).delete()
     Escalation.objects.filter(deadline_id__in=ids).delete()
-    Deadline.history.model.objects.filter(id__in=ids).delete()
     Deadline.objects.filter(pk__in=ids).delete()
+    Deadline.history.model.objects.filter(id__in=ids).delete()  # after: a deletion is a version too
     for subject_type, subject_id in stopped:
         SubjectClock.objects.filter(subject_type=subject_type, subject_id=subject_id).delete()
     return len(ids)

@@ -7,6 +7,50 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The audit tables stay append-only (0002), except that retention may DELETE entries older than
+# the audit period inside a transaction that says so (SET LOCAL casework.audit_retention = 'on').
+ALLOW_RETENTION = """
+CREATE OR REPLACE FUNCTION casework_refuse_audit_change() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('casework.audit_retention', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'The audit log is append-only: % on % is refused', TG_OP, TG_TABLE_NAME;
+END;
+$$ LANGUAGE plpgsql;
+"""
+REFUSE_ALL = """
+CREATE OR REPLACE FUNCTION casework_refuse_audit_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'The audit log is append-only: % on % is refused', TG_OP, TG_TABLE_NAME;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def audit_retention_allowed(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(ALLOW_RETENTION, params=None)
+
+
+def audit_retention_refused(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(REFUSE_ALL, params=None)
+
+
+def retention_policies(apps, schema_editor):
+    """Every council gets the default policy, and the clock's next pass starts its monthly review."""
+    from django.utils import timezone
+
+    LocalAuthority = apps.get_model("casework", "LocalAuthority")
+    RetentionPolicy = apps.get_model("casework", "RetentionPolicy")
+    SubjectClock = apps.get_model("casework", "SubjectClock")
+    for authority in LocalAuthority.objects.all():
+        policy, _ = RetentionPolicy.objects.get_or_create(authority=authority)
+        SubjectClock.objects.get_or_create(subject_type="casework.retention", subject_id=policy.pk,
+                                           defaults={"next_check_at": timezone.now()})
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -88,4 +132,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='clock_heartbeat_one_row')],
             },
         ),
+        migrations.RunPython(audit_retention_allowed, audit_retention_refused),
+        migrations.RunPython(retention_policies, migrations.RunPython.noop),
     ]
