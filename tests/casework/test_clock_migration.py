@@ -10,14 +10,16 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("casework", "0007_outbox"), ("missing", "0004_notification_sender_agency")]
-AFTER = [("casework", "0010_drop_plain_text_api_tokens"), ("missing", "0004_notification_sender_agency")]
 RULES = [f"T{n}" for n in range(1, 14)]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def migrate(targets):
+def migrate(targets=None):
+    """Migrate to `targets`, or forward to the latest migration of every app (leaving the schema
+    as the rest of the suite expects it)."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 
@@ -43,7 +45,7 @@ def test_rows_of_every_rule_survive_the_move_to_subjects():
         ).pk
     old.get_model("casework", "EpisodeClock").objects.create(episode=episode, next_check_at=START + timedelta(days=1))
 
-    new = migrate(AFTER)
+    new = migrate()
     Deadline = new.get_model("casework", "Deadline")
     rows = {row.rule: row for row in Deadline.objects.filter(pk__in=made.values())}
     assert set(rows) == set(RULES)
