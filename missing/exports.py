@@ -19,11 +19,17 @@ from weasyprint import HTML
 from casework.audit import audit_event_record
 from casework.errors import PermissionDeniedError
 from casework.jobs import JobKind, job_enqueue, register_job_kind
+from casework.models import BackgroundJob
 from casework.permissions import is_administrator
 
-from casework.models import BackgroundJob
-
-from .child_data import REVIEW_REASONS, ChildDataPart, ExportRecord, child_data_parts, json_value, register_child_data_part
+from .child_data import (
+    REVIEW_REASONS,
+    ChildDataPart,
+    ExportRecord,
+    child_data_parts,
+    json_value,
+    register_child_data_part,
+)
 from .models import SubjectAccessExport
 
 EXPORT_JOB = "missing.subject_access_export"
