@@ -14,7 +14,7 @@ RUN python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.tom
     && pip install -r /tmp/requirements.txt
 COPY . .
 RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput \
-    && useradd --system --home /app casework && chown -R casework /app
+    && mkdir -p /app/var/files && useradd --system --home /app casework && chown -R casework /app
 USER casework
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]

@@ -8,7 +8,7 @@ from knox.admin import AuthTokenAdmin
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, AuditEvent, LocalAuthority, OutgoingEmail, RecordAccess, User
+from .models import Agency, AuditEvent, BackgroundJob, ClockHeartbeat, LocalAuthority, OutgoingEmail, RecordAccess, User
 from .services import api_tokens_revoke_all
 
 
@@ -111,3 +111,18 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
     list_display = ["subject", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["status"]
     search_fields = ["subject"]
+
+
+@admin.register(ClockHeartbeat)
+class ClockHeartbeatAdmin(ReadOnlyAdmin):
+    """When the clock last swept and what it did; /readyz and the banner read the same row."""
+
+    list_display = ["last_started_at", "last_finished_at", "last_result", "alerted_at"]
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(ReadOnlyAdmin):
+    """Work waiting for a worker, done, or failed after its last attempt (with the error)."""
+
+    list_display = ["kind", "status", "created_at", "attempts", "next_attempt_at", "finished_at", "last_error"]
+    list_filter = ["status", "kind"]

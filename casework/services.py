@@ -14,6 +14,7 @@ from knox.models import AuthToken
 
 from .audit import audit_event_record
 from .models import Agency, LocalAuthority, Role, User
+from .retention import retention_policy_for
 
 
 def authority_default():
@@ -21,6 +22,7 @@ def authority_default():
     authority = LocalAuthority.objects.order_by("name").first()
     if authority is None:
         authority, _ = LocalAuthority.objects.get_or_create(name=settings.CASEWORK_AUTHORITY_NAME)
+        retention_policy_for(authority)
     return authority
 
 

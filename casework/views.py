@@ -12,8 +12,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, JsonResponse
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +23,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .api import request_too_large_detail
 from .audit import record_access_log
-from .forms import GovUKForm
-from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
+from .forms import GovUKForm, form_errors_from_service
 from .home import POLL_SECONDS, children_shown, home_panels_for, live_signature
+from .middleware import IDLE_SIGNED_OUT_KEY, LAST_SEEN_KEY, with_next
+from .models import Disposal
+from .permissions import is_administrator
+from .retention import retention_dispose, retention_due, retention_policy_for, retention_policy_update
 from .services import two_factor_device_confirm
 
 
@@ -196,3 +200,81 @@ def server_error(request):
     if _is_api(request):
         return JsonResponse({"detail": "Something went wrong on our side. Nothing was saved."}, status=500)
     return render(request, "500.html", status=500)
+
+
+# Retention -------------------------------------------------------------------------------------
+
+
+class RetentionPolicyForm(GovUKForm):
+    keep_until_age = forms.IntegerField(label="Keep a child's record at least until they are this age",
+                                        min_value=18, max_value=100)
+    keep_years_after_last_activity = forms.IntegerField(
+        label="And at least this many years after their last episode", min_value=0, max_value=100)
+    audit_log_years = forms.IntegerField(label="Keep audit entries this many years", min_value=1, max_value=100)
+    disposal = forms.ChoiceField(label="When a record is removed", choices=Disposal.choices,
+                                 widget=forms.RadioSelect)
+    widths = {name: "govuk-input--width-3" for name in ("keep_until_age", "keep_years_after_last_activity",
+                                                          "audit_log_years")}
+
+
+class RetentionConfirmForm(GovUKForm):
+    records = forms.MultipleChoiceField(label="Records to remove", choices=(), widget=forms.CheckboxSelectMultiple,
+                                        error_messages={"required": "Choose the records to remove."})
+    confirm = forms.BooleanField(
+        label="I confirm that the records I chose are to be removed as the policy says. This cannot be undone.",
+        error_messages={"required": "Confirm that these records are to be removed."},
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records"].choices = [(f"{c.kind}:{c.object_id}", c.label) for c in candidates]
+
+
+def _retention_context(request, policy, *, policy_form=None, confirm_form=None):
+    candidates = retention_due(policy)
+    return {
+        "policy": policy,
+        "candidates": candidates,
+        "policy_form": policy_form or RetentionPolicyForm(initial={
+            name: getattr(policy, name) for name in RetentionPolicyForm.base_fields
+        }),
+        "confirm_form": confirm_form or RetentionConfirmForm(candidates=candidates),
+    }
+
+
+@login_required
+def retention_page(request):
+    """The council's retention policy and the records it makes due for review. Removing any needs an
+    administrator to tick them and confirm; looking removes nothing."""
+    if not is_administrator(request.user) or request.user.authority_id is None:
+        raise Http404
+    policy = retention_policy_for(request.user.agency.authority)
+    if request.method == "POST" and request.POST.get("action") == "policy":
+        form = RetentionPolicyForm(request.POST)
+        if form.is_valid():
+            retention_policy_update(actor=request.user, policy=policy, **form.cleaned_data)
+            messages.success(request, "The retention policy is saved.")
+            return redirect("retention")
+        return render(request, "casework/retention.html", _retention_context(request, policy, policy_form=form),
+                      status=400)
+    if request.method == "POST":
+        form = RetentionConfirmForm(request.POST, candidates=retention_due(policy))
+        if form.is_valid():
+            chosen = {}
+            for value in form.cleaned_data["records"]:
+                kind, _, object_id = value.partition(":")
+                chosen.setdefault(kind, []).append(object_id)
+            try:
+                with transaction.atomic():
+                    removed = sum(
+                        retention_dispose(actor=request.user, policy=policy, kind=kind, object_ids=ids, confirmed=True)
+                        for kind, ids in chosen.items()
+                    )
+            except ValidationError as error:
+                form_errors_from_service(form, error)
+            else:
+                messages.success(request, f"{removed} record{'s' if removed != 1 else ''} removed. The audit log says so.")
+                return redirect("retention")
+        return render(request, "casework/retention.html", _retention_context(request, policy, confirm_form=form),
+                      status=400)
+    return render(request, "casework/retention.html", _retention_context(request, policy))

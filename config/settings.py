@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "casework.logs.RequestIdMiddleware",
+    # /healthz and /readyz answer here, before the HTTPS redirect, the host check and sessions.
+    "casework.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.middleware.NoStoreMiddleware",
@@ -95,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.navigation",
+                "casework.context_processors.clock_banner",
             ],
         },
     },
@@ -230,6 +234,14 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Requests never wait for a broker that is down: a job is a database row first (casework.jobs) and
+# its message is sent once, at once, or not at all; the clock's pass picks up what was not sent.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log JSON lines too (LOGGING below)
+BROKER_CHECK_TIMEOUT = float(os.environ.get("BROKER_CHECK_TIMEOUT", "2"))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The DatabaseScheduler installs these entries at start-up: the statutory clock (RULES.md §2), and
 # the sweep that queues again a CSV upload whose task was lost (Redis down, worker died).
@@ -240,6 +252,18 @@ CELERY_BEAT_SCHEDULE = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+
+# The clock's heartbeat (casework.clocks.heartbeat): a clock that has not swept for this long is
+# late: a banner for administrators and MASH coordinators, /readyz fails, one email per outage to
+# CLOCK_ALERT_EMAILS (e.g. the IT service desk) and every administrator.
+CLOCK_LATE_AFTER = timedelta(minutes=int(os.environ.get("CLOCK_LATE_MINUTES", "5")))
+CLOCK_ALERT_EMAILS = [a.strip() for a in os.environ.get("CLOCK_ALERT_EMAILS", "").split(",") if a.strip()]
+
+# Files the product keeps (subject access exports, uploads): under var/, backed up with the
+# database by scripts/backup.sh.
+MEDIA_ROOT = Path(os.environ.get("CASEWORK_FILES_DIR", VAR_DIR / "files"))
+MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
 
 # The local authority this installation serves, made on first use when none exists yet.
 CASEWORK_AUTHORITY_NAME = os.environ.get("CASEWORK_AUTHORITY_NAME", "Demo Borough Council")
@@ -274,9 +298,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# One JSON object a line on standard error, each with the request id (casework.logs); LOG_FORMAT=text
+# for people reading a terminal. LOG_LEVEL sets the root; the product's own loggers say INFO.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "casework.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": os.environ.get("LOG_FORMAT", "json")},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"casework": {"level": os.environ.get("CASEWORK_LOG_LEVEL", "INFO")}},
 }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("education/", include(("missing.education.urls", "education"))),
     path("panels/", include(("panels.urls", "panels"))),
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
+    path("retention/", views.retention_page, name="retention"),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,7 +9,10 @@ class MissingConfig(AppConfig):
         from .clocks import kind  # noqa: F401
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
-        from . import home, navigation
+        from . import child_data, exports, home, navigation, retention
 
         navigation.register()
         home.register()
+        child_data.register_parts()
+        exports.register()
+        retention.register()

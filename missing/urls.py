@@ -19,4 +19,8 @@ urlpatterns = [
     path("children/<uuid:child_id>/edit/", views.child_edit, name="child_edit"),
     path("children/<uuid:child_id>/episodes/new/", views.episode_create, name="episode_create"),
     path("episodes/<uuid:episode_id>/edit/", views.episode_edit, name="episode_edit"),
+    path("children/<uuid:child_id>/subject-access/", views.subject_access, name="subject_access"),
+    path(
+        "subject-access/<uuid:export_id>/<str:what>/", views.subject_access_download, name="subject_access_download"
+    ),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +25,9 @@ from casework.services import authority_for
 
 from . import services
 from .csv_import import csv_template
+from .exports import can_export_child, exports_of_child, subject_access_export_downloaded, subject_access_export_request
 from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm
-from .models import NotificationKind, Vulnerability
+from .models import NotificationKind, SubjectAccessExport, Vulnerability
 from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
 from .selectors import (
     candidates_for_notifications,
@@ -269,6 +270,7 @@ def child_detail(request, child_id):
         "vulnerabilities": [Vulnerability(v).label for v in child.vulnerabilities if v in Vulnerability.values],
         "episodes": child.episodes.all(),
         "can_change": can_change_child(request.user, child),
+        "can_export": can_export_child(request.user, child),
     }
     return render(request, "missing/child_detail.html", context)
 
@@ -365,3 +367,39 @@ def record_access_page(request):
     accesses = RecordAccess.objects.filter(child_id__in=visible).select_related("user").order_by("-at")
     page = Paginator(accesses, 50).get_page(request.GET.get("page"))
     return render(request, "casework/record_access_log.html", {"page": page})
+
+
+# Subject access exports ------------------------------------------------------------------------
+
+
+def _exportable_child(request, child_id):
+    """The child, for an administrator of its authority; 404 for everyone else."""
+    child = child_get_visible(request.user, child_id)
+    if child is None or not can_export_child(request.user, child):
+        raise Http404
+    return child
+
+
+@login_required
+def subject_access(request, child_id):
+    """The child's exports and the button that asks for a new one (made in the background)."""
+    child = _exportable_child(request, child_id)
+    if request.method == "POST":
+        subject_access_export_request(actor=request.user, child=child)
+        messages.success(request, "The export is being produced. This page shows it when it is ready.")
+        return redirect("missing:subject_access", child.pk)
+    record_access_log(request, [child])
+    return render(request, "missing/subject_access.html", {"child": child, "exports": exports_of_child(child)})
+
+
+@login_required
+def subject_access_download(request, export_id, what):
+    """One export's PDF or zip, to an administrator of the child's authority; each download audited."""
+    export = SubjectAccessExport.objects.select_related("child").filter(pk=export_id).first()
+    if export is None or what not in ("pdf", "zip") or not export.is_ready:
+        raise Http404
+    _exportable_child(request, export.child_id)
+    subject_access_export_downloaded(actor=request.user, export=export, what=what)
+    record_access_log(request, [export.child_id])
+    stored = export.pdf if what == "pdf" else export.archive
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])

@@ -8,6 +8,8 @@ export DEBUG=${DEBUG:-true}
 # Plain http on this machine: no redirect to https, cookies not limited to it.
 export SECURE_SSL_REDIRECT=${SECURE_SSL_REDIRECT:-false}
 export SECURE_COOKIES=${SECURE_COOKIES:-false}
+# Log lines as text for a person at a terminal (production logs one JSON object a line).
+export LOG_FORMAT=${LOG_FORMAT:-text}
 export CASEWORK_VAR_DIR=${CASEWORK_VAR_DIR:-$PWD/var}
 unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 PORT=${PORT:-8000}

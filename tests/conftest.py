@@ -170,3 +170,10 @@ def start_celery_worker(celery_queue, tmp_path):
         process.wait(timeout=30)
     for log in logs:
         log.close()
+
+
+@pytest.fixture(autouse=True)
+def files_folder(settings, tmp_path):
+    """Files the product keeps (exports) go to the test's own folder, never var/files."""
+    settings.MEDIA_ROOT = tmp_path / "files"
+    return settings.MEDIA_ROOT

@@ -36,6 +36,7 @@ from casework.outbox import email_enqueue
 from casework.protocol_store import protocol_for, protocol_lookup
 from casework.validation import acting_user, not_future
 
+from .heartbeat import heartbeat_record, heartbeat_started
 from .registry import clock_kind, clock_rule
 from .sources import source_display
 
@@ -348,12 +349,13 @@ def deadlines_sweep(now=None):
     Re-evaluates the subjects whose stored next check has come (for an episode: thresholds that
     hold after a time, T4, the next T13 review), warns, then fires everything due, oldest first.
     Each step is an indexed query on a due time, so the cost follows what is due, not how many
-    rows exist.
+    rows exist. A sweep that ran records itself in the clock's heartbeat (heartbeat.py).
     """
     now = now or timezone.now()
     with _sweep_lock() as acquired:
         if not acquired:
             return SweepResult(ran=False)
+        heartbeat_started(now)
         result = SweepResult(ran=True)
         protocols = protocol_lookup()
         checks = SubjectClock.objects.filter(next_check_at__lte=now).order_by("next_check_at")
@@ -378,7 +380,29 @@ def deadlines_sweep(now=None):
             touched.add((subject_type, subject_id))
         for subject_type, subject_id in touched:
             _reconcile(subject_type, subject_id, now, protocols)
+        heartbeat_record(finished_at=max(now, timezone.now()), result=vars(result))
         return result
+
+
+# Retention --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deadlines_erase_for_child(*, child_id, subjects=()):
+    """Remove every deadline about a child, with its firings, inbox messages and history, and stop
+    the clocks of `subjects` ((subject_type, subject_id) pairs), so that none is evaluated again.
+    Only retention calls this, once an administrator has confirmed the record's removal."""
+    ids = list(Deadline.objects.filter(child_id=child_id).values_list("pk", flat=True))
+    stopped = {(t, s) for t, s in subjects} | set(
+        Deadline.objects.filter(pk__in=ids).values_list("subject_type", "subject_id")
+    )
+    InboxItem.objects.filter(escalation__deadline_id__in=ids).delete()
+    Escalation.objects.filter(deadline_id__in=ids).delete()
+    Deadline.objects.filter(pk__in=ids).delete()
+    Deadline.history.model.objects.filter(id__in=ids).delete()  # after: a deletion is a version too
+    for subject_type, subject_id in stopped:
+        SubjectClock.objects.filter(subject_type=subject_type, subject_id=subject_id).delete()
+    return len(ids)
 
 
 # The inbox --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from .clocks import (
     NoticeRecipient,
     NoticeRole,
 )
+from .ops import BackgroundJob, ClockHeartbeat, Disposal, JobStatus, RetentionPolicy
 from .outbox import OutgoingEmail, OutgoingEmailStatus
 from .people import Agency, AgencyKind, LocalAuthority, Role, User
 
@@ -17,12 +18,16 @@ __all__ = [
     "Agency",
     "AgencyKind",
     "AuditEvent",
+    "BackgroundJob",
+    "ClockHeartbeat",
     "Deadline",
     "DeadlineKind",
     "DeadlineStatus",
+    "Disposal",
     "Escalation",
     "EscalationStep",
     "InboxItem",
+    "JobStatus",
     "LocalAuthority",
     "LocalProtocol",
     "NoticeRecipient",
@@ -30,6 +35,7 @@ __all__ = [
     "OutgoingEmail",
     "OutgoingEmailStatus",
     "RecordAccess",
+    "RetentionPolicy",
     "Role",
     "User",
 ]

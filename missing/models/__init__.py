@@ -1,5 +1,6 @@
 from .children import Child, ChildGroupObjectPermission, ChildUserObjectPermission, Gender, LegalStatus, Vulnerability
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
+from .exports import SubjectAccessExport
 from .episodes import Category, LocationType, MissingEpisode, RiskLevel
 from .interviews import (
     INTERVIEW_TRANSITIONS,
@@ -46,6 +47,7 @@ __all__ = [
     "NotificationUpload",
     "PoliceNotification",
     "RiskLevel",
+    "SubjectAccessExport",
     "UploadStatus",
     "Vulnerability",
 ]

@@ -61,6 +61,9 @@ class Child(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention removed who the child was, keeping the numbers."
+    )
     history = HistoricalRecords()
 
     class Meta:

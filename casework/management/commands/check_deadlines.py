@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from casework.clocks.services import deadlines_sweep
+from casework.jobs import jobs_run_due
 from casework.outbox import outbox_send_due
 
 
@@ -16,5 +17,6 @@ class Command(BaseCommand):
                 f"Re-evaluated {result.reconciled} open episode(s); sent {result.notices} notices, "
                 f"{result.warnings} warnings and {result.overdue} overdue escalations."
             )
+        self.stdout.write(f"Ran {jobs_run_due()} background job(s) that no worker had taken.")
         sent, failed = outbox_send_due()
         self.stdout.write(f"Emailed {sent} message(s); {failed} could not be sent and will be retried.")

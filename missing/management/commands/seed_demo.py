@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from casework.clocks.services import deadlines_sweep
 from casework.models import AgencyKind, LocalAuthority, Role, User
+from casework.retention import retention_policy_for
 from casework.services import agency_create, user_create
 from missing.interviews.services import return_interview_accept
 from missing.models import (
@@ -79,6 +80,7 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             la = LocalAuthority.objects.create(name=authority)
+            retention_policy_for(la)
             agencies = self._agencies(la)
             users = self._users(la, agencies)
         kids = self._children(la, agencies, users, children, rng, now)
