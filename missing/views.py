@@ -23,6 +23,7 @@ from casework.protocol_store import protocol_for
 from casework.services import authority_for
 
 from . import services
+from .child_page import child_links
 from .csv_import import csv_template, notifications_import
 from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm
 from .models import NotificationKind, Vulnerability
@@ -226,6 +227,7 @@ def child_detail(request, child_id):
         "vulnerabilities": [Vulnerability(v).label for v in child.vulnerabilities if v in Vulnerability.values],
         "episodes": child.episodes.all(),
         "can_change": can_change_child(request.user, child),
+        "links": child_links(child),
     }
     return render(request, "missing/child_detail.html", context)
 
