@@ -1,6 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from actions.urls import api_urlpatterns as actions_api
 from missing import api as missing_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
@@ -31,4 +32,5 @@ urlpatterns = [
     path("escalations/", clocks_api.EscalationListApi.as_view(), name="api-escalations"),
     path("", include(interview_api)),
     path("", include(education_api)),
+    path("", include(actions_api)),
 ]

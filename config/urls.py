@@ -14,6 +14,7 @@ urlpatterns = [
     path("interview-timeliness/", include((interview_urls.report_urlpatterns, "interview_reports"))),
     path("education/", include(("missing.education.urls", "education"))),
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
+    path("actions/", include(("actions.urls", "actions"))),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
