@@ -20,8 +20,16 @@ from django.db.models import Q
 from django.urls import reverse
 
 from casework.calendar import LONDON, end_of_day, local_date, working_days_deadline
-from casework.clocks.registry import DUTY, NOTICE, ClockKind, ClockRule, RowFacts, SubjectClocks, WantedDeadline
-from casework.clocks.registry import register_clock_kind
+from casework.clocks.registry import (
+    DUTY,
+    NOTICE,
+    ClockKind,
+    ClockRule,
+    RowFacts,
+    SubjectClocks,
+    WantedDeadline,
+    register_clock_kind,
+)
 from casework.models import DeadlineStatus
 from casework.permissions import is_administrator
 

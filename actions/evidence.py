@@ -74,7 +74,7 @@ def evidence_check(upload, *, field="evidence"):
     return content_type
 
 
-def evidence_store(upload, *, action_id, content_type):
+def evidence_store(upload, *, action_id):
     """Write a checked upload; answers (stored name, sha256). Its name is ours, never the uploader's."""
     extension = PurePath(upload.name).suffix.lower()
     digest = hashlib.sha256()

@@ -12,7 +12,7 @@ from casework.calendar import local_date
 from casework.models import Escalation, EscalationStep, User
 
 from .clocks import ACTION, P15
-from .models import Action, ActionEvidence, ActionStatus, ActionUpdate
+from .models import ActionEvidence, ActionStatus, ActionUpdate
 from .permissions import actions_visible_to, meetings_visible_to
 
 

@@ -244,7 +244,7 @@ def action_update(*, actor, action, status=None, text="", evidence=None):
 
 def _evidence_save(*, actor, action, update, upload, content_type, now):
     """Written last, after every check and every other row: a failure removes the file again."""
-    stored, digest = evidence_store(upload, action_id=action.pk, content_type=content_type)
+    stored, digest = evidence_store(upload, action_id=action.pk)
     try:
         item = ActionEvidence.objects.create(
             action=action, update=update, stored_name=stored, original_name=(upload.name or "evidence")[-200:],

@@ -24,7 +24,7 @@ from . import services
 from .api import evidence_response, meeting_pdf_response
 from .clocks import ACTION
 from .forms import AGENDA, ActionForm, ActionUpdateForm, MeetingForm, TrackerFilterForm
-from .models import ActionStatus
+from .models import ActionStatus, MeetingKind
 from .permissions import can_change_action, can_create_action, can_read_tracker, can_record_meeting
 from .selectors import (
     TrackerFilters,
@@ -202,8 +202,7 @@ def child_meetings(request, child_id):
             "child": child,
             "meetings": meetings_of_child(child),
             "actions": actions,
-            "may_record": any(can_record_meeting(request.user, child, kind) for kind, _ in MeetingForm.base_fields[
-                "kind"].choices),
+            "may_record": any(can_record_meeting(request.user, child, kind) for kind in MeetingKind.values),
             "may_add_action": can_create_action(request.user, child),
         },
     )

@@ -12,7 +12,7 @@ from casework.models import Deadline
 from missing.clocks.kind import EPISODE
 from missing.services import episode_create
 
-from .conftest import DUE, THURSDAY_9AM
+from .conftest import THURSDAY_9AM
 
 pytestmark = pytest.mark.django_db
 
@@ -238,7 +238,3 @@ def test_only_those_who_hold_the_meeting_record_it(api, child, people, make_acti
     assert response.status_code == 403
     response = api(people["outsider"]).post(f"/api/v1/children/{child.pk}/meetings/", meeting_body(), format="json")
     assert response.status_code == 404
-
-
-def test_due_is_the_fixture_date(action):
-    assert action.due_date == DUE

@@ -7,13 +7,12 @@ from django.core.exceptions import ValidationError
 
 from actions.clocks import ACTION
 from actions.models import ActionStatus
-from actions.services import action_create, action_update
+from actions.services import action_update
 from casework.calendar import LONDON
 from casework.clocks.services import deadlines_sweep
 from casework.models import Deadline, Escalation, InboxItem, LocalProtocol, OutgoingEmail
 from missing.permissions import child_is_visible
 
-from .conftest import DUE
 
 pytestmark = pytest.mark.django_db
 
