@@ -5,7 +5,7 @@ from django.urls import path
 from . import api, views
 
 urlpatterns = [
-    path("", views.my_actions, name="mine"),
+    path("mine/", views.my_actions, name="mine"),
     path("tracker/", views.tracker, name="tracker"),
     path("<uuid:action_id>/", views.action_detail, name="detail"),
     path("<uuid:action_id>/update/", views.action_update, name="update"),

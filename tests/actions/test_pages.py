@@ -34,7 +34,7 @@ def test_my_actions_lists_mine_and_my_agencys_soonest_first_with_overdue_marked(
     sooner = make_action(owner=people["colleague"], due_date=date(2026, 3, 3), description="Sooner one")
     make_action(owner_agency=agencies["police"], owner=None, description="The police's one")
     at_monday.move_to(datetime(2026, 3, 5, 9, 0, tzinfo=LONDON), tick=False)
-    page = signed_in(people["worker"]).get("/actions/").content.decode()
+    page = signed_in(people["worker"]).get("/actions/mine/").content.decode()
     assert page.index("Sooner one") < page.index("Later one")
     assert "The police&#x27;s one" not in page and "The police's one" not in page
     assert "Overdue by 2 days" in page
@@ -50,7 +50,7 @@ def test_an_update_with_evidence_completes_the_action_in_place(signed_in, action
         {"update": "Appointment booked.", "status": "done", "next": "mine",
          "evidence": SimpleUploadedFile("booking.pdf", PDF)},
     )
-    assert response.status_code == 302 and response["Location"] == "/actions/"
+    assert response.status_code == 302 and response["Location"] == "/actions/mine/"
     action.refresh_from_db()
     assert action.status == "done"
     detail = client.get(f"/actions/{action.pk}/").content.decode()

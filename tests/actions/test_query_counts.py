@@ -18,7 +18,7 @@ def queries(client, url):
     return len(captured)
 
 
-@pytest.mark.parametrize("url", ["/actions/", "/actions/tracker/", "/api/v1/actions/?mine=true"])
+@pytest.mark.parametrize("url", ["/actions/mine/", "/actions/tracker/", "/api/v1/actions/?mine=true"])
 def test_action_lists_do_not_grow_with_the_data(signed_in, at_monday, make_action, people, url):
     client = signed_in(people["chair"] if "tracker" in url else people["worker"])
     for _ in range(2):
