@@ -19,7 +19,8 @@ class LocalAuthorityAdmin(SimpleHistoryAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "authority"]
+    list_display = ["name", "kind", "authority", "designated_manager"]
+    autocomplete_fields = ["designated_manager"]
     list_filter = ["kind", "authority"]
     search_fields = ["name"]
 
@@ -28,8 +29,8 @@ class AgencyAdmin(SimpleHistoryAdmin):
 class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     list_display = ["username", "first_name", "last_name", "agency", "roles", "is_active"]
     list_filter = ["agency", "is_active", "is_superuser"]
-    fieldsets = DjangoUserAdmin.fieldsets + (("Agency and roles", {"fields": ("agency", "roles")}),)
-    autocomplete_fields = ["agency"]
+    fieldsets = DjangoUserAdmin.fieldsets + (("Agency and roles", {"fields": ("agency", "roles", "line_manager")}),)
+    autocomplete_fields = ["agency", "line_manager"]
 
     def save_model(self, request, obj, form, change):
         """Deactivating someone here ends their API tokens too, as `PATCH /api/v1/users/{id}/` does.

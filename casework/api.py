@@ -186,6 +186,7 @@ class UserOutput(serializers.Serializer):
     email = serializers.EmailField()
     agency = serializers.UUIDField(source="agency_id", allow_null=True)
     roles = serializers.ListField(child=serializers.CharField())
+    line_manager = serializers.UUIDField(source="line_manager_id", allow_null=True)
     is_active = serializers.BooleanField()
 
 
@@ -195,6 +196,9 @@ class UserInput(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), allow_null=True, required=False)
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), max_length=10, default=list)
+    line_manager = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="Another user's id: the escalation chain of P15 climbs it."
+    )
 
 
 class UserCreateApi(APIView):
@@ -213,13 +217,9 @@ class UserUpdateInput(serializers.Serializer):
     is_active = serializers.BooleanField(
         required=False, help_text="false signs the user out everywhere: their API tokens stop working at once."
     )
-
-    def validate(self, attrs):
-        # API §1 names line_manager; it arrives with the escalation chain (P15). Until then say so
-        # rather than answer 200 and drop it.
-        if "line_manager" in self.initial_data:
-            raise serializers.ValidationError({"line_manager": ["Line managers cannot be recorded yet."]})
-        return attrs
+    line_manager = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Another user's id, or null for none (P15's chain climbs it)."
+    )
 
 
 class UserDetailApi(APIView):

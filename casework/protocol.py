@@ -37,7 +37,7 @@ class Protocol:
     # F1: frequent missing
     f1_episodes: int = 3
     f1_window_days: int = 90
-    # P2..P14: panels and meetings
+    # P2..P15: panels, meetings and actions
     p2_referral_working_days: int = 10
     p3_listing_days: int = 14
     p4_updates_working_days: int = 5
@@ -45,6 +45,9 @@ class Protocol:
     p12_minutes_working_days: int = 5
     p13_action_plan_hours: int = 48
     p14_feedback_working_days: int = 2
+    # P15: an overdue action's second escalation, to the line manager's manager, this many working days
+    # after the first
+    p15_second_step_working_days: int = 5
     # Children missing education (002 §12): enquiries run to day 28; no removal from roll before 4 weeks
     cme_enquiry_last_day: int = 28
     cme_roll_removal_after_days: int = 28

@@ -58,12 +58,33 @@ def _clean_roles(roles):
     return sorted(set(roles))
 
 
+def _clean_line_manager(user, manager):
+    """A line manager (P15's chain climbs it) is another active person of the same authority, and no
+    chain may lead back to the person themselves."""
+    if manager is None:
+        return None
+    if isinstance(manager, User):
+        manager = manager.pk
+    found = User.objects.filter(pk=manager).select_related("agency").first()
+    if found is None or (user.agency_id and found.authority_id != user.agency.authority_id):
+        raise ValidationError({"line_manager": ["No user with this id works in this authority."]})
+    seen = {user.pk}
+    step = found
+    while step is not None:
+        if step.pk in seen:
+            raise ValidationError({"line_manager": ["A person cannot be their own line manager, directly or up the chain."]})
+        seen.add(step.pk)
+        step = step.line_manager
+    return found
+
+
 @transaction.atomic
-def user_create(*, actor, username, password, email="", agency=None, roles=()):
+def user_create(*, actor, username, password, email="", agency=None, roles=(), line_manager=None):
     roles = _clean_roles(roles)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": ["A user with that username already exists."]})
     user = User(username=username, email=email, agency=agency, roles=roles)
+    user.line_manager = _clean_line_manager(user, line_manager)
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -77,13 +98,22 @@ def user_create(*, actor, username, password, email="", agency=None, roles=()):
         raise ValidationError({"username": ["A user with that username already exists."]}) from error
     if agency is not None:
         user.groups.add(agency.group)
-    audit_event_record(actor=actor, verb="user.created", obj=user, data={"username": username, "roles": roles})
+    audit_event_record(
+        actor=actor,
+        verb="user.created",
+        obj=user,
+        data={"username": username, "roles": roles, "line_manager": str(user.line_manager_id or "") or None},
+    )
     return user
 
 
+UNCHANGED = object()
+
+
 @transaction.atomic
-def user_update(*, actor, user, roles=None, is_active=None):
-    """Change a user's roles or whether they may sign in (API §1 `PATCH /users/{id}/`).
+def user_update(*, actor, user, roles=None, is_active=None, line_manager=UNCHANGED):
+    """Change a user's roles, line manager (None clears it) or whether they may sign in (API §1
+    `PATCH /users/{id}/`).
 
     Deactivation revokes every API token of the user in the same transaction, so the old token
     answers 401 from the next request on.
@@ -102,6 +132,14 @@ def user_update(*, actor, user, roles=None, is_active=None):
             raise ValidationError({"is_active": ["You cannot deactivate your own account."]})
         changes["is_active"] = {"from": user.is_active, "to": is_active}
         user.is_active = is_active
+    if line_manager is not UNCHANGED:
+        manager = _clean_line_manager(user, line_manager)
+        if (manager.pk if manager else None) != user.line_manager_id:
+            changes["line_manager"] = {
+                "from": str(user.line_manager_id) if user.line_manager_id else None,
+                "to": str(manager.pk) if manager else None,
+            }
+            user.line_manager = manager
     if changes:
         user.full_clean(exclude=["password"])
         user.save(update_fields=list(changes))

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from actions.urls import api_urlpatterns as actions_api
 from missing import api as missing_api
 from panels import api as panels_api
 from referrals import api as referrals_api
@@ -46,4 +47,5 @@ urlpatterns = [
     path("referrals/<str:referral_id>/decision/", referrals_api.ReferralDecisionApi.as_view(), name="api-referral-decision"),
     path("", include(interview_api)),
     path("", include(education_api)),
+    path("", include(actions_api)),
 ]

@@ -178,6 +178,10 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NOTIFICATION_CSV_MAX_BYTES = int(os.environ.get("NOTIFICATION_CSV_MAX_BYTES", str(20 * 1024 * 1024)))
+# Evidence attached to actions: kept here, outside the static files and any web root, and sent only
+# through the action's permission check. There is no MEDIA_URL: nothing under it is served directly.
+ACTION_EVIDENCE_ROOT = Path(os.environ.get("ACTION_EVIDENCE_ROOT", VAR_DIR / "evidence"))
+ACTION_EVIDENCE_MAX_BYTES = int(os.environ.get("ACTION_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

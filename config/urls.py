@@ -17,6 +17,7 @@ urlpatterns = [
     path("panels/", include(("panels.urls", "panels"))),
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
     path("retention/", views.retention_page, name="retention"),
+    path("actions/", include(("actions.urls", "actions"))),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

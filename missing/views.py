@@ -24,6 +24,7 @@ from casework.protocol_store import protocol_for
 from casework.services import authority_for
 
 from . import services
+from .child_page import child_links
 from .csv_import import csv_template
 from .exports import can_export_child, exports_of_child, subject_access_export_downloaded, subject_access_export_request
 from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm
@@ -271,6 +272,7 @@ def child_detail(request, child_id):
         "episodes": child.episodes.all(),
         "can_change": can_change_child(request.user, child),
         "can_export": can_export_child(request.user, child),
+        "links": child_links(child),
     }
     return render(request, "missing/child_detail.html", context)
 

@@ -47,7 +47,7 @@ class LocalProtocolAdmin(AuditedAdmin):
         ("Timers after a missing episode (T1-T13)", {"fields": _numbers("t")}),
         ("Strategy-meeting thresholds (S1-S6)", {"fields": _numbers("s")}),
         ("Frequent missing (F1)", {"fields": _numbers("f")}),
-        ("Panels and meetings (P2-P14)", {"fields": _numbers("p")}),
+        ("Panels, meetings and actions (P2-P15)", {"fields": _numbers("p")}),
     ]
 
 

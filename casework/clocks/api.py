@@ -130,14 +130,24 @@ class EscalationOutput(serializers.Serializer):
 
 class EscalationFilter(serializers.Serializer):
     child = serializers.UUIDField(required=False)
+    episode = serializers.UUIDField(required=False)
+    meeting = serializers.UUIDField(required=False)
+    action = serializers.UUIDField(required=False)
 
 
 class EscalationListApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("child", str)], responses=EscalationOutput(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str) for name in ("child", *SUBJECT_FIELDS)],
+        responses=EscalationOutput(many=True),
+    )
     def get(self, request):
         filters = EscalationFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         escalations = escalations_visible_to(request.user)
-        if "child" in filters.validated_data:
-            escalations = escalations.filter(deadline__child_id=filters.validated_data["child"])
+        for name, value in filters.validated_data.items():
+            if name in SUBJECT_FIELDS:
+                lookups = _subject_filter(name, value)
+                escalations = escalations.filter(**{f"deadline__{key}": item for key, item in lookups.items()})
+            else:
+                escalations = escalations.filter(deadline__child_id=value)
         return paginated(request, self, escalations.order_by("-fired_at", "id"), EscalationOutput)

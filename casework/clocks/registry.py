@@ -84,6 +84,9 @@ class ClockKind:
     - `visible(user)`: a Q over Deadline rows of this kind that the user may see.
     - `facts(rows)`: {row id: RowFacts} for many rows in a few queries.
     - `mine(user)` / `of_agency(agency)`: Q filters for "Due and overdue".
+    - `addressees(row, now)`: for a kind whose notice says something different to each person (a
+      weekly digest), [(user, subject, body)] as it stands when the notice fires; the engine tells
+      exactly those people, each their own message, in place of the rule's recipients.
     """
 
     name: str
@@ -95,6 +98,7 @@ class ClockKind:
     facts: Callable
     mine: Callable | None = None
     of_agency: Callable | None = None
+    addressees: Callable | None = None
 
 
 _kinds: dict[str, ClockKind] = {}

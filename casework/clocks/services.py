@@ -249,11 +249,22 @@ def row_facts(rows):
     return facts
 
 
+def _messages(row, step, facts, now):
+    """Who is told and what: [(recipient, subject, body)]. A kind with `addressees` words its notice
+    for each person; otherwise the rule's recipients all get the one message."""
+    addressees = clock_kind(row.subject_type).addressees
+    if addressees is not None and step == EscalationStep.NOTICE:
+        return [(_person("addressee", user), subject, body) for user, subject, body in addressees(row, now)]
+    subject, body = _message(row, step, facts)
+    return [(recipient, subject, body) for recipient in _recipients(row, step, facts)]
+
+
 def _fire(row, step, now):
     """Record one firing and tell its recipients; a second firing of the same step is refused by
     the unique constraint and answers None."""
     facts = row_facts([row])[row.pk]
-    recipients = _recipients(row, step, facts)
+    messages = _messages(row, step, facts, now)
+    recipients = [recipient for recipient, _, _ in messages]
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
@@ -273,17 +284,20 @@ def _fire(row, step, now):
             )
     except IntegrityError:
         return None
-    subject, body = _message(row, step, facts)
     rule = clock_rule(row.subject_type, row.rule)
     needs_ack = step == EscalationStep.NOTICE and bool(rule and rule.acknowledged)
-    users = {r["user"].pk: r["user"] for r in recipients if r["user"] is not None}
-    InboxItem.objects.bulk_create(
-        InboxItem(user=user, escalation=escalation, subject=subject, body=body, created_at=now,
-                  needs_acknowledgement=needs_ack)
-        for user in users.values()
-    )
-    # In the same transaction as the escalation: the message exists exactly when the firing does.
-    email_enqueue(subject=subject, body=body, to=[r["email"] for r in recipients], now=now)
+    by_message = {}
+    for recipient, subject, body in messages:
+        by_message.setdefault((subject, body), []).append(recipient)
+    for (subject, body), people in by_message.items():
+        users = {r["user"].pk: r["user"] for r in people if r["user"] is not None}
+        InboxItem.objects.bulk_create(
+            InboxItem(user=user, escalation=escalation, subject=subject, body=body, created_at=now,
+                      needs_acknowledgement=needs_ack)
+            for user in users.values()
+        )
+        # In the same transaction as the escalation: the message exists exactly when the firing does.
+        email_enqueue(subject=subject, body=body, to=[r["email"] for r in people], now=now)
     return escalation
 
 

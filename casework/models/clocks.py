@@ -64,6 +64,9 @@ class LocalProtocol(models.Model):
     p12_minutes_working_days = _number("p12_minutes_working_days", "P12 minutes circulated (working days)")
     p13_action_plan_hours = _number("p13_action_plan_hours", "P13 action plan sent (hours)")
     p14_feedback_working_days = _number("p14_feedback_working_days", "P14 feedback to professionals (working days)")
+    p15_second_step_working_days = _number(
+        "p15_second_step_working_days", "P15 overdue action escalated again to a higher manager after (working days)"
+    )
     cme_enquiry_last_day = _number("cme_enquiry_last_day", "Missing education: reasonable enquiries until day")
     cme_roll_removal_after_days = _number(
         "cme_roll_removal_after_days", "Missing education: no removal from the school roll before (days)"

@@ -43,6 +43,14 @@ class Agency(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=40, choices=AgencyKind.choices)
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
+    designated_manager = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Told when an action the agency owns without a named owner is overdue (P15).",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -73,6 +81,14 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users", null=True, blank=True)
     roles = models.JSONField(default=_no_roles, blank=True)
+    line_manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text="Told when this person's action is overdue; their own line manager is told next (P15).",
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     _password_disabled = False

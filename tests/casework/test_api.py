@@ -17,6 +17,7 @@ def test_token_then_me(api, mash):
         "email": "mash@example.test",
         "agency": str(mash.agency_id),
         "roles": ["mash_coordinator"],
+        "line_manager": None,
         "is_active": True,
     }
 

@@ -90,9 +90,7 @@ def toy_kind():
 def subject(authority, toy_kind):
     agency = AgencyFactory(authority=authority, name="Toy Agency")
     manager = UserFactory(email="manager@example.org")
-    owner = UserFactory(email="owner@example.org", line_manager=manager) if hasattr(
-        UserFactory._meta.model, "line_manager"
-    ) else UserFactory(email="owner@example.org")
+    owner = UserFactory(email="owner@example.org", line_manager=manager)
     STATE[agency.pk] = {"active": True, "due": timezone.now() + timedelta(days=10), "owner": owner,
                         "manager": manager}
     return agency

@@ -300,7 +300,8 @@ def test_deactivating_someone_in_the_admin_revokes_their_tokens(api, signed_in, 
         ({"is_active": None}, "is_active"),
         ({"roles": ["administrator", "king"]}, "roles"),
         ({"roles": "agency_staff"}, "roles"),
-        ({"line_manager": None}, "line_manager"),
+        ({"line_manager": "not-an-id"}, "line_manager"),
+        ({"line_manager": "5d0c1b1e-0000-4000-8000-000000000000"}, "line_manager"),
     ],
 )
 def test_bad_changes_are_400_and_change_nothing(api, admin_user, health_worker, row_counts, body, field):

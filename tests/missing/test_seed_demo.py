@@ -25,6 +25,23 @@ def test_seed_demo_makes_an_authority_of_the_size_asked_for():
     assert len(ages) > 3
 
 
+def test_seed_demo_has_actions_in_every_state_and_one_stuck():
+    from actions.clocks import ACTION
+    from actions.models import Action, ChildMeeting
+    from casework.models import Escalation
+
+    call_command("seed_demo", children=40, notifications=3, seed=7, stdout=open("/dev/null", "w"))
+    states = set(Action.objects.values_list("status", flat=True))
+    assert states == {"open", "done", "cancelled"}
+    second_steps = Escalation.objects.filter(deadline__subject_type=ACTION, rule="P15", deadline__key="2")
+    assert second_steps.count() == 1
+    stuck = Action.objects.get(pk=second_steps.get().deadline.subject_id)
+    assert stuck.status == "open" and stuck.meeting is not None
+    assert {r["username"] for r in second_steps.get().recipients} >= {"healthhead"}
+    assert ChildMeeting.objects.filter(kind="strategy").count() == 1
+    assert User.objects.get(username="health").line_manager.username == "healthlead"
+
+
 def test_seed_demo_refuses_to_run_twice_on_the_same_database():
     call_command("seed_demo", children=5, stdout=open("/dev/null", "w"))
     with pytest.raises(CommandError, match="already exists"):

@@ -13,10 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from actions.demo import demo_actions
 from casework.clocks.services import deadlines_sweep
 from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.retention import retention_policy_for
-from casework.services import agency_create, user_create
+from casework.services import agency_create, user_create, user_update
 from missing.interviews.services import return_interview_accept
 from missing.models import (
     Child,
@@ -56,6 +57,8 @@ USERS = [
     ("chair", "Casey", "Chair", AgencyKind.CHILDRENS_SOCIAL_CARE, [Role.PANEL_CHAIR, Role.PANEL_MEMBER]),
     ("police", "Parker", "Officer", AgencyKind.POLICE, [Role.AGENCY_STAFF, Role.PANEL_MEMBER]),
     ("health", "Harper", "Nurse", AgencyKind.HEALTH, [Role.AGENCY_STAFF, Role.PANEL_MEMBER]),
+    ("healthlead", "Hollis", "Lead", AgencyKind.HEALTH, [Role.AGENCY_STAFF]),
+    ("healthhead", "Hayden", "Head", AgencyKind.HEALTH, [Role.AGENCY_STAFF]),
     ("rhi", "Riley", "Interviewer", AgencyKind.RETURN_INTERVIEW_SERVICE, [Role.AGENCY_STAFF]),
     ("education", "Emery", "Officer", AgencyKind.EDUCATION, [Role.AGENCY_STAFF, Role.PANEL_MEMBER]),
     ("board", "Blake", "Member", AgencyKind.OTHER, [Role.STRATEGIC_READER]),
@@ -87,6 +90,7 @@ class Command(BaseCommand):
         self._history(kids, rng, now)
         self._recent(kids, users["mash"], rng, now)
         self._interviews(users["mash"], users["rhi"], rng)
+        self._actions(agencies, users, kids, now)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
         seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng, now=now)
@@ -186,6 +190,23 @@ class Command(BaseCommand):
             if rng.random() < 0.6:
                 back = min(now - timedelta(minutes=30), start + timedelta(hours=rng.randint(2, 60)))
                 episode_update(actor=mash, episode=episode, returned_at=back, found_location=rng.choice(PLACES))
+
+    def _actions(self, agencies, users, kids, now):
+        """Line managers for P15's chain, and actions in every state (one stuck) on children the chair sees."""
+        user_update(actor=None, user=users["health"], line_manager=users["healthlead"])
+        user_update(actor=None, user=users["healthlead"], line_manager=users["healthhead"])
+        police = agencies[AgencyKind.POLICE]
+        police.designated_manager = users["police"]
+        police.save(update_fields=["designated_manager"])
+        csc = agencies[AgencyKind.CHILDRENS_SOCIAL_CARE]
+        led = [k for k in kids if k.lead_agency_id == csc.pk]
+        if len(led) < 4:
+            return
+        demo_actions(
+            chair=users["chair"], police_user=users["police"], health_user=users["health"],
+            health_manager=users["healthlead"], csc=csc, police=police, health=agencies[AgencyKind.HEALTH],
+            education=agencies[AgencyKind.EDUCATION], children=led, now=now,
+        )
 
     def _interviews(self, mash, rhi, rng):
         """Most children back from a recent episode chose the return interview service."""
