@@ -1,6 +1,6 @@
 from django import forms
 
-from casework.forms import DateTimeLocalInput, GovUKForm
+from casework.forms import DateInput, DateTimeLocalInput, GovUKForm
 from referrals.models import CseAssessment
 
 from .models import Frequency, RatingValue
@@ -56,3 +56,16 @@ class ReferralForm(GovUKForm):
 
 class RemoveForm(GovUKForm):
     reason = forms.CharField(label="Why the child leaves the list", max_length=2000)
+
+
+class ActionForm(GovUKForm):
+    """P10: a SMART action agreed at the meeting."""
+
+    description = forms.CharField(label="What is to be done", max_length=5000)
+    success_measure = forms.CharField(label="How everyone will know it is done", max_length=5000)
+    owner_agency = forms.ModelChoiceField(label="Owner agency", queryset=None)
+    due_date = forms.DateField(label="Due by", widget=DateInput())
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_agency"].queryset = agencies.order_by("name")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("meetings/<uuid:meeting_id>/agree/", views.agree, name="agree"),
     path("meetings/<uuid:meeting_id>/children/<uuid:child_id>/rate/", views.rate, name="rate"),
     path("meetings/<uuid:meeting_id>/children/<uuid:child_id>/decisions/", views.decide, name="decide"),
+    path("meetings/<uuid:meeting_id>/children/<uuid:child_id>/actions/", views.add_action, name="add_action"),
     path("meetings/<uuid:meeting_id>/children/<uuid:child_id>/update/", views.agency_update, name="agency_update"),
     path("meetings/<uuid:meeting_id>/publish/", views.publish, name="publish"),
     path("meetings/<uuid:meeting_id>/end/", views.end, name="end"),

@@ -20,7 +20,9 @@ from referrals import services as referral_services
 from referrals.models import Referral, ReferralStatus
 
 from . import services
-from .forms import AgencyUpdateForm, DecisionsForm, MeetingForm, PanelForm, RatingForm, ReferralForm, RemoveForm
+from actions.services import action_create
+
+from .forms import ActionForm, AgencyUpdateForm, DecisionsForm, MeetingForm, PanelForm, RatingForm, ReferralForm, RemoveForm
 from .models import MeetingStatus, Panel, PanelMember
 from .pdf import minutes_pdf, papers_pdf
 from .permissions import (
@@ -184,6 +186,7 @@ def _agenda_context(request, meeting):
         "members": members,
         "deadlines": sorted(deadline_rows(meeting).values(), key=lambda d: d.due_at),
         "rating_form": RatingForm(),
+        "action_form": ActionForm(agencies=meeting.panel.member_agencies.all()),
         "decisions_form": DecisionsForm(),
         "update_form": AgencyUpdateForm(),
         "my_agency_member": bool(request.user.agency_id and meeting.panel.members.filter(
@@ -257,6 +260,27 @@ def rate(request, meeting_id, child_id):
             _service_error(request, error)
     else:
         messages.error(request, f"Rating for {child.full_name}: choose red, amber or green and give the reason.")
+    return _back(request, meeting)
+
+
+@login_required
+@require_POST
+def add_action(request, meeting_id, child_id):
+    """A SMART action (P10) agreed at the meeting, recorded without leaving the agenda."""
+    meeting = _meeting(request, meeting_id)
+    _needs_agreement(request, meeting)
+    child = _child_of(meeting, child_id)
+    if not chairs(request.user, meeting.panel):
+        raise PermissionDenied
+    form = ActionForm(request.POST, agencies=meeting.panel.member_agencies.all())
+    if not form.is_valid():
+        messages.error(request, f"Action for {child.full_name}: " + "; ".join(
+            f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()))
+        return _back(request, meeting)
+    try:
+        action_create(actor=request.user, child=child, panel_meeting_id=meeting.pk, **form.cleaned_data)
+    except (ValidationError, ApplicationError) as error:
+        _service_error(request, error)
     return _back(request, meeting)
 
 

@@ -63,10 +63,19 @@ def test_the_chair_runs_a_meeting(page, browser, live_server, sign_in, assert_ac
     expect(page.locator(f"#rating-{child.pk} [data-rating]")).to_have_text("Red")
     assert page.url == url_before  # recorded in place, no navigation
     expect(member_page.locator(f"#rating-{child.pk} [data-rating]")).to_have_text("Red", timeout=15000)
+    card.get_by_label("What is to be done").fill("Safety plan with the carers")
+    card.get_by_label("How everyone will know it is done").fill("Plan signed by the carers")
+    card.get_by_label("Owner agency").select_option(label="Demo Health")
+    card.get_by_label("Due by").fill((timezone.localdate() + timedelta(days=14)).isoformat())
+    card.get_by_role("button", name="Add the action").click()
+    expect(page.locator(f"#actions-{child.pk}")).to_contain_text("Safety plan with the carers")
+    assert page.url == url_before
+    expect(member_page.locator(f"#actions-{child.pk}")).to_contain_text("Safety plan with the carers", timeout=15000)
     member_context.close()
 
     page.get_by_role("button", name="End the meeting").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Minutes and action summary")
     expect(page.locator("main")).to_contain_text("Missing every weekend, older associates")
     expect(page.locator("main")).to_contain_text("Nia Nurse")
+    expect(page.locator("main")).to_contain_text("Safety plan with the carers")
     assert_accessible(page)

@@ -339,3 +339,32 @@ def test_the_chairs_home_shows_the_next_meeting_with_exact_counts(people, listed
     assert "Your next panel meeting" in page
     assert ">3</span> children listed" in page and ">1</span> referral waiting" in page
     assert "Your next panel meeting" not in signed_in(people["health"]).get("/").content.decode()
+
+
+def test_an_action_agreed_at_the_meeting_is_an_action_of_the_actions_app(people, listed, signed_in, api, agencies):
+    """Recorded in place from the agenda (P10), shown as outstanding (P11), holding the child on the
+    list (F3) until done, and visible to the owner agency."""
+    meeting, children = listed
+    chair = signed_in(people["chair"])
+    chair.post(f"/panels/meetings/{meeting.pk}/agree/")
+    response = chair.post(
+        f"/panels/meetings/{meeting.pk}/children/{children[0].pk}/actions/",
+        {"description": "Safety plan with carers", "success_measure": "Plan signed",
+         "owner_agency": str(agencies[AgencyKind.HEALTH].pk), "due_date": "2026-04-30"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "Safety plan with carers" in response.content.decode()
+    from actions.models import Action
+
+    action = Action.objects.get(child=children[0])
+    assert action.panel_meeting_id == meeting.pk
+    api(people["chair"]).post(f"/api/v1/meetings/{meeting.pk}/attendance/",
+                              {"user": str(people["chair"].pk), "confidentiality_agreed": True}, format="json")
+    agenda_body = api(people["chair"]).get(f"/api/v1/meetings/{meeting.pk}/agenda/").json()
+    assert [a["description"] for a in agenda_body["previous_actions"]] == ["Safety plan with carers"]
+    with pytest.raises(Exception, match="1 open action"):
+        services.list_remove(actor=people["chair"], panel=meeting.panel, child=children[0], reason="Better")
+    bad = chair.post(f"/panels/meetings/{meeting.pk}/children/{children[1].pk}/actions/",
+                     {"description": "", "success_measure": "", "owner_agency": "", "due_date": "2020-01-01"},
+                     HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200 and Action.objects.filter(child=children[1]).count() == 0
