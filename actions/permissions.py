@@ -86,9 +86,10 @@ def is_manager(user):
 
 
 def can_read_tracker(user):
-    """The tracker is for chairs and managers (and the MASH, strategic readers and administrators)."""
+    """The tracker is for chairs and managers (and the MASH and administrators). It names children, so
+    strategic readers, who see aggregates and never a child, do not read it."""
     if not user.is_authenticated:
         return False
-    if is_mash_coordinator(user) or user.has_role(Role.PANEL_CHAIR) or user.has_role(Role.STRATEGIC_READER):
+    if is_mash_coordinator(user) or user.has_role(Role.PANEL_CHAIR):
         return True
     return is_manager(user)

@@ -68,11 +68,11 @@ class PanelDetailApi(APIView):
         return Response(PanelOutput(object_or_404(panels_visible_to(request.user), panel_id)).data)
 
 
-class MeetingInput(serializers.Serializer):
+class PanelMeetingInput(serializers.Serializer):
     starts_at = serializers.DateTimeField()
 
 
-class MeetingOutput(serializers.Serializer):
+class PanelMeetingOutput(serializers.Serializer):
     id = serializers.UUIDField()
     panel = serializers.UUIDField(source="panel_id")
     starts_at = serializers.DateTimeField()
@@ -99,20 +99,20 @@ class MeetingOutput(serializers.Serializer):
 
 
 class PanelMeetingsApi(APIView):
-    @extend_schema(responses=MeetingOutput(many=True))
+    @extend_schema(responses=PanelMeetingOutput(many=True))
     def get(self, request, panel_id):
         panel = object_or_404(panels_visible_to(request.user), panel_id)
-        return paginated(request, self, panel.meetings.order_by("starts_at"), MeetingOutput)
+        return paginated(request, self, panel.meetings.order_by("starts_at"), PanelMeetingOutput)
 
-    @extend_schema(request=MeetingInput, responses={201: MeetingOutput})
+    @extend_schema(request=PanelMeetingInput, responses={201: PanelMeetingOutput})
     def post(self, request, panel_id):
         panel = object_or_404(panels_visible_to(request.user), panel_id)
         if not chairs(request.user, panel):
             raise PermissionDenied("The panel's chair schedules its meetings.")
-        data = MeetingInput(data=request.data)
+        data = PanelMeetingInput(data=request.data)
         data.is_valid(raise_exception=True)
         meeting = services.meeting_create(actor=request.user, panel=panel, **data.validated_data)
-        return Response(MeetingOutput(meeting).data, status=status.HTTP_201_CREATED)
+        return Response(PanelMeetingOutput(meeting).data, status=status.HTTP_201_CREATED)
 
 
 def _meeting(request, meeting_id):
@@ -120,9 +120,9 @@ def _meeting(request, meeting_id):
 
 
 class MeetingDetailApi(APIView):
-    @extend_schema(responses=MeetingOutput)
+    @extend_schema(responses=PanelMeetingOutput)
     def get(self, request, meeting_id):
-        return Response(MeetingOutput(_meeting(request, meeting_id)).data)
+        return Response(PanelMeetingOutput(_meeting(request, meeting_id)).data)
 
 
 class AttendanceInput(serializers.Serializer):
@@ -257,10 +257,10 @@ class MinutesPdfApi(APIView):
 
 
 class MeetingEndApi(APIView):
-    @extend_schema(request=None, responses=MeetingOutput)
+    @extend_schema(request=None, responses=PanelMeetingOutput)
     def post(self, request, meeting_id):
         meeting = services.meeting_end(actor=request.user, meeting=_meeting(request, meeting_id))
-        return Response(MeetingOutput(meeting).data)
+        return Response(PanelMeetingOutput(meeting).data)
 
 
 class ListChildInput(serializers.Serializer):

@@ -47,7 +47,7 @@ def next_meeting_panel(user, now):
 
 
 def register():
-    register_section(Section("panels", "Panels", "panels:panel_list", order=500, shows=_panel_user,
+    register_section(Section("panels", "Panels", "panels:panel_list", order=450, shows=_panel_user,
                              pages=("panels:*",)))
     register_home_panel(
         "next_meeting", title="Your next panel meeting", order=400,

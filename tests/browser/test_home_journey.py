@@ -22,7 +22,8 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 320, "height": 640}
 EVERY_SECTION = [
     "Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-    "Missing education", "Panels", "Due and overdue", "Inbox", "Record access log",
+    "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox", "Record access log",
+    "Retention",
 ]
 EVERY_PANEL = [
     "Notifications waiting for triage", "Children missing now", "Daily risk meeting", "Duties due today and overdue",
@@ -122,7 +123,7 @@ def test_mash_coordinator(page, live_server, sign_in, assert_accessible, authori
         ["Notifications waiting for triage", "Children missing now", "Daily risk meeting",
          "Duties due today and overdue", "Your notices"],
         ["Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-         "Missing education", "Panels", "Due and overdue", "Inbox"],
+         "Missing education", "Panels", "Action tracker", "Due and overdue", "Inbox"],
     )
     expect(panel(page, "Daily risk meeting")).to_contain_text("not in this product yet")
     expect(panel(page, "Daily risk meeting").get_by_role("link", name="Quinn Testlongfamilynamewithoutbreaks")).to_be_visible()
@@ -174,7 +175,8 @@ def test_agency_worker(page, live_server, sign_in, assert_accessible, authority,
 
     interviewing = kind in INTERVIEWER_ROLES
     sections = ["Home", "Children", *(["My interviews due"] if interviewing else []),
-                *(["Missing education"] if kind == AgencyKind.EDUCATION else []), "Due and overdue", "Inbox"]
+                *(["Missing education"] if kind == AgencyKind.EDUCATION else []), "My actions", "Due and overdue",
+                "Inbox"]
     panels = ["Duties due today and overdue", *(["My interviews"] if interviewing else []), "Your notices"]
     check_role(page, live_server, assert_accessible, panels, sections)
 
@@ -195,7 +197,7 @@ def test_panel_chair(page, live_server, sign_in, assert_accessible, authority, a
     sign_in(page, chair)
     check_role(page, live_server, assert_accessible,
                ["Duties due today and overdue", "Your next panel meeting", "Your notices"],
-               ["Home", "Children", "Panels", "Due and overdue", "Inbox"])
+               ["Home", "Children", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox"])
     expect(panel(page, "Duties due today and overdue").get_by_role("link", name="1 duty overdue")).to_be_visible()
 
 
@@ -217,5 +219,5 @@ def test_administrator(page, live_server, sign_in, assert_accessible, admin_user
     page.get_by_label("Security code").fill(f"{code:0{device.digits}d}")
     page.get_by_role("button", name="Continue").click()
     check_role(page, live_server, assert_accessible, ["Your notices", "Administration"],
-               ["Home", "Children", "Due and overdue", "Inbox", "Record access log"])
+               ["Home", "Children", "Due and overdue", "Inbox", "Record access log", "Retention"])
     expect(panel(page, "Administration").get_by_role("link", name="Manage people, agencies")).to_be_visible()

@@ -45,7 +45,8 @@ PANEL_TITLES = {
 }
 SECTIONS = [
     "Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-    "Missing education", "Panels", "Due and overdue", "Inbox", "Record access log",
+    "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox", "Record access log",
+    "Retention",
 ]
 
 
@@ -151,7 +152,7 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
         response,
         ["triage", "missing_now", "risk_meeting", "due", "inbox"],
         ["Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-         "Missing education", "Panels", "Due and overdue", "Inbox (2 unread)"],
+         "Missing education", "Panels", "Action tracker", "Due and overdue", "Inbox (2 unread)"],
     )
     triage = body(response, "triage")
     assert f'href="{reverse("missing:triage_queue")}"' in triage
@@ -280,7 +281,7 @@ def test_agency_worker_sees_their_own_work_only(signed_in, kind, agencies, autho
     expected_sections = ["Home", "Children"]
     expected_sections += ["My interviews due"] if interviewing else []
     expected_sections += ["Missing education"] if kind == AgencyKind.EDUCATION else []
-    expected_sections += ["Due and overdue", "Inbox (1 unread)"]
+    expected_sections += ["My actions", "Due and overdue", "Inbox (1 unread)"]
     assert_sees(response, ["due", *(["interviews"] if interviewing else []), "inbox"], expected_sections)
     due = body(response, "due")
     assert "Duties of the children and work that are yours." in due
@@ -330,7 +331,7 @@ def test_panel_chair_sees_their_duties_and_notices(signed_in, agencies):
     chair = UserFactory(username="chair", agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE],
                         roles=[Role.PANEL_CHAIR, Role.PANEL_MEMBER])
     response = home(signed_in(chair))
-    assert_sees(response, ["due", "next_meeting", "inbox"], ["Home", "Children", "Panels", "Due and overdue", "Inbox"])
+    assert_sees(response, ["due", "next_meeting", "inbox"], ["Home", "Children", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox"])
     assert "No meeting is scheduled for the panels you chair" in body(response, "next_meeting")
     assert ">0</span> duties overdue" in body(response, "due")
     assert ">0</span> unread notices" in body(response, "inbox")
@@ -364,7 +365,8 @@ def test_administrator_sees_administration_and_not_the_mash_work(signed_in, admi
 
     response = home(client)
 
-    assert_sees(response, ["inbox", "administration"], ["Home", "Children", "Due and overdue", "Inbox", "Record access log"])
+    assert_sees(response, ["inbox", "administration"],
+                ["Home", "Children", "Due and overdue", "Inbox", "Record access log", "Retention"])
     panel = body(response, "administration")
     assert ">1</span> email failing to send</a>" in panel and ">2</span> emails waiting to be sent</a>" in panel
     failing = client.get(reverse("admin:casework_outgoingemail_changelist"), {"status__exact": "pending", "attempts__gt": "0"})
