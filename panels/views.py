@@ -39,8 +39,13 @@ from .services import list_eligibility
 
 
 def _panel(request, panel_id):
+    """A panel the user is a member of; the MASH coordinator of its authority also opens its page
+    (the suggested list and the referrals are theirs to coordinate, seed 000), not its meetings."""
     panel = panels_visible_to(request.user).filter(pk=panel_id).first()
     if panel is None:
+        candidate = Panel.objects.filter(pk=panel_id).first()
+        if candidate is not None and can_coordinate_referrals(request.user, candidate):
+            return candidate
         raise Http404
     return panel
 

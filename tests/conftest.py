@@ -124,8 +124,19 @@ def database_url():
 def celery_queue():
     """A queue of this test's own. While the test runs, the project's Celery app sends every task to it
     (so tasks the code under test queues reach only this test's worker); afterwards it is deleted."""
+    from django.conf import settings as django_settings
+
     from config.celery import app
 
+    # Start from the configured broker and result backend, whatever an earlier test pointed the app at.
+    if app.conf.broker_url != django_settings.CELERY_BROKER_URL or \
+            app.conf.result_backend != django_settings.CELERY_RESULT_BACKEND:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        app.conf.broker_url = django_settings.CELERY_BROKER_URL
+        app.conf.result_backend = django_settings.CELERY_RESULT_BACKEND
     name = f"test-{uuid.uuid4().hex[:10]}"
     saved = app.conf.task_default_queue
     app.conf.task_default_queue = name
