@@ -2,7 +2,6 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from django.http import HttpResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -16,9 +15,9 @@ from missing.models import Child
 
 from . import services
 from .models import Frequency, RatingValue
-from .pdf import minutes_pdf
+from .pdf import meeting_pdf_response
 from .permissions import agreed_confidentiality, can_create_panels, chairs, meetings_visible_to, panels_visible_to
-from .selectors import agenda, deadline_rows, minutes, ratings_of_child
+from .selectors import agenda, deadline_rows, ratings_of_child
 
 
 class PanelInput(serializers.Serializer):
@@ -250,10 +249,7 @@ class ChildRatingsApi(APIView):
 class MinutesPdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
     def get(self, request, meeting_id):
-        meeting = _meeting(request, meeting_id)
-        response = HttpResponse(minutes_pdf(minutes(meeting)), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}.pdf"'
-        return response
+        return meeting_pdf_response(request, _meeting(request, meeting_id), "minutes")
 
 
 class MeetingEndApi(APIView):

@@ -28,7 +28,6 @@ from .clocks import MEETING
 from .hooks import outstanding_actions
 from .models import AgencyUpdate, Attendance, Meeting, MeetingChild, PanelListEntry, Rating
 from .rules import meeting_dates, panel_protocol, quorate
-from .services import list_eligibility
 
 RATING_RANK = {"red": 0, "amber": 1, "green": 2}
 
@@ -211,15 +210,6 @@ def suggested_children(panel, *, limit=50):
             found.append({"child": child, "reasons": reasons})
     found.sort(key=lambda item: (-len(item["reasons"]), item["child"].family_name))
     return found[:limit]
-
-
-def minutes(meeting):
-    """The minutes and action summary, built from what was recorded."""
-    data = agenda(meeting)
-    data["eligibility"] = list_eligibility(meeting.panel, [row["child"].pk for row in data["part2"]])
-    data["ratings"] = list(Rating.objects.filter(meeting=meeting).select_related("child", "recorded_by")
-                           .order_by("recorded_at"))
-    return data
 
 
 def ratings_of_child(child, panels):

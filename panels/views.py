@@ -24,7 +24,7 @@ from actions.services import action_create
 
 from .forms import ActionForm, AgencyUpdateForm, DecisionsForm, MeetingForm, PanelForm, RatingForm, ReferralForm, RemoveForm
 from .models import MeetingStatus, Panel, PanelMember
-from .pdf import minutes_pdf, papers_pdf
+from .pdf import meeting_pdf_response
 from .permissions import (
     PANEL_ROLES,
     agreed_confidentiality,
@@ -34,7 +34,7 @@ from .permissions import (
     meetings_visible_to,
     panels_visible_to,
 )
-from .selectors import agenda, agenda_signature, deadline_rows, minutes, suggested_children
+from .selectors import agenda, agenda_signature, deadline_rows, suggested_children
 from .services import list_eligibility
 
 
@@ -352,7 +352,7 @@ def end(request, meeting_id):
 @login_required
 def minutes_page(request, meeting_id):
     meeting = _meeting(request, meeting_id)
-    data = minutes(meeting)
+    data = agenda(meeting)
     record_access_log(request, [row["child"].pk for row in data["part2"]])
     after = [d for d in deadline_rows(meeting).values() if d.rule in ("P13", "P14")]
     return render(request, "panels/minutes.html", {
@@ -378,23 +378,13 @@ def plan_sent(request, meeting_id, child_id):
 
 @login_required
 def minutes_pdf_page(request, meeting_id):
-    meeting = _meeting(request, meeting_id)
-    data = minutes(meeting)
-    record_access_log(request, [row["child"].pk for row in data["part2"]])
-    response = HttpResponse(minutes_pdf(data), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}.pdf"'
-    return response
+    return meeting_pdf_response(request, _meeting(request, meeting_id), "minutes")
 
 
 @login_required
 def papers_pdf_page(request, meeting_id):
     """P5: the papers pack (agenda, part 1 figures, each listed child's summary) for the members."""
-    meeting = _meeting(request, meeting_id)
-    data = agenda(meeting)
-    record_access_log(request, [row["child"].pk for row in data["part2"]])
-    response = HttpResponse(papers_pdf(data), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="papers-{meeting.pk}.pdf"'
-    return response
+    return meeting_pdf_response(request, _meeting(request, meeting_id), "papers")
 
 
 @login_required

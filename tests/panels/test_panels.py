@@ -236,6 +236,10 @@ def test_ending_the_meeting_starts_p12_to_p14_and_the_minutes_exist(api, people,
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Settled in placement" in text and "Listed1" in text
     assert "No new intelligence" in text and "CONFIDENTIAL" in text
+    from casework.models import RecordAccess
+
+    logged = RecordAccess.objects.filter(user=people["chair"], path=f"/api/v1/meetings/{meeting.pk}/minutes.pdf")
+    assert {row.child_id for row in logged} == {c.pk for c in children}
     assert chair.post(f"/api/v1/meetings/{meeting.pk}/ratings/", {"child": str(children[1].pk), "rating": "red",
                                                                     "rationale": "late"}, format="json").status_code == 409
     services.minutes_approve(actor=people["chair"], meeting=meeting)
