@@ -103,3 +103,8 @@ def countdown(due_at, now):
     if remaining > timedelta(0):
         return {"overdue": False, "text": f"due in {describe_span(remaining)}"}
     return {"overdue": True, "text": f"overdue by {describe_span(remaining)}"}
+
+
+def describe_moment(moment):
+    """'Mon 02 Mar 2026 09:00' in Europe/London: how notices and messages name a time."""
+    return moment.astimezone(LONDON).strftime("%a %d %b %Y %H:%M")

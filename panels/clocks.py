@@ -2,8 +2,8 @@
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
+from casework.calendar import describe_moment
 from casework.clocks.registry import ClockKind, RowFacts, register_clock_kind
 from casework.clocks.services import clock_reconcile, deadlines_complete_for_subject
 
@@ -34,7 +34,7 @@ def _facts(rows):
         if meeting is None:
             facts[row.pk] = RowFacts(label="A meeting that no longer exists")
             continue
-        when = timezone.localtime(meeting.starts_at).strftime("%a %d %b %Y %H:%M")
+        when = describe_moment(meeting.starts_at)
         facts[row.pk] = RowFacts(
             label=f"{meeting.panel.name}, {when}",
             context=f"meeting on {when}",

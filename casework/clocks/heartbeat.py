@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..calendar import describe_moment
 from ..models import ClockHeartbeat, Role, User
 from ..outbox import email_enqueue, email_send_now
 
@@ -56,10 +57,6 @@ def _alert_addresses():
     return list(settings.CLOCK_ALERT_EMAILS) + [user.email for user in admins if user.is_administrator]
 
 
-def _when(moment):
-    return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
-
-
 def _status(heartbeat, now):
     late_after = settings.CLOCK_LATE_AFTER
     since = heartbeat.pulse if heartbeat else now
@@ -81,7 +78,7 @@ def _claim_alert(heartbeat, now):
         )
         if not claimed:
             return None
-        since = _when(heartbeat.last_finished_at) if heartbeat.last_finished_at else "it was installed"
+        since = describe_moment(heartbeat.last_finished_at) if heartbeat.last_finished_at else "it was installed"
         email = email_enqueue(
             subject="The deadline clock has stopped: no notices or escalations are being sent",
             body=(
@@ -137,11 +134,11 @@ def heartbeat_record(*, finished_at, result):
         heartbeat.last_result = result
         heartbeat.save(update_fields=["last_finished_at", "last_result"])
         if told_outage:
-            since = _when(previous) if previous else "it was installed"
+            since = describe_moment(previous) if previous else "it was installed"
             email_enqueue(
                 subject="The deadline clock is running again",
                 body=(
-                    f"The clock ran at {_when(finished_at)} after not running since {since}. It sent "
+                    f"The clock ran at {describe_moment(finished_at)} after not running since {since}. It sent "
                     f"{result.get('notices', 0)} notices, {result.get('warnings', 0)} warnings and "
                     f"{result.get('overdue', 0)} overdue escalations that fell due meanwhile."
                 ),

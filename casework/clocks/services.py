@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casework.audit import audit_event_record
+from casework.calendar import describe_moment
 from casework.errors import ApplicationError, ConflictError
 from casework.models import (
     Deadline,
@@ -214,12 +215,8 @@ def _recipients(row, step, facts):
     return [r for r in found if r["user"] is None or r["user"].is_active]
 
 
-def _when(moment):
-    return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
-
-
 def _message(row, step, facts):
-    due = _when(row.due_at)
+    due = describe_moment(row.due_at)
     context = f", {facts.context}" if facts.context else ""
     lead = {
         EscalationStep.NOTICE: f"{row.title}: {facts.label}{context}.",

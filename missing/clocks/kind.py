@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.calendar import describe_moment
 from casework.clocks.registry import ClockKind, RowFacts, register_clock_kind
 from casework.clocks.services import clock_reconcile, deadlines_complete_for_subject
 from casework.models import Deadline, DeadlineStatus
@@ -43,10 +44,6 @@ def _visible(user):
     return Q(child_id__in=children_visible_to(user).values("pk"))
 
 
-def _when(moment):
-    return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
-
-
 def _facts(rows):
     episodes = MissingEpisode.objects.select_related(
         "child", "child__allocated_worker", "child__lead_agency"
@@ -58,9 +55,9 @@ def _facts(rows):
             facts[row.pk] = RowFacts(label="A child's record that no longer exists")
             continue
         child = episode.child
-        context = f"missing since {_when(episode.started_at)}"
+        context = f"missing since {describe_moment(episode.started_at)}"
         if episode.returned_at:
-            context += f", back since {_when(episode.returned_at)}"
+            context += f", back since {describe_moment(episode.returned_at)}"
         worker = child.allocated_worker
         facts[row.pk] = RowFacts(
             label=child.full_name,
