@@ -15,9 +15,23 @@ from .interviews import (
     ReturnInterview,
     SafeAndWellCheck,
 )
+from .placements import (
+    Ethnicity,
+    MissingChildUpdate,
+    Placement,
+    PlacementProvider,
+    PlacementType,
+    ProviderKind,
+)
 from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification, UploadStatus
 
 __all__ = [
+    "Ethnicity",
+    "MissingChildUpdate",
+    "Placement",
+    "PlacementProvider",
+    "PlacementType",
+    "ProviderKind",
     "EducationCase",
     "EducationCaseKind",
     "EducationEnquiry",

@@ -8,6 +8,8 @@ from django.db.models.functions import Upper
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from .placements import Ethnicity, PlacementType
+
 
 class LegalStatus(models.TextChoices):
     NONE = "none", "No statutory involvement"
@@ -56,6 +58,25 @@ class Child(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="allocated_children"
     )
     school = models.CharField(max_length=200, blank=True)
+    ethnicity = models.CharField(max_length=4, blank=True, choices=Ethnicity.choices, help_text="A DfE ethnicity code (ETHNIC).")
+    placement_type = models.CharField(max_length=30, blank=True, choices=PlacementType.choices)
+    home_area = models.CharField(max_length=8, blank=True, help_text="The postcode district the child lives in.")
+    provider = models.ForeignKey(
+        "missing.PlacementProvider",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The establishment the child is placed with now.",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        help_text="Set when this record was merged into another (N3); the record then answers a pointer.",
+    )
     lead_agency = models.ForeignKey(
         "casework.Agency", on_delete=models.SET_NULL, null=True, blank=True, related_name="lead_children"
     )
