@@ -47,7 +47,9 @@ class CurrentlyMissingApi(APIView):
     )
     def get(self, request):
         if not can_read_currently_missing(request.user):
-            raise PermissionDenied("This list names children: MASH coordinators, panel chairs and administrators read it.")
+            raise PermissionDenied(
+                "This list names children: MASH coordinators, panel chairs and administrators read it."
+            )
         wanted = request.query_params.get("format", "json")
         if wanted not in FORMATS:
             raise ValidationError({"format": ["Ask for format json or csv."]})

@@ -58,7 +58,8 @@ def inspection_episodes(*, authority_id, first, last):
 def _meetings_by_child(child_ids, first, last):
     start = datetime.combine(first, time(0), tzinfo=LONDON)
     end = datetime.combine(last, END_OF_DAY, tzinfo=LONDON)
-    meetings = ChildMeeting.objects.filter(child_id__in=child_ids, held_at__gte=start, held_at__lte=end).order_by("held_at")
+    meetings = ChildMeeting.objects.filter(child_id__in=child_ids, held_at__gte=start, held_at__lte=end)
+    meetings = meetings.order_by("held_at")
     by_child = {}
     for meeting in meetings:
         by_child.setdefault(meeting.child_id, []).append(

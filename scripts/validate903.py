@@ -33,8 +33,10 @@ def main(csv_path, year):
     failures = {}
     for code in MISSING_TABLE_RULES:
         column = f"ERR_{code}"
-        rows = [] if table is None or column not in table else [int(i) for i in table.index[table[column] == True]]  # noqa: E712
-        failures[code] = rows
+        if table is None or column not in table:
+            failures[code] = []
+            continue
+        failures[code] = [int(i) for i in table.index[table[column] == True]]  # noqa: E712
     report = {"rules": failures, "ran": sorted(run.dones), "skipped": sorted(run.skips), "failed": sorted(run.fails),
               "rows": 0 if table is None else len(table)}
     print(json.dumps(report))
