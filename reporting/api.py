@@ -58,7 +58,9 @@ class CurrentlyMissingApi(APIView):
         record_access_log(request, [row.child for row in rows])
         if wanted == "csv":
             return csv_response(missing_now_csv(rows), f"children-missing-{local_date(now).isoformat()}.csv")
-        return Response({"generated_at": timezone.localtime(now).isoformat(), "count": len(rows),
+        # The list's shape (count, next, previous, results), on one page: the report is read whole.
+        return Response({"count": len(rows), "next": None, "previous": None,
+                         "generated_at": timezone.localtime(now).isoformat(),
                          "results": [missing_now_json(row) for row in rows]})
 
 

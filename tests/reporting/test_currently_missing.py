@@ -117,3 +117,10 @@ def test_the_page_shows_the_list_and_offers_the_csv(two_missing, mash, signed_in
     assert "2 children" in text
     download = client.get(reverse("reporting:currently_missing"), {"format": "csv"})
     assert download["Content-Disposition"] == 'attachment; filename="children-missing-2026-03-09.csv"'
+
+
+@pytest.mark.django_db
+def test_the_navigation_offers_the_list_to_the_mash_and_never_to_strategic_readers(mash, strategic, signed_in):
+    link = f'href="{reverse("reporting:currently_missing")}"'
+    assert link in signed_in(mash).get(reverse("home")).content.decode()
+    assert link not in signed_in(strategic).get(reverse("home")).content.decode()

@@ -123,3 +123,15 @@ def test_an_authority_without_a_schedule_has_no_list_row(at_monday, authority):
     assert not WeeklyListSchedule.objects.exists()
     deadlines_sweep()
     assert not r1_rows()
+
+
+@pytest.mark.django_db
+def test_administrators_set_the_schedule_in_the_admin_and_the_clock_follows(at_monday, authority, admin_user,
+                                                                           mash, signed_in):
+    client = signed_in(admin_user)
+    response = client.post(reverse("admin:reporting_weeklylistschedule_add"), {
+        "authority": authority.pk, "weekday": Weekday.THURSDAY, "send_at": "10:15", "recipients": [mash.pk],
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert r1_rows()["2026-03-12"].due_at == datetime(2026, 3, 12, 10, 15, tzinfo=LONDON)
+    assert AuditEvent.objects.filter(verb="weekly_list.scheduled", actor=admin_user).exists()
