@@ -5,6 +5,7 @@ from actions.urls import api_urlpatterns as actions_api
 from missing import api as missing_api
 from panels import api as panels_api
 from referrals import api as referrals_api
+from reporting.urls import api_urlpatterns as reporting_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
 
@@ -48,4 +49,5 @@ urlpatterns = [
     path("", include(interview_api)),
     path("", include(education_api)),
     path("", include(actions_api)),
+    path("", include(reporting_api)),
 ]
