@@ -19,7 +19,8 @@ PLACES = [
     ("Market Street chicken shop", "takeaway", "3 Market Street", "DM2 7LP"),
 ]
 PERSONS = [
-    ("Dale Example", "alleged_perpetrator", "'D', 'Big D'", "Drives a grey hatchback; offers lifts from the bus station."),
+    ("Dale Example", "alleged_perpetrator", "'D', 'Big D'",
+     "Drives a grey hatchback; offers lifts from the bus station."),
     ("Lee Sampleton", "posing_risk", "", "Older associate seen buying food for children at the takeaway."),
 ]
 

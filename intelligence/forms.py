@@ -10,7 +10,8 @@ from .models import DisruptionStatus, Handling, IntelligenceEvaluation, PersonRo
 
 
 class PlaceForm(GovUKForm):
-    name = forms.CharField(label="Name", max_length=200, help_text="How the panel knows it, e.g. 'Riverside retail park'.")
+    name = forms.CharField(label="Name", max_length=200,
+                           help_text="How the panel knows it, e.g. 'Riverside retail park'.")
     kind = forms.ChoiceField(label="Type of place", choices=PlaceKind.choices, widget=forms.RadioSelect)
     address = forms.CharField(label="Address (optional)", max_length=300, required=False,
                               help_text="Episodes whose found location includes this address are counted here.")
@@ -28,7 +29,8 @@ class PersonForm(GovUKForm):
     date_of_birth = forms.DateField(label="Date of birth (optional)", required=False, widget=DateInput())
     description = forms.CharField(label="Description (optional)", required=False, max_length=5000,
                                   widget=forms.Textarea(attrs={"rows": 4}),
-                                  help_text="What is known of them: vehicles, places they use, how they contact children.")
+                                  help_text="What is known of them: vehicles, places they use, how they "
+                                            "contact children.")
 
 
 def _grade_field(label, choices):
@@ -71,7 +73,8 @@ class DisruptionForm(GovUKForm):
     """`targets` is [(value, label)] of the panel's places and adults."""
 
     description = forms.CharField(label="What is planned", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-                                  help_text="For example: licensing visit to the hotel; a child abduction warning notice.")
+                                  help_text="For example: licensing visit to the hotel; a child abduction "
+                                            "warning notice.")
     owner_agency = forms.ModelChoiceField(label="Owner agency", queryset=Agency.objects.none())
     owner = forms.ModelChoiceField(label="Named owner (optional)", queryset=User.objects.none(), required=False)
     status = forms.ChoiceField(label="Where it stands", choices=DisruptionStatus.choices, widget=forms.RadioSelect,

@@ -28,7 +28,8 @@ def _normalised(field_name):
     text = TextField()
     expression = Upper(field_name, output_field=text)
     for char in DROPPED:
-        expression = Replace(expression, Value(char, output_field=text), Value("", output_field=text), output_field=text)
+        expression = Replace(expression, Value(char, output_field=text), Value("", output_field=text),
+                             output_field=text)
     return expression
 
 

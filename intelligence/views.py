@@ -274,9 +274,18 @@ def child_network_page(request, panel_id, child_id):
     """The network around a child within one panel's intelligence (not the child's case record)."""
     panel = _panel_or_404(request, panel_id)
     child = Child.objects.filter(pk=child_id, authority_id=panel.authority_id).first()
-    if child is None:
+    if child is None or not _known_to_panel(request.user, panel, child):
         raise Http404
     return _network_page(request, child_network(request.user, panel, child), "intelligence/child.html", {})
+
+
+def _known_to_panel(user, panel, child):
+    """A child the user may see, or one the panel knows: listed, named in its intelligence, or found
+    at one of its places. Any other child's network is not found (not even their initials)."""
+    if children_visible_to(user).filter(pk=child.pk).exists() or _panel_children(panel).filter(pk=child.pk).exists():
+        return True
+    places = places_with_episode_counts(Place.objects.filter(panel=panel), child=child)
+    return places.filter(episode_count__gt=0).exists()
 
 
 # Associations ----------------------------------------------------------------------------------
@@ -346,6 +355,7 @@ def association_create(request, panel_id):
 def association_edit(request, association_id):
     association = _visible_or_404(associations_visible_to(request.user), association_id)
     _may_change(request, association)
+    record_access_log(request, [association.child_id, association.other_child_id])
     form = AssociationGradeForm(*_posted(request), initial={
         name: getattr(association, name) for name in AssociationGradeForm.base_fields})
     if request.method == "POST" and form.is_valid():

@@ -236,3 +236,14 @@ def test_navigation_shows_intelligence_to_panel_people_only(world, people, signe
     assert 'href="/intelligence/"' in signed_in(people["officer"]).get("/").content.decode()
     for who in ("reader", "staff"):
         assert 'href="/intelligence/"' not in signed_in(people[who]).get("/").content.decode()
+
+
+def test_the_network_of_a_child_the_panel_does_not_know_is_not_found(world, panel, people, authority, signed_in):
+    client = signed_in(people["officer"])
+    stranger = ChildFactory(authority=authority, given_name="Ari", family_name="Unlinked")
+    assert client.get(f"/intelligence/panels/{panel.pk}/children/{stranger.pk}/").status_code == 404
+    page = client.get(f"/intelligence/panels/{panel.pk}/children/{world['unseen'].pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert child_reference(world["unseen"]) in text and "Quinn" not in text
+    assert "Found here (1 episode)" in text and "go missing together" in text
