@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from actions.urls import api_urlpatterns as actions_api
+from intelligence.urls import api_urlpatterns as intelligence_api
 from missing import api as missing_api
 from panels import api as panels_api
 from referrals import api as referrals_api
@@ -50,4 +51,5 @@ urlpatterns = [
     path("", include(education_api)),
     path("", include(actions_api)),
     path("", include(reporting_api)),
+    path("", include(intelligence_api)),
 ]

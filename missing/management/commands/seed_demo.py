@@ -18,6 +18,7 @@ from casework.clocks.services import deadlines_sweep
 from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.retention import retention_policy_for
 from casework.services import agency_create, user_create, user_update
+from intelligence.demo import seed_intelligence
 from missing.interviews.services import return_interview_accept
 from missing.models import (
     Child,
@@ -94,7 +95,9 @@ class Command(BaseCommand):
         self._actions(agencies, users, kids, now)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
-        seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng, now=now)
+        panel = seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng,
+                           now=now)
+        seed_intelligence(panel=panel, users=users, agencies=agencies, now=now)
         demo_reports(la=la, users=users, now=now)
         deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
