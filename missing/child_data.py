@@ -238,6 +238,12 @@ def _erase_deadlines(child):
     deadlines_erase_for_child(child_id=child.pk, subjects=[(EPISODE, pk) for pk in episodes])
 
 
+def _ids_of(child):
+    """The child's id and those of the records merged into it (N3): the append-only logs keep the id
+    each row was written with."""
+    return [child.pk, *Child.objects.filter(merged_into=child).values_list("pk", flat=True)]
+
+
 def _access_log(child):
     return [
         ExportRecord(
@@ -246,7 +252,7 @@ def _access_log(child):
                     ("channel", "Through", access.get_channel_display()), ("path", "Address", access.path),
                     ("query", "Searched for", access.query)],
         )
-        for access in RecordAccess.objects.filter(child_id=child.pk).select_related("user").order_by("at")
+        for access in RecordAccess.objects.filter(child_id__in=_ids_of(child)).select_related("user").order_by("at")
     ]
 
 
@@ -258,7 +264,7 @@ def _audit(child):
                     ("verb", "What", event.verb), ("object", "On", f"{event.object_type} {event.object_id}"),
                     ("data", "Details", event.data)],
         )
-        for event in AuditEvent.objects.filter(child_id=child.pk).select_related("actor").order_by("at")
+        for event in AuditEvent.objects.filter(child_id__in=_ids_of(child)).select_related("actor").order_by("at")
     ]
 
 
