@@ -4,11 +4,12 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework.models import AgencyKind, AuditEvent, RecordAccess
+from casework.models import AgencyKind, AuditEvent, RecordAccess, User
 from missing.duplicates import (
     HYPHENATED,
     SAME_DOB,
@@ -220,3 +221,10 @@ def test_dismissing_through_the_api(api, mash, health_worker, records, agencies,
     assert api(health_worker).post(url, {"other": str(jaden.pk)}, format="json").status_code == 403
     assert api(mash).post(url, {"other": str(jaden.pk), "reason": "Cousins"}, format="json").status_code == 204
     assert api(mash).get(f"/api/v1/children/{jayden.pk}/duplicates/").json() == []
+
+
+def test_the_demo_data_holds_likely_duplicates_for_the_mash_list(db):
+    call_command("seed_demo", children=40, notifications=3, seed=7, stdout=open("/dev/null", "w"))
+    reasons = [pair["reasons"] for pair in possible_duplicate_pairs(User.objects.get(username="mash"))]
+    assert [SAME_DOB, SIMILAR_NAME] in reasons and [SAME_DOB, SWAPPED_NAMES] in reasons
+    assert any(SAME_POLICE_ID in r for r in reasons)

@@ -94,7 +94,7 @@ class Command(BaseCommand):
         self._actions(agencies, users, kids, now)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
-        demo_duplicates(la=la, kids=kids, mash=users["mash"])
+        demo_duplicates(kids=kids, mash=users["mash"])
         seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng, now=now)
         deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
