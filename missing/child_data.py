@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Callable
 
 from django.db import models
+from django.db.models import Q
 
 from casework.clocks.services import deadlines_erase_for_child
 from casework.models import AuditEvent, Deadline, Escalation, RecordAccess
@@ -125,21 +126,24 @@ def _record(child):
 
 
 def _anonymise_record(child):
-    """The record stays, so that counts of episodes stay right; nothing in it says who the child was."""
-    Child.objects.filter(pk=child.pk).update(
-        given_name="Anonymised",
-        family_name=f"record {str(child.pk)[:8]}",
-        date_of_birth=date(child.date_of_birth.year, 1, 1),
-        police_person_id="",
-        school="",
-        allocated_worker=None,
-        responsible_authority="",
-    )
-    _delete_history(Child, [child.pk])
+    """The record stays, so that counts of episodes stay right; nothing in it says who the child was.
+    The records merged into it (N3) hold nothing else and are anonymised with it."""
+    for record in Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child)):
+        Child.objects.filter(pk=record.pk).update(
+            given_name="Anonymised",
+            family_name=f"record {str(record.pk)[:8]}",
+            date_of_birth=date(record.date_of_birth.year, 1, 1),
+            police_person_id="",
+            school="",
+            allocated_worker=None,
+            responsible_authority="",
+        )
+        _delete_history(Child, [record.pk])
 
 
 def _erase_record(child):
-    _delete_with_history(Child, Child.objects.filter(pk=child.pk))
+    """The record, and those merged into it (N3), which would otherwise lose their pointer."""
+    _delete_with_history(Child, Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child)))
 
 
 def _episodes(child):

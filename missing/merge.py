@@ -213,7 +213,8 @@ def child_merge(*, actor, child, other, keep):
     for name in taken:
         attname = Child._meta.get_field(name).attname
         setattr(survivor, attname, getattr(merged, attname))
-    validate_child(survivor, today=local_date(now))
+    if taken:  # the facts kept from the other record must make a valid record together
+        validate_child(survivor, today=local_date(now))
     collisions, refusals = _collisions(survivor, merged)
     if refusals:
         raise ConflictError(" ".join(dict.fromkeys(refusals)))

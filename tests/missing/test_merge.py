@@ -13,8 +13,11 @@ from casework.clocks.services import clock_reconcile
 from casework.errors import ConflictError
 from casework.models import AgencyKind, AuditEvent, Deadline, RecordAccess
 from missing.clocks.kind import EPISODE
+from casework.retention import retention_due, retention_policy_for
+from missing.child_data import child_data_parts
 from missing.interviews.services import return_interview_accept
 from missing.merge import child_merge, child_relations
+from missing.retention import CHILD_RECORD, child_record_dispose
 from missing.models import (
     Child,
     ChildGroupObjectPermission,
@@ -280,3 +283,34 @@ def test_the_merge_screen_is_for_coordinators_who_see_both(pair, signed_in, clie
     assert signed_in(health_worker).get(url).status_code == 403
     client.logout()
     assert signed_in(police).get(url).status_code == 404
+
+
+# The record's life after a merge ------------------------------------------------------------------
+
+
+def test_a_merged_away_record_is_not_due_on_its_own_and_goes_with_the_survivor(now, mash, authority):
+    survivor, other = (ChildFactory(authority=authority, given_name="Robin", family_name="Testwell",
+                                    date_of_birth=date(1990, 1, 1)) for _ in range(2))
+    child_merge(actor=mash, child=survivor, other=other, keep={})
+    policy = retention_policy_for(authority)
+    candidates = {c.object_id for c in retention_due(policy, today=date(2033, 1, 1)) if c.kind == CHILD_RECORD}
+    assert str(survivor.pk) in candidates and str(other.pk) not in candidates
+    child_record_dispose(str(survivor.pk), "anonymise")
+    assert set(Child.objects.filter(pk__in=[survivor.pk, other.pk]).values_list("given_name", flat=True)) == {
+        "Anonymised"
+    }
+    child_record_dispose(str(survivor.pk), "delete")
+    assert not Child.objects.filter(pk__in=[survivor.pk, other.pk]).exists()
+
+
+def test_the_subject_access_export_of_the_survivor_reads_the_merged_records_logs(pair, mash, api):
+    other = pair["other"]
+    api(mash).get(f"/api/v1/children/{other.pk}/")  # logged under the other record's id
+    child_merge(actor=mash, child=pair["survivor"], other=other, keep={})
+    parts = {part.key: part for part in child_data_parts()}
+    accesses = parts["access_log"].collect(pair["survivor"])
+    events = [record.title for record in parts["audit"].collect(pair["survivor"])]
+    assert RecordAccess.objects.filter(child_id=other.pk).exists()
+    assert len(accesses) == RecordAccess.objects.filter(child_id__in=[pair["survivor"].pk, other.pk]).count()
+    assert any("child.merged_away" in title for title in events)
+    assert any("child.merged" in title for title in events)
