@@ -49,7 +49,10 @@ class MergeForm(GovUKForm):
         for name in differing_fields(child, other):
             self.fields[name] = forms.ChoiceField(
                 label=str(Child._meta.get_field(name).verbose_name).capitalize(),
-                choices=[(THIS, f"{_display(child, name)} (this record)"), (OTHER, f"{_display(other, name)} (other record)")],
+                choices=[
+                    (THIS, f"{_display(child, name)} (this record)"),
+                    (OTHER, f"{_display(other, name)} (other record)"),
+                ],
                 widget=forms.RadioSelect,
                 initial=THIS,
             )
@@ -70,7 +73,8 @@ def _mergeable_pair(request, child_id, other_id):
     child, other = visible.filter(pk=child_id).first(), visible.filter(pk=other_id).first()
     if child is None or other is None or child.pk == other.pk:
         raise Http404
-    if not is_mash_coordinator(request.user) or not (can_change_child(request.user, child) and can_change_child(request.user, other)):
+    may_change = can_change_child(request.user, child) and can_change_child(request.user, other)
+    if not (is_mash_coordinator(request.user) and may_change):
         raise PermissionDenied
     return child, other
 
@@ -97,7 +101,9 @@ def child_merge(request, child_id, other_id):
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "The two records were merged into this one. Everything of the other record is here now.")
+            messages.success(
+                request, "The two records were merged into this one. Everything of the other record is here now."
+            )
             return redirect("missing:child_detail", survivor.pk)
     rows = [
         {"label": str(Child._meta.get_field(name).verbose_name).capitalize(), "this": _display(child, name),
@@ -105,7 +111,8 @@ def child_merge(request, child_id, other_id):
         for name in ("given_name", "family_name", "date_of_birth", "police_person_id", "gender", "legal_status",
                      "lead_agency", "allocated_worker", "placement_provider", "school")
     ]
-    reasons = next((item["reasons"] for item in child_duplicates(request.user, child) if item["child"].pk == other.pk), [])
+    likely = child_duplicates(request.user, child)
+    reasons = next((item["reasons"] for item in likely if item["child"].pk == other.pk), [])
     context = {
         "child": child, "other": other, "form": form, "rows": rows, "reasons": reasons,
         "dismiss_form": DismissForm(), "episodes": (child.episodes.count(), other.episodes.count()),

@@ -72,7 +72,8 @@ def name_reasons(one, two):
         return [SWAPPED_NAMES]
     families1, families2 = name_parts(one.family_name), name_parts(two.family_name)
     hyphenated = len(families1) > 1 or len(families2) > 1
-    if hyphenated and families1 & families2 and (_alike(given1, given2) or name_parts(one.given_name) & name_parts(two.given_name)):
+    given_agrees = _alike(given1, given2) or name_parts(one.given_name) & name_parts(two.given_name)
+    if hyphenated and families1 & families2 and given_agrees:
         return [HYPHENATED]
     return []
 
@@ -163,7 +164,8 @@ def child_merged_into(user, child_id):
     """The id of the record a merged-away child now lives in, when `user` may see that record;
     else None (the caller answers a plain 404)."""
     try:
-        survivor = Child.objects.filter(pk=child_id, merged_into__isnull=False).values_list("merged_into", flat=True).first()
+        merged = Child.objects.filter(pk=child_id, merged_into__isnull=False)
+        survivor = merged.values_list("merged_into", flat=True).first()
     except ValidationError:  # a malformed id
         return None
     if survivor is None or not children_visible_to(user).filter(pk=survivor).exists():

@@ -180,7 +180,9 @@ def _validate_keep(keep):
         raise ValidationError({"keep": ["Give, for each field, whose value to keep: \"this\" or \"other\"."]})
     errors = [f"{name}: not a field of a child's record that a merge chooses." for name in keep if name not in MERGE_FIELDS]
     errors += [
-        f"{name}: choose \"this\" or \"other\"." for name, side in keep.items() if name in MERGE_FIELDS and side not in (THIS, OTHER)
+        f"{name}: choose \"this\" or \"other\"."
+        for name, side in keep.items()
+        if name in MERGE_FIELDS and side not in (THIS, OTHER)
     ]
     if errors:
         raise ValidationError({"keep": errors})
