@@ -29,7 +29,7 @@ from missing.models import (
 )
 from missing.services import episode_create, episode_update, notification_receive
 from panels.models import PanelListEntry
-from panels.services import panel_create
+from panels.services import meeting_create, meeting_list_child, panel_create
 from tests.factories import ChildFactory, UserFactory
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
@@ -314,3 +314,20 @@ def test_the_subject_access_export_of_the_survivor_reads_the_merged_records_logs
     assert len(accesses) == RecordAccess.objects.filter(child_id__in=[pair["survivor"].pk, other.pk]).count()
     assert any("child.merged_away" in title for title in events)
     assert any("child.merged" in title for title in events)
+
+
+def test_both_records_listed_at_one_panel_meeting_refuse_the_merge_saying_why(pair, mash):
+    chair = UserFactory(agency=pair["health"])
+    meeting = meeting_create(actor=chair, panel=pair["panel"], starts_at=NOW + timedelta(days=7))
+    for child in (pair["survivor"], pair["other"]):
+        meeting_list_child(actor=chair, meeting=meeting, child=child)
+    with pytest.raises(ConflictError, match="listed for the same panel meeting"):
+        child_merge(actor=mash, child=pair["survivor"], other=pair["other"], keep={})
+
+
+def test_a_merged_away_record_leaves_the_childrens_list_and_search(pair, mash, signed_in):
+    child_merge(actor=mash, child=pair["survivor"], other=pair["other"], keep={})
+    client = signed_in(mash)
+    body = client.get(reverse("missing:child_list") + "?q=Okafor").content.decode()
+    assert "Okafor, Jayden" in body and "Okafor, Jaden" not in body
+    assert client.get(reverse("missing:possible_duplicates")).content.decode().count("Okafor") == 0
