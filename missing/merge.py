@@ -19,7 +19,7 @@ from typing import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import UniqueConstraint
+from django.db.models import Q, UniqueConstraint
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
@@ -144,9 +144,29 @@ def _colliding(model, field, survivor, other):
     return colliding
 
 
+def _links_between(survivor, other):
+    """Reasons to wait for rows that link the two records to each other (an association between two
+    children, say): after the merge they would link a child to itself, which only a person can undo."""
+    fields_of = {}
+    for model, field in child_relations():
+        fields_of.setdefault(model, []).append(field.name)
+    reasons = []
+    for model, names in fields_of.items():
+        pairs = [(a, b) for a in names for b in names if a != b]
+        link = Q()
+        for a, b in pairs:
+            link |= Q(**{a: other, b: survivor}) | Q(**{a: other, b: other})
+        if pairs and model._base_manager.filter(link).exists():
+            reasons.append(
+                f"A {model._meta.verbose_name} links the two records to each other: remove it before merging, "
+                f"as a child cannot be linked to themselves."
+            )
+    return reasons
+
+
 def _collisions(survivor, other):
     """[(model, field, colliding ids)] and the reasons the merge must wait."""
-    found, refusals = [], []
+    found, refusals = [], _links_between(survivor, other)
     for model, field in child_relations():
         ids = _colliding(model, field, survivor, other)
         if not ids:

@@ -15,12 +15,14 @@ from casework.models import AgencyKind, AuditEvent, Deadline, RecordAccess
 from missing.clocks.kind import EPISODE
 from casework.retention import retention_due, retention_policy_for
 from missing.child_data import child_data_parts
+from missing import merge
 from missing.interviews.services import return_interview_accept
-from missing.merge import child_merge, child_relations
+from missing.merge import child_merge, child_relations, duplicate_dismiss
 from missing.retention import CHILD_RECORD, child_record_dispose
 from missing.models import (
     Child,
     ChildGroupObjectPermission,
+    DuplicateDismissal,
     InterviewState,
     MissingEpisode,
     NotificationKind,
@@ -331,3 +333,17 @@ def test_a_merged_away_record_leaves_the_childrens_list_and_search(pair, mash, s
     body = client.get(reverse("missing:child_list") + "?q=Okafor").content.decode()
     assert "Okafor, Jayden" in body and "Okafor, Jaden" not in body
     assert client.get(reverse("missing:possible_duplicates")).content.decode().count("Okafor") == 0
+
+
+def test_a_row_linking_the_two_records_to_each_other_refuses_the_merge(now, mash, authority, monkeypatch):
+    """An app's row with two ends that are children (as an association between two children) would
+    link the child to themselves after the merge: a person removes it first."""
+    one, two = (ChildFactory(authority=authority, date_of_birth=DOB) for _ in range(2))
+    duplicate_dismiss(actor=mash, child=one, other=two)
+    fields = DuplicateDismissal._meta
+    monkeypatch.setattr(merge, "child_relations", lambda: [
+        (DuplicateDismissal, fields.get_field("first")), (DuplicateDismissal, fields.get_field("second"))
+    ])
+    with pytest.raises(ConflictError, match="links the two records to each other"):
+        child_merge(actor=mash, child=one, other=two, keep={})
+    assert Child.objects.get(pk=two.pk).merged_into_id is None
