@@ -9,10 +9,11 @@ class MissingConfig(AppConfig):
         from .clocks import kind  # noqa: F401
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
-        from . import child_data, exports, home, navigation, retention
+        from . import child_data, exports, home, merge, navigation, retention
 
         navigation.register()
         home.register()
         child_data.register_parts()
         exports.register()
         retention.register()
+        merge.register()

@@ -1,4 +1,5 @@
 from .children import Child, ChildGroupObjectPermission, ChildUserObjectPermission, Gender, LegalStatus, Vulnerability
+from .duplicates import DuplicateDismissal
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .exports import SubjectAccessExport
 from .episodes import Category, LocationType, MissingEpisode, RiskLevel
@@ -26,6 +27,7 @@ from .placements import (
 from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification, UploadStatus
 
 __all__ = [
+    "DuplicateDismissal",
     "Ethnicity",
     "MissingChildUpdate",
     "Placement",

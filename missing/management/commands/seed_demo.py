@@ -30,6 +30,7 @@ from missing.models import (
     ReturnInterview,
     Vulnerability,
 )
+from missing.demo import demo_duplicates
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
 from reporting.demo import demo_reports
@@ -95,6 +96,7 @@ class Command(BaseCommand):
         self._actions(agencies, users, kids, now)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
+        demo_duplicates(kids=kids, mash=users["mash"])
         panel = seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng,
                            now=now)
         seed_intelligence(panel=panel, users=users, agencies=agencies, now=now)
