@@ -182,6 +182,9 @@ NOTIFICATION_CSV_MAX_BYTES = int(os.environ.get("NOTIFICATION_CSV_MAX_BYTES", st
 # through the action's permission check. There is no MEDIA_URL: nothing under it is served directly.
 ACTION_EVIDENCE_ROOT = Path(os.environ.get("ACTION_EVIDENCE_ROOT", VAR_DIR / "evidence"))
 ACTION_EVIDENCE_MAX_BYTES = int(os.environ.get("ACTION_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Photos on missing person profiles: kept the same way, sent only to those who may read the profile.
+MISSING_PHOTO_ROOT = Path(os.environ.get("MISSING_PHOTO_ROOT", VAR_DIR / "photos"))
+MISSING_PHOTO_MAX_BYTES = int(os.environ.get("MISSING_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

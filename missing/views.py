@@ -40,6 +40,8 @@ from .selectors import (
     notification_working_age,
     triage_queue,
 )
+from .updates.forms import MissingUpdateForm
+from .updates.selectors import latest_missing_updates
 from .uploads import notification_upload_create
 
 TRIAGE_PAGE_SIZE = 50
@@ -273,6 +275,8 @@ def child_detail(request, child_id):
         "can_change": can_change_child(request.user, child),
         "can_export": can_export_child(request.user, child),
         "links": child_links(child),
+        "latest_update": latest_missing_updates([child.pk]).get(child.pk),
+        "update_form": MissingUpdateForm() if flags["currently_missing"] else None,
     }
     return render(request, "missing/child_detail.html", context)
 

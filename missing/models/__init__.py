@@ -1,4 +1,5 @@
 from .children import Child, ChildGroupObjectPermission, ChildUserObjectPermission, Gender, LegalStatus, Vulnerability
+from .daily import DailyRiskDiscussion, DailyRiskMeeting, DailyRiskOutcome
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .exports import SubjectAccessExport
 from .episodes import Category, LocationType, MissingEpisode, RiskLevel
@@ -15,6 +16,7 @@ from .interviews import (
     ReturnInterview,
     SafeAndWellCheck,
 )
+from .profiles import MissingPersonProfile
 from .placements import (
     Ethnicity,
     MissingChildUpdate,
@@ -26,6 +28,10 @@ from .placements import (
 from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification, UploadStatus
 
 __all__ = [
+    "DailyRiskDiscussion",
+    "DailyRiskMeeting",
+    "DailyRiskOutcome",
+    "MissingPersonProfile",
     "Ethnicity",
     "MissingChildUpdate",
     "Placement",
