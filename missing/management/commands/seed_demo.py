@@ -18,6 +18,7 @@ from casework.clocks.services import deadlines_sweep
 from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.retention import retention_policy_for
 from casework.services import agency_create, user_create, user_update
+from missing.demo import demo_profiles_updates_and_meeting
 from missing.interviews.services import return_interview_accept
 from missing.models import (
     Child,
@@ -93,6 +94,7 @@ class Command(BaseCommand):
         self._actions(agencies, users, kids, now)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
+        demo_profiles_updates_and_meeting(authority=la, mash=users["mash"], kids=kids, now=now)
         seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng, now=now)
         deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
