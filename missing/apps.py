@@ -11,11 +11,13 @@ class MissingConfig(AppConfig):
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
         from . import child_data, exports, home, navigation, retention
+        from .profiles import child_data as profile_data
         from .profiles.links import child_links_register
 
         navigation.register()
         child_links_register()
         home.register()
         child_data.register_parts()
+        profile_data.register_parts()
         exports.register()
         retention.register()

@@ -44,8 +44,8 @@ PANEL_TITLES = {
     "administration": "Administration",
 }
 SECTIONS = [
-    "Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-    "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox", "Record access log",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
+    "Interview timeliness", "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox", "Record access log",
     "Retention",
 ]
 
@@ -151,8 +151,8 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
     assert_sees(
         response,
         ["triage", "missing_now", "risk_meeting", "due", "inbox"],
-        ["Home", "Triage queue", "Upload notifications", "Children", "My interviews due", "Interview timeliness",
-         "Missing education", "Panels", "Action tracker", "Due and overdue", "Inbox (2 unread)"],
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
+         "Interview timeliness", "Missing education", "Panels", "Action tracker", "Due and overdue", "Inbox (2 unread)"],
     )
     triage = body(response, "triage")
     assert f'href="{reverse("missing:triage_queue")}"' in triage
@@ -166,7 +166,7 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
     assert "1 at high risk" in missing_now
 
     meeting = body(response, "risk_meeting")
-    assert "The daily risk meeting is not in this product yet" in meeting
+    assert f'href="{reverse("daily:meeting")}">Open the daily risk meeting</a>' in meeting
     assert "2 high-risk episodes today" in meeting
     assert meeting.index("Ash Testhigh") < meeting.index("Cy Testback")
     assert f'href="{reverse("missing:child_detail", args=[mash_day["away"].pk])}"' in meeting
