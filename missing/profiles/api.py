@@ -4,7 +4,8 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +15,8 @@ from casework.audit import record_access_log
 from casework.protocol_store import protocol_for
 
 from ..selectors import child_with_episodes
-from .permissions import profile_children_visible_to
+from . import services
+from .permissions import can_change_profile, profile_children_visible_to
 from .selectors import profile_document, profile_of
 from .views import pdf_response, photo_response
 
@@ -84,6 +86,41 @@ class ProfileOutput(serializers.Serializer):
         return reverse("api-child-profile-photo", args=[document["child"].pk])
 
 
+class ProfileInput(serializers.Serializer):
+    height = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    build = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    hair = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    eyes = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    distinguishing_features = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    usual_clothing = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    phone_numbers = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    social_media = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    associates = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    places = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    medical_needs = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class PhotoInput(serializers.Serializer):
+    file = serializers.FileField(help_text="A JPEG or PNG image, checked by its content and size.")
+
+
+def _changeable_child(request, child_id):
+    """The child, if the caller may read its profile (else 404) and change it (else 403)."""
+    child = object_or_404(child_with_episodes(profile_children_visible_to(request.user)), child_id)
+    if not can_change_profile(request.user, child):
+        raise PermissionDenied("You may read this profile but not change it.")
+    return child
+
+
+def _document_response(request, child, status_code=200):
+    child = child_with_episodes(profile_children_visible_to(request.user)).select_related(
+        "allocated_worker", "provider"
+    ).get(pk=child.pk)
+    document = profile_document(child, profile_of(child), protocol=protocol_for(child.authority_id))
+    record_access_log(request, [child])
+    return Response(ProfileOutput(document).data, status=status_code)
+
+
 def _child_and_profile(request, child_id):
     child = object_or_404(
         child_with_episodes(profile_children_visible_to(request.user)).select_related("allocated_worker", "provider"),
@@ -107,21 +144,39 @@ class ProfileApi(APIView):
         ),
         parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "pdf"])],
         responses={
-            200: OpenApiResponse(ProfileOutput, description="JSON; with ?format=pdf, application/pdf"),
-            404: OpenApiResponse(description="Not visible, or no profile"),
+            (200, "application/json"): ProfileOutput,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (404, "application/json"): OpenApiResponse(description="Not visible, or no profile"),
         },
     )
     def get(self, request, child_id):
         child, profile = _child_and_profile(request, child_id)
         if request.query_params.get("format") == "pdf":
             return pdf_response(request, child)
-        document = profile_document(child, profile, protocol=protocol_for(child.authority_id))
-        record_access_log(request, [child])
-        return Response(ProfileOutput(document).data)
+        return _document_response(request, child)
+
+    @extend_schema(
+        summary="Create or change a child's missing person profile (whoever may change the child)",
+        description="Only the fields sent change. Saving is a review: N8's next review counts from now.",
+        request=ProfileInput,
+        responses={
+            200: ProfileOutput,
+            400: OpenApiResponse(description="{field: [message]}; nothing saved"),
+            403: OpenApiResponse(description="The caller may read the profile but not change it"),
+            404: OpenApiResponse(description="Not visible"),
+        },
+    )
+    def patch(self, request, child_id):
+        child = _changeable_child(request, child_id)
+        data = ProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.profile_save(actor=request.user, child=child, **data.validated_data)
+        return _document_response(request, child)
 
 
 class ProfilePhotoApi(APIView):
     content_negotiation_class = JsonWhateverTheFormat
+    parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
         summary="The profile's photo (image/jpeg or image/png)",
@@ -130,3 +185,22 @@ class ProfilePhotoApi(APIView):
     def get(self, request, child_id):
         child, _ = _child_and_profile(request, child_id)
         return photo_response(request, child)
+
+    @extend_schema(
+        summary="Upload the profile's photo (multipart), replacing the one before",
+        request={"multipart/form-data": PhotoInput},
+        responses={
+            200: ProfileOutput,
+            400: OpenApiResponse(description="Wrong type or size; nothing saved"),
+            403: OpenApiResponse(description="The caller may read the profile but not change it"),
+            404: OpenApiResponse(description="Not visible"),
+        },
+    )
+    def post(self, request, child_id):
+        child = _changeable_child(request, child_id)
+        data = PhotoInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.profile_save(
+            actor=request.user, child=child, photo=data.validated_data["file"], photo_field="file"
+        )
+        return _document_response(request, child)

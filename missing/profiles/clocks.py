@@ -12,7 +12,15 @@ from django.db.models import Q
 from django.urls import reverse
 
 from casework.calendar import add_days, describe_moment
-from casework.clocks.registry import DUTY, ClockKind, ClockRule, RowFacts, SubjectClocks, WantedDeadline, register_clock_kind
+from casework.clocks.registry import (
+    DUTY,
+    ClockKind,
+    ClockRule,
+    RowFacts,
+    SubjectClocks,
+    WantedDeadline,
+    register_clock_kind,
+)
 
 from ..models import Child, LegalStatus, MissingPersonProfile
 from ..permissions import children_visible_to

@@ -24,11 +24,12 @@ def _reviewed(profile, *, actor, now):
     clock_reconcile(subject_type=PROFILE, subject_id=profile.pk, now=now)
 
 
-def profile_save(*, actor, child, photo=None, **fields):
+def profile_save(*, actor, child, photo=None, photo_field="photo", **fields):
     """Create or change a child's profile; saving it is a review (N8). A photo is checked (type by
-    content, size) before anything is written, and replaces the one before."""
+    content, size) before anything is written, and replaces the one before; its errors are named
+    `photo_field` (the API's upload is "file")."""
     only_fields(fields, FIELDS, verb="set")
-    content_type = photo_check(photo) if photo is not None else None
+    content_type = photo_check(photo, field=photo_field) if photo is not None else None
     stored = None
     try:
         with transaction.atomic():

@@ -13,7 +13,7 @@ from .selectors import updates_of_child
 from .services import missing_update_create
 
 
-class UpdateInput(serializers.Serializer):
+class MissingUpdateInput(serializers.Serializer):
     position = serializers.CharField(max_length=10000, help_text="The latest position.")
     actions_to_locate = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
     episode = serializers.UUIDField(
@@ -22,7 +22,7 @@ class UpdateInput(serializers.Serializer):
     )
 
 
-class UpdateOutput(serializers.Serializer):
+class MissingUpdateOutput(serializers.Serializer):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     episode = serializers.UUIDField(source="episode_id", allow_null=True)
@@ -37,19 +37,19 @@ class UpdateOutput(serializers.Serializer):
 
 
 class ChildUpdatesApi(APIView):
-    @extend_schema(summary="A child's missing-child updates, newest first", responses=UpdateOutput(many=True))
+    @extend_schema(summary="A child's missing-child updates, newest first", responses=MissingUpdateOutput(many=True))
     def get(self, request, child_id):
         child = object_or_404(children_visible_to(request.user), child_id)
-        return paginated(request, self, updates_of_child(child), UpdateOutput, child_of=lambda u: u.child_id)
+        return paginated(request, self, updates_of_child(child), MissingUpdateOutput, child_of=lambda u: u.child_id)
 
     @extend_schema(
         summary="Record a missing-child update (whoever may see the child)",
-        request=UpdateInput,
-        responses={201: UpdateOutput, 400: OpenApiResponse(description="{field: [message]}; nothing saved")},
+        request=MissingUpdateInput,
+        responses={201: MissingUpdateOutput, 400: OpenApiResponse(description="{field: [message]}; nothing saved")},
     )
     def post(self, request, child_id):
         child = object_or_404(children_visible_to(request.user), child_id)
-        data = UpdateInput(data=request.data)
+        data = MissingUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         episode_id = fields.pop("episode")
@@ -59,4 +59,4 @@ class ChildUpdatesApi(APIView):
             if episode is None:
                 raise serializers.ValidationError({"episode": ["This episode is not one of this child's."]})
         update = missing_update_create(actor=request.user, child=child, episode=episode, **fields)
-        return Response(UpdateOutput(update).data, status=status.HTTP_201_CREATED)
+        return Response(MissingUpdateOutput(update).data, status=status.HTTP_201_CREATED)

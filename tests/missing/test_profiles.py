@@ -161,6 +161,8 @@ def test_police_of_another_authority_and_unknown_children_answer_404(api, mash, 
     other_police = UserFactory(agency=elsewhere)
     assert api(other_police).get(f"/api/v1/children/{child.pk}/profile/").status_code == 404
     assert api(other_police).get(f"/api/v1/children/{child.pk}/profile/?format=pdf").status_code == 404
+    patch = api(other_police).patch(f"/api/v1/children/{child.pk}/profile/", {"hair": "x"}, format="json")
+    assert patch.status_code == 404
     assert api(mash).get("/api/v1/children/not-an-id/profile/").status_code == 404
     without = ChildFactory(authority=child.authority)
     response = api(mash).get(f"/api/v1/children/{without.pk}/profile/")
@@ -203,3 +205,54 @@ def test_the_schema_documents_the_profile_and_updates(api, mash):
     assert "/api/v1/children/{child_id}/profile/" in paths
     assert "/api/v1/children/{child_id}/profile/photo/" in paths
     assert set(paths["/api/v1/children/{child_id}/updates/"]) >= {"get", "post"}
+
+
+def test_retention_removes_the_profile_its_photo_and_updates_and_anonymising_too(
+    signed_in, mash, child, photo_root, django_capture_on_commit_callbacks
+):
+    from missing.child_data import child_data_parts
+    from missing.models import MissingChildUpdate
+    from missing.retention import child_record_dispose
+
+    create(signed_in(mash), child, SimpleUploadedFile("face.png", png_bytes()))
+    episode = EpisodeFactory(child=child)
+    MissingChildUpdate.objects.create(child=child, episode=episode, position="Seen in town", written_at=NOW)
+    parts = {part.key: part for part in child_data_parts()}
+    exported = parts["missing_profile"].collect(child)
+    assert any(value == PROFILE_DATA["medical_needs"] for _, _, value in exported[0].fields)
+    assert "photo_stored_name" not in {name for name, _, _ in exported[0].fields}
+    assert len(stored_files(photo_root)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        child_record_dispose(child.pk, "anonymise")
+    assert not MissingPersonProfile.objects.exists() and not MissingPersonProfile.history.exists()
+    assert not MissingChildUpdate.objects.exists() and stored_files(photo_root) == []
+
+
+def test_the_api_changes_the_profile_for_those_who_may_change_the_child(
+    api, mash, health_worker, child, photo_root, row_counts
+):
+    url = f"/api/v1/children/{child.pk}/profile/"
+    response = api(mash).patch(url, {"hair": "Blond", "places": "The library"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["hair"] == "Blond" and response.json()["places"] == "The library"
+    response = api(mash).patch(url, {"eyes": "Grey"}, format="json")
+    assert response.json()["hair"] == "Blond" and response.json()["eyes"] == "Grey"
+
+    client = api(mash)
+    before = row_counts()
+    response = client.patch(url, {"height": "x" * 51}, format="json")
+    assert response.status_code == 400 and "height" in response.json()
+    response = client.post(f"{url}photo/", {"file": SimpleUploadedFile("face.png", b"not a png")}, format="multipart")
+    assert response.status_code == 400 and "is not a PNG image" in response.json()["file"][0]
+    assert row_counts() == before and stored_files(photo_root) == []
+
+    reader = api(health_worker)  # sees the child (lead agency) but may not change it
+    assert reader.patch(url, {"hair": "Red"}, format="json").status_code == 403
+    photo = SimpleUploadedFile("face.png", png_bytes())
+    assert reader.post(f"{url}photo/", {"file": photo}, format="multipart").status_code == 403
+    assert MissingPersonProfile.objects.get().hair == "Blond"
+
+    photo = SimpleUploadedFile("face.png", png_bytes())
+    response = api(mash).post(f"{url}photo/", {"file": photo}, format="multipart")
+    assert response.status_code == 200 and response.json()["photo"].endswith("/profile/photo/")
+    assert len(stored_files(photo_root)) == 1
