@@ -29,7 +29,7 @@ PROFILE = "missing.profile"
 N8 = "N8"
 RULES = {
     # Whoever may change the child reviews the profile; nobody ticks N8 off by hand.
-    N8: ClockRule(N8, DUTY, tell_owner=True, owner_may_complete=False, source="local protocol (issue 11)"),
+    N8: ClockRule(N8, DUTY, tell_owner=True, owner_may_complete=False, source="002 §9, local protocol"),
 }
 
 
@@ -46,7 +46,7 @@ def review_wanted(profile, protocol):
     return WantedDeadline(
         rule=N8, key=review_key(profile), kind=DUTY, title="Missing person profile reviewed",
         counts_from=profile.last_reviewed_at, due_at=add_days(profile.last_reviewed_at, days),
-        basis=f"{days} days after its last review", source="local protocol (issue 11)", params={"days": days},
+        basis=f"{days} days after its last review", source="002 §9, local protocol", params={"days": days},
     )
 
 

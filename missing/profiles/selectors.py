@@ -32,6 +32,7 @@ def missing_history(child, *, now):
         "episode_count": len(episodes),
         "episode_count_90_days": len(rules.episodes_in_window(episodes, end=now, days=90)),
         "currently_missing": any(e.returned_at is None for e in episodes),
+        "open_episode": next((e for e in episodes if e.returned_at is None), None),
         "episodes": episodes,
     }
 

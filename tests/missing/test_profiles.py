@@ -137,12 +137,13 @@ def test_police_of_the_authority_read_the_profile_as_json_and_pdf(api, mash, pol
     create(signed_in(mash), child, SimpleUploadedFile("face.png", png_bytes()))
     EpisodeFactory(child=child, started_at=NOW - timedelta(days=20), returned_at=NOW - timedelta(days=19),
                    found_location="Bus station")
+    EpisodeFactory(child=child, started_at=NOW - timedelta(hours=6), circumstances="Left after an argument")
     response = api(police).get(f"/api/v1/children/{child.pk}/profile/")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["child"] == str(child.pk) and body["places"] == PROFILE_DATA["places"]
-    assert body["missing_history"]["episode_count"] == 1
-    assert body["missing_history"]["episodes"][0]["found_location"] == "Bus station"
+    assert body["missing_history"]["episode_count"] == 2 and body["missing_history"]["currently_missing"] is True
+    assert body["missing_history"]["episodes"][1]["found_location"] == "Bus station"
     assert body["review_stale"] is False and body["photo"] == f"/api/v1/children/{child.pk}/profile/photo/"
     assert api(police).get(body["photo"]).status_code == 200
 
@@ -151,6 +152,7 @@ def test_police_of_the_authority_read_the_profile_as_json_and_pdf(api, mash, pol
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Missing person profile: Robin Examplechild" in text
     assert "Asthma: carries an inhaler" in text and "Bus station" in text and "Last reviewed 10 March 2026" in text
+    assert "Missing now" in text and "Circumstances: Left after an argument" in text
     assert AuditEvent.objects.filter(verb="profile.pdf_read", actor=police).count() == 1
     assert RecordAccess.objects.filter(user=police, child_id=child.pk, channel="api").count() == 3
 
