@@ -2,9 +2,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from actions.urls import api_urlpatterns as actions_api
+from intelligence.urls import api_urlpatterns as intelligence_api
 from missing import api as missing_api
 from panels import api as panels_api
 from referrals import api as referrals_api
+from reporting.urls import api_urlpatterns as reporting_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
 from missing.profiles import api as profiles_api
@@ -55,4 +57,6 @@ urlpatterns = [
     path("", include(updates_api)),
     path("", include(education_api)),
     path("", include(actions_api)),
+    path("", include(reporting_api)),
+    path("", include(intelligence_api)),
 ]

@@ -22,8 +22,8 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 320, "height": 640}
 EVERY_SECTION = [
     "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
-    "Interview timeliness", "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox", "Record access log",
-    "Retention",
+    "Interview timeliness", "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox",
+    "Record access log", "Retention",
 ]
 EVERY_PANEL = [
     "Notifications waiting for triage", "Children missing now", "Daily risk meeting", "Duties due today and overdue",

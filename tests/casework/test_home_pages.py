@@ -45,8 +45,8 @@ PANEL_TITLES = {
 }
 SECTIONS = [
     "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
-    "Interview timeliness", "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox", "Record access log",
-    "Retention",
+    "Interview timeliness", "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox",
+    "Record access log", "Retention",
 ]
 
 
