@@ -183,9 +183,6 @@ NOTIFICATION_CSV_MAX_BYTES = int(os.environ.get("NOTIFICATION_CSV_MAX_BYTES", st
 # through the action's permission check. There is no MEDIA_URL: nothing under it is served directly.
 ACTION_EVIDENCE_ROOT = Path(os.environ.get("ACTION_EVIDENCE_ROOT", VAR_DIR / "evidence"))
 ACTION_EVIDENCE_MAX_BYTES = int(os.environ.get("ACTION_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
-# Photos on missing person profiles: kept the same way, sent only to those who may read the profile.
-MISSING_PHOTO_ROOT = Path(os.environ.get("MISSING_PHOTO_ROOT", VAR_DIR / "photos"))
-MISSING_PHOTO_MAX_BYTES = int(os.environ.get("MISSING_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -274,6 +271,10 @@ CLOCK_ALERT_EMAILS = [a.strip() for a in os.environ.get("CLOCK_ALERT_EMAILS", ""
 # database by scripts/backup.sh.
 MEDIA_ROOT = Path(os.environ.get("CASEWORK_FILES_DIR", VAR_DIR / "files"))
 MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+# Photos on missing person profiles: among the files kept (so backed up with them), never served
+# directly, sent only to those who may read the profile.
+MISSING_PHOTO_ROOT = Path(os.environ.get("MISSING_PHOTO_ROOT", MEDIA_ROOT / "photos"))
+MISSING_PHOTO_MAX_BYTES = int(os.environ.get("MISSING_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 
 # The local authority this installation serves, made on first use when none exists yet.
 CASEWORK_AUTHORITY_NAME = os.environ.get("CASEWORK_AUTHORITY_NAME", "Demo Borough Council")

@@ -1,5 +1,6 @@
 """The profile's photo: a JPEG or PNG, checked by content and size (casework.files), kept under
-MISSING_PHOTO_ROOT (outside any web root) and sent only through the profile's permission check."""
+MISSING_PHOTO_ROOT (by default under the files the product keeps and backs up, never served
+directly) and sent only through the profile's permission check."""
 
 import base64
 
