@@ -5,6 +5,7 @@ from actions.urls import api_urlpatterns as actions_api
 from missing import api as missing_api
 from panels import api as panels_api
 from referrals import api as referrals_api
+from reporting.quarterly_views import QuarterlyPdfApi
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
 
@@ -45,6 +46,7 @@ urlpatterns = [
     path("children/<str:child_id>/ratings/", panels_api.ChildRatingsApi.as_view(), name="api-child-ratings"),
     path("referrals/", referrals_api.ReferralListCreateApi.as_view(), name="api-referrals"),
     path("referrals/<str:referral_id>/decision/", referrals_api.ReferralDecisionApi.as_view(), name="api-referral-decision"),
+    path("reports/quarterly.pdf", QuarterlyPdfApi.as_view(), name="api-reports-quarterly"),
     path("", include(interview_api)),
     path("", include(education_api)),
     path("", include(actions_api)),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
     path("retention/", views.retention_page, name="retention"),
     path("actions/", include(("actions.urls", "actions"))),
+    path("reports/", include("reporting.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
