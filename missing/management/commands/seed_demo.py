@@ -31,6 +31,7 @@ from missing.models import (
 )
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
+from reporting.quarterly_demo import demo_interviews_held, demo_quarterly_report
 
 DEMO_PASSWORD = "demo-password-2026"
 FIRST = ["Ari", "Bel", "Cas", "Dex", "Eli", "Fen", "Gia", "Hal", "Isa", "Jem", "Kai", "Lio", "Mae", "Nia",
@@ -93,7 +94,10 @@ class Command(BaseCommand):
         self._actions(agencies, users, kids, now)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
-        seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng, now=now)
+        panel = seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng,
+                           now=now)
+        demo_interviews_held(actor=users["rhi"], authority=la, rng=rng, now=now)
+        demo_quarterly_report(panel=panel, chair=users["chair"], now=now)
         deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
             f"{la.name}: {len(agencies)} agencies, {User.objects.count()} users, {len(kids)} children, "
