@@ -16,6 +16,7 @@ COLOURS = ["#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#505a5f", "#2
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4", "3 1"]
 TEXT = "#0b0c0c"
 GRID = "#b1b4b6"
+LEGEND_ROW = 18
 
 
 def _drawn(value, suppress):
@@ -50,10 +51,12 @@ def bar_chart(chart_id, title, description, items, *, suppress, width=640):
     return _svg(chart_id, title, description, width, height, mark_safe("".join(parts)))
 
 
-def line_chart(chart_id, title, description, months, series, *, suppress, width=640, height=260):
-    """series: [(label, [value per month])]. One line per series, each with its own colour and dash."""
-    left, right, top, bottom = 48, 12, 12, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
+def line_chart(chart_id, title, description, months, series, *, suppress, width=640, plot_h=200):
+    """series: [(label, [value per month])]. One line per series, each with its own colour and dash,
+    and a legend of three a row under the months."""
+    left, right, top = 48, 12, 12
+    plot_w = width - left - right
+    height = top + plot_h + 30 + LEGEND_ROW * ((len(series) + 2) // 3) + 4
     biggest = max([_drawn(v, suppress) for _, values in series for v in values] + [1])
     step = plot_w / max(len(months) - 1, 1)
 
@@ -82,15 +85,16 @@ def line_chart(chart_id, title, description, months, series, *, suppress, width=
         parts.append(format_html_join("", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}, {}: {}</title></circle>', (
             (x(n), y(v), colour, label, f"{months[n]:%B %Y}", _label(v, suppress)) for n, v in enumerate(values)
         )))
-    legend_y = height - 8
-    for s, (label, _values) in enumerate(series[:4]):
-        lx = left + s * (plot_w // 4)
+    per_row = 3
+    for s, (label, _values) in enumerate(series):
+        lx = left + (s % per_row) * (plot_w // per_row)
+        ly = top + plot_h + 36 + (s // per_row) * LEGEND_ROW
+        dash = DASHES[s % len(DASHES)]
         parts.append(format_html(
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/>'
             '<text x="{}" y="{}" fill="{}" font-size="12">{}</text>',
-            lx, legend_y - 4, lx + 18, legend_y - 4, COLOURS[s % len(COLOURS)],
-            mark_safe(f' stroke-dasharray="{DASHES[s]}"') if DASHES[s % len(DASHES)] else "",
-            lx + 22, legend_y, TEXT, _short(label, 22),
+            lx, ly - 4, lx + 18, ly - 4, COLOURS[s % len(COLOURS)],
+            mark_safe(f' stroke-dasharray="{dash}"') if dash else "", lx + 22, ly, TEXT, _short(label, 28),
         ))
     return _svg(chart_id, title, description, width, height, mark_safe("".join(parts)))
 

@@ -40,6 +40,7 @@ from .models import QuarterlyReport, ReportStatus
 logger = logging.getLogger(__name__)
 
 GENERATE_TASK = "reporting.generate_quarterly_report"
+RESUME_TASK = "reporting.resume_quarterly_reports"
 
 
 # What the report holds --------------------------------------------------------------------------
@@ -242,6 +243,23 @@ def quarterly_report_dispatch(*, report_id):
         logger.warning("quarterly_report.not_sent", extra={"report": str(report_id), "error": str(error)})
         return False
     return True
+
+
+WAITING_TOO_LONG = timedelta(minutes=2)
+STALE_RUN = timedelta(minutes=30)
+
+
+def quarterly_reports_resume(*, now=None):
+    """The beat's sweep: send again the reports no worker took (asked for while the broker was down,
+    or lost with it), and those whose run stopped moving (a worker that died). Answers their ids."""
+    now = now or timezone.now()
+    QuarterlyReport.objects.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_RUN).update(
+        status=ReportStatus.QUEUED, stage="Started again after the run stopped")
+    waiting = list(QuarterlyReport.objects.filter(status=ReportStatus.QUEUED, requested_at__lt=now - WAITING_TOO_LONG)
+                   .values_list("pk", flat=True))
+    for report_id in waiting:
+        quarterly_report_dispatch(report_id=report_id)
+    return waiting
 
 
 def _progress(report_id):

@@ -146,4 +146,39 @@ def test_a_real_worker_generates_the_report_with_its_progress(
     assert report.status == ReportStatus.DONE, report.error
     assert report.progress == 100 and report.file.name.startswith("quarterly/")
     assert "Northgate Exploitation Panel" in pdf_text(report.file.open("rb").read())
-    assert {status for status, _ in seen} >= {ReportStatus.DONE}
+    # The page's poll read real progress: the run was seen part way, not only queued and then done.
+    assert any(status == ReportStatus.RUNNING and 0 < progress < 100 for status, progress in seen), seen
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_again_what_no_worker_took_and_restarts_dead_runs(seeded, people, monkeypatch, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from config.celery import app as celery_app
+    from reporting import quarterly
+
+    sent = []
+    monkeypatch.setattr(quarterly, "quarterly_report_dispatch", lambda *, report_id: sent.append(report_id))
+    now = timezone.now()
+
+    def report(status, requested_minutes_ago, started_minutes_ago=None):
+        return QuarterlyReport.objects.create(
+            panel=seeded["panel"], quarter="2026-Q3", requested_by=people["chair"], status=status,
+            requested_at=now - timedelta(minutes=requested_minutes_ago),
+            started_at=now - timedelta(minutes=started_minutes_ago) if started_minutes_ago else None)
+
+    lost = report(ReportStatus.QUEUED, 5)
+    just_asked = report(ReportStatus.QUEUED, 1)
+    died = report(ReportStatus.RUNNING, 60, 45)
+    running = report(ReportStatus.RUNNING, 10, 5)
+    done = report(ReportStatus.DONE, 60)
+
+    assert sorted(quarterly.quarterly_reports_resume(now=now)) == sorted([lost.pk, died.pk]) == sorted(sent)
+    statuses = dict(QuarterlyReport.objects.values_list("pk", "status"))
+    assert (statuses[died.pk], statuses[running.pk], statuses[just_asked.pk], statuses[done.pk]) == (
+        ReportStatus.QUEUED, ReportStatus.RUNNING, ReportStatus.QUEUED, ReportStatus.DONE)
+    assert settings.CELERY_BEAT_SCHEDULE["resume-quarterly-reports"] == {
+        "task": "reporting.resume_quarterly_reports", "schedule": 60.0}
+    assert {"reporting.resume_quarterly_reports", "reporting.generate_quarterly_report"} <= set(celery_app.tasks)
