@@ -82,9 +82,10 @@ def line_chart(chart_id, title, description, months, series, *, suppress, width=
         points = " ".join(f"{x(n)},{y(v)}" for n, v in enumerate(values))
         parts.append(format_html('<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{}/>',
                                  points, colour, mark_safe(f' stroke-dasharray="{dash}"') if dash else ""))
-        parts.append(format_html_join("", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}, {}: {}</title></circle>', (
-            (x(n), y(v), colour, label, f"{months[n]:%B %Y}", _label(v, suppress)) for n, v in enumerate(values)
-        )))
+        parts.append(format_html_join(
+            "", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}, {}: {}</title></circle>',
+            ((x(n), y(v), colour, label, f"{months[n]:%B %Y}", _label(v, suppress)) for n, v in enumerate(values)),
+        ))
     per_row = 3
     for s, (label, _values) in enumerate(series):
         lx = left + (s % per_row) * (plot_w // per_row)
@@ -116,8 +117,8 @@ def _svg(chart_id, title, description, width, height, body):
 def charts_for(breakdown, *, suppress):
     """The period's bars and the trend's lines of one breakdown (the lines: the bands with any
     episodes in the twelve months, at most eight)."""
-    value_key = "children" if not breakdown.counts_children or breakdown.rows and breakdown.rows[0]["episodes"] is None \
-        else "episodes"
+    counts_episodes = breakdown.counts_children and bool(breakdown.rows) and breakdown.rows[0]["episodes"] is not None
+    value_key = "episodes" if counts_episodes else "children"
     bars = bar_chart(
         f"{breakdown.key}-bars", f"{breakdown.title}: this period",
         f"A bar for each band: {value_key} in the period. The numbers are in the table that follows.",

@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, Min, DurationField, ExpressionWrapper, F, IntegerField, Q, TextField, Value, When
+from django.db.models import (
+    Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Min, Q, TextField, Value, When,
+)
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear, Lower, Trim, TruncMonth
-from django.db.models.lookups import GreaterThan, LessThan
+from django.db.models.lookups import GreaterThan
 
 from casework.calendar import LONDON
 from missing.models import (
@@ -326,7 +328,8 @@ def currently_missing(authority, period, now):
             Q(returned_at__isnull=True) | Q(returned_at__gte=moment)))
     at_month_end = episodes.filter(started_at__lt=period.end).aggregate(**ends)
     breakdown = Breakdown("currently_missing", "Children missing now", [],
-                          "Children with an episode not yet ended, now; the trend counts those missing at each month's end.",
+                          "Children with an episode not yet ended, now; the trend counts those missing at each "
+                          "month's end.",
                           months=months, counts_children=False)
     breakdown.rows = [{"key": value, "label": label, "episodes": None, "children": by_category[value], "trend": None}
                       for value, label in Category.choices]

@@ -63,7 +63,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(seeded, authority):
         dashboard_figures(authority, period, now=NOW)
     for n in range(15):
         child = ChildFactory(authority=authority)
-        episode(child, f"2026-09-{n + 2:02d}", hours=n * 10, found_location=f"Place {n}", placement_provider=f"Home {n}")
+        episode(child, f"2026-09-{n + 2:02d}", hours=n * 10, found_location=f"Place {n}",
+                placement_provider=f"Home {n}")
     with CaptureQueriesContext(connection) as after:
         dashboard_figures(authority, period, now=NOW)
     assert len(after) == len(before) <= 25
