@@ -54,3 +54,27 @@ def test_a_board_member_reads_the_dashboard_and_downloads_the_quarterly_pdf(
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read())).pages)
     assert "Eastfield Missing Panel" in text and "No out-of-hours return interviews." in text
     assert "Wrenna" not in text and "Ashcombe-Vell" not in text
+
+
+def test_a_chair_writes_the_gaps_and_asks_for_the_report(
+    page, live_server, sign_in, assert_accessible, authority, agencies, celery_queue
+):
+    chair = UserFactory(username="panel.chair", agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE],
+                        roles=[Role.PANEL_CHAIR])
+    Panel.objects.create(authority=authority, name="Westmoor Missing Panel", chair=chair)
+
+    sign_in(page, chair)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Quarterly reports").click()
+    assert_accessible(page)
+    page.get_by_label("Quarter").fill("2026-Q9")
+    page.get_by_role("button", name="Generate the report").click()
+    expect(page.get_by_role("alert")).to_contain_text("Give a quarter as YYYY-Qn")
+    assert_accessible(page)
+    page.get_by_label("Quarter").fill("2026-Q2")
+    page.get_by_label("Gaps in provision").fill("No specialist exploitation worker in the south of the area.")
+    page.get_by_role("button", name="Generate the report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quarterly report, 2026-Q2")
+    expect(page.locator("#report-progress")).to_contain_text("Waiting to start")
+    expect(page.locator("main")).to_contain_text("No specialist exploitation worker in the south of the area.")
+    assert_accessible(page)
+    assert QuarterlyReport.objects.get().requested_by == chair
