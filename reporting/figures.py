@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Min, Q, TextField, Value, When,
 )
@@ -232,12 +233,14 @@ def fill_breakdowns(episodes, breakdowns, period):
         counts[f"{alias}_e"] = Count("pk", filter=band.q)
         counts[f"{alias}_c"] = Count("child_id", distinct=True, filter=band.q)
     totals = episodes.filter(_in(period.start, period.end)).aggregate(**counts)
+    # The trend counts episodes only: a distinct count of children per band and month costs a sort each.
+    episode_counts = {alias: count for alias, count in counts.items() if alias.endswith("_e")}
     monthly = (
         episodes.filter(_in(trend_start, period.end))
         .annotate(month=TruncMonth("started_at", tzinfo=LONDON))
         .order_by()
         .values("month")
-        .annotate(**counts)
+        .annotate(**episode_counts)
     )
     which = _month_index(months)
     per_month = {}
@@ -277,40 +280,57 @@ REPEAT_BANDS = [("1", "1 episode", 1, 1), ("2", "2 episodes", 2, 2), ("3_5", "3 
                 ("6_10", "6 to 10 episodes", 6, 10), ("11_plus", "11 or more episodes", 11, None)]
 
 
-def _repeat_band(n):
-    for key, _label, low, high in REPEAT_BANDS:
-        if n >= low and (high is None or n <= high):
-            return key
-    return None
-
-
 def repeats(episodes, period):
     """Children by how many episodes they had in the period, and in each month of the trend: one
-    query each, counted per child in the database and banded here."""
+    query each, counted per child and then per band in the database."""
     months = trend_months(period)
     trend_start = datetime.combine(months[0], time.min, tzinfo=LONDON)
-    in_period = {key: 0 for key, *_ in REPEAT_BANDS}
-    for row in episodes.filter(_in(period.start, period.end)).order_by().values("child_id").annotate(n=Count("pk")):
-        in_period[_repeat_band(row["n"])] += 1
-    trend = {key: [0] * len(months) for key, *_ in REPEAT_BANDS}
-    which = _month_index(months)
-    rows = (
+    in_period = _banded(episodes.filter(_in(period.start, period.end)).order_by().values("child_id")
+                        .annotate(n=Count("pk")), group_by=None)
+    per_child_month = (
         episodes.filter(_in(trend_start, period.end))
         .annotate(month=TruncMonth("started_at", tzinfo=LONDON))
         .order_by()
         .values("month", "child_id")
         .annotate(n=Count("pk"))
     )
-    for row in rows:
-        n = which(row["month"])
+    trend = {key: [0] * len(months) for key, *_ in REPEAT_BANDS}
+    which = _month_index(months)
+    for row in _banded(per_child_month, group_by="month"):
+        n = which(_as_moment(row[0]))
         if n is not None:
-            trend[_repeat_band(row["n"])][n] += 1
+            for b, (key, *_) in enumerate(REPEAT_BANDS):
+                trend[key][n] += row[b + 1]
+    totals = in_period[0][1:] if in_period else [0] * len(REPEAT_BANDS)
     breakdown = Breakdown("repeats", "Repeat missing: children by episodes in the period", [],
                           "Each child is counted once, in the band of their number of episodes.",
                           months=months, counts_children=False)
-    breakdown.rows = [{"key": key, "label": label, "episodes": None, "children": in_period[key], "trend": trend[key]}
-                      for key, label, *_ in REPEAT_BANDS]
+    breakdown.rows = [{"key": key, "label": label, "episodes": None, "children": totals[b] or 0, "trend": trend[key]}
+                      for b, (key, label, *_) in enumerate(REPEAT_BANDS)]
     return breakdown
+
+
+def _banded(per_child, *, group_by):
+    """Children per repeat band, counted over the per-child counts (`n`) in the database: Django
+    cannot aggregate over an aggregate, so the per-child query is wrapped in plain SQL."""
+    inner, params = per_child.query.sql_with_params()
+    cases = ", ".join(
+        f"SUM(CASE WHEN n >= {low}{f' AND n <= {high}' if high else ''} THEN 1 ELSE 0 END)"
+        for _key, _label, low, high in REPEAT_BANDS
+    )
+    column = connection.ops.quote_name(group_by) if group_by else "NULL"
+    sql = f"SELECT {column}, {cases} FROM ({inner}) per_child" + (f" GROUP BY {column}" if group_by else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_moment(value):
+    """A month as the database answers it to raw SQL: a London wall-clock datetime (PostgreSQL) or
+    text (SQLite)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=LONDON)
 
 
 def currently_missing(authority, period, now):
