@@ -114,6 +114,10 @@ def measure_quarterly():
     best = min(per_quarter, key=lambda row: abs(row["n"] - TARGET_EPISODES))
     quarter = f"{best['y']}-Q{best['q']}"
     panel = Panel.objects.select_related("authority").first()
+    if panel is None:  # a seed still running, or one without panels: a panel of the bench's own
+        from casework.models import LocalAuthority
+
+        panel, _ = Panel.objects.get_or_create(authority=LocalAuthority.objects.first(), name="Bench reports panel")
 
     def run():
         pdf = render_pdf(report_content(panel, quarter, now=timezone.now(), gaps="Bench run."))
