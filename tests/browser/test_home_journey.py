@@ -21,9 +21,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 320, "height": 640}
 EVERY_SECTION = [
-    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
     "Interview timeliness", "Missing education", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
-    "Returns", "Due and overdue", "Inbox", "Record access log", "Retention",
+    "Returns", "Dashboard", "Quarterly reports", "Due and overdue", "Inbox", "Record access log", "Retention",
 ]
 EVERY_PANEL = [
     "Notifications waiting for triage", "Children missing now", "Daily risk meeting", "Duties due today and overdue",
@@ -122,9 +122,9 @@ def test_mash_coordinator(page, live_server, sign_in, assert_accessible, authori
         page, live_server, assert_accessible,
         ["Notifications waiting for triage", "Children missing now", "Daily risk meeting",
          "Duties due today and overdue", "Your notices"],
-        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
          "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
-         "Due and overdue", "Inbox"],
+         "Dashboard", "Due and overdue", "Inbox"],
     )
     expect(panel(page, "Daily risk meeting").get_by_role("link", name="Open the daily risk meeting")).to_be_visible()
     expect(panel(page, "Daily risk meeting").get_by_role("link", name="Quinn Testlongfamilynamewithoutbreaks")).to_be_visible()

@@ -44,9 +44,9 @@ PANEL_TITLES = {
     "administration": "Administration",
 }
 SECTIONS = [
-    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
     "Interview timeliness", "Missing education", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
-    "Returns", "Due and overdue", "Inbox", "Record access log", "Retention",
+    "Returns", "Dashboard", "Quarterly reports", "Due and overdue", "Inbox", "Record access log", "Retention",
 ]
 
 
@@ -151,9 +151,9 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
     assert_sees(
         response,
         ["triage", "missing_now", "risk_meeting", "due", "inbox"],
-        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "My interviews due",
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
          "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
-         "Due and overdue", "Inbox (2 unread)"],
+         "Dashboard", "Due and overdue", "Inbox (2 unread)"],
     )
     triage = body(response, "triage")
     assert f'href="{reverse("missing:triage_queue")}"' in triage
