@@ -199,7 +199,7 @@ def test_panel_chair(page, live_server, sign_in, assert_accessible, authority, a
     check_role(page, live_server, assert_accessible,
                ["Duties due today and overdue", "Your next panel meeting", "Your notices"],
                ["Home", "Children", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
-                "Due and overdue", "Inbox"])
+                "Dashboard", "Quarterly reports", "Due and overdue", "Inbox"])
     expect(panel(page, "Duties due today and overdue").get_by_role("link", name="1 duty overdue")).to_be_visible()
 
 
@@ -207,7 +207,7 @@ def test_strategic_reader(page, live_server, sign_in, assert_accessible, agencie
     reader = UserFactory(username="board", agency=agencies[AgencyKind.OTHER], roles=[Role.STRATEGIC_READER])
     sign_in(page, reader)
     check_role(page, live_server, assert_accessible, ["Your notices", "Return home interviews: the last 90 days"],
-               ["Home", "Interview timeliness", "Inbox"])
+               ["Home", "Interview timeliness", "Dashboard", "Quarterly reports", "Inbox"])
     panel(page, "Return home interviews: the last 90 days").get_by_role(
         "link", name="Interview timeliness by provider and team").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Return interview timeliness")

@@ -333,7 +333,7 @@ def test_panel_chair_sees_their_duties_and_notices(signed_in, agencies):
                         roles=[Role.PANEL_CHAIR, Role.PANEL_MEMBER])
     response = home(signed_in(chair))
     assert_sees(response, ["due", "next_meeting", "inbox"], ["Home", "Children", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
-                "Due and overdue", "Inbox"])
+                "Dashboard", "Quarterly reports", "Due and overdue", "Inbox"])
     assert "No meeting is scheduled for the panels you chair" in body(response, "next_meeting")
     assert ">0</span> duties overdue" in body(response, "due")
     assert ">0</span> unread notices" in body(response, "inbox")
@@ -349,7 +349,7 @@ def test_strategic_reader_sees_the_headline_figures_and_no_childs_record(signed_
 
     response = home(signed_in(reader))
 
-    assert_sees(response, ["inbox", "timeliness"], ["Home", "Interview timeliness", "Inbox"])
+    assert_sees(response, ["inbox", "timeliness"], ["Home", "Interview timeliness", "Dashboard", "Quarterly reports", "Inbox"])
     panel = body(response, "timeliness")
     assert "Returns from 13 Mar 2025 to 11 Jun 2025: 1 interview counted." in panel
     assert "Offered within 72 hours</dt>\n    <dd class=\"govuk-summary-list__value\">100.0%" in panel
