@@ -7,6 +7,7 @@ from panels import api as panels_api
 from referrals import api as referrals_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
+from missing.placements.urls import api_urlpatterns as placements_api
 
 from casework import api
 from casework.clocks import api as clocks_api
@@ -47,5 +48,6 @@ urlpatterns = [
     path("referrals/<str:referral_id>/decision/", referrals_api.ReferralDecisionApi.as_view(), name="api-referral-decision"),
     path("", include(interview_api)),
     path("", include(education_api)),
+    path("", include(placements_api)),
     path("", include(actions_api)),
 ]

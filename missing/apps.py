@@ -7,11 +7,14 @@ class MissingConfig(AppConfig):
     def ready(self):
         # Visibility clauses of the return-interview and education parts, and the episode's clock kind.
         from .clocks import kind  # noqa: F401
+        from .placements import clocks as placement_clocks  # noqa: F401
+        from .placements import navigation as placement_navigation
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
         from . import child_data, exports, home, navigation, retention
 
         navigation.register()
+        placement_navigation.register()
         home.register()
         child_data.register_parts()
         exports.register()

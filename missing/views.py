@@ -40,6 +40,8 @@ from .selectors import (
     notification_working_age,
     triage_queue,
 )
+from .placements.selectors import child_placements
+from .placements.forms import placement_form_for
 from .uploads import notification_upload_create
 
 TRIAGE_PAGE_SIZE = 50
@@ -273,6 +275,8 @@ def child_detail(request, child_id):
         "can_change": can_change_child(request.user, child),
         "can_export": can_export_child(request.user, child),
         "links": child_links(child),
+        "placements": child_placements(child),
+        "placement_form": placement_form_for(child),
     }
     return render(request, "missing/child_detail.html", context)
 

@@ -16,6 +16,7 @@ from .interviews import (
     SafeAndWellCheck,
 )
 from .placements import (
+    AuthorityContact,
     Ethnicity,
     MissingChildUpdate,
     Placement,
@@ -26,6 +27,7 @@ from .placements import (
 from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification, UploadStatus
 
 __all__ = [
+    "AuthorityContact",
     "Ethnicity",
     "MissingChildUpdate",
     "Placement",
