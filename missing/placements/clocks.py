@@ -47,6 +47,9 @@ RULES = {
 }
 
 RESPONSIBLE, HOST = "responsible", "host"
+# Row keys (at most 40 characters): "in:<episode>" tells the responsible authority of a child placed
+# here, "out:<episode>" and "out:placement" the host authority of a child we placed elsewhere.
+KEY_PREFIX = {RESPONSIBLE: "in", HOST: "out"}
 
 
 def contact_for(authority_id, other_authority):
@@ -129,7 +132,7 @@ def _evaluate(placement, rows, now, protocols):
         for role, other in told:
             contact = contact_for(child.authority_id, other)
             if role == HOST:
-                key = f"{HOST}:placement"
+                key = "out:placement"
                 if not _settled(rows, key):
                     wanted.append(_wanted(
                         key=key, other=other, contact=contact, title=f"{other} told of the placement",
@@ -137,7 +140,7 @@ def _evaluate(placement, rows, now, protocols):
                         reason=f"Placed in {other}'s area with {where} from {placement.started_on:%d %b %Y}.",
                     ))
             for episode in episodes:
-                key = f"{role}:episode:{episode.pk}"
+                key = f"{KEY_PREFIX[role]}:{episode.pk.hex}"
                 if _settled(rows, key):
                     continue
                 whose = "looked after by" if role == RESPONSIBLE else "placed in the area of"

@@ -160,7 +160,7 @@ def placement_record(*, actor, child, **fields):
     before it ends the day before it starts. A placement with an end adds to the history."""
     only_fields(fields, PLACEMENT_FIELDS)
     _strip(fields, {"responsible_authority", "host_authority"})
-    child = Child.objects.select_for_update().select_related("authority").get(pk=child.pk)
+    child = Child.objects.select_for_update(of=("self",)).select_related("authority").get(pk=child.pk)
     placement = Placement(child=child, created_by=acting_user(actor), **fields)
     if placement.provider_id and not placement.host_authority and not placement.responsible_authority:
         placement.host_authority = placement.provider.host_authority
@@ -195,7 +195,7 @@ def placement_record(*, actor, child, **fields):
 
 @transaction.atomic
 def placement_end(*, actor, placement, ended_on):
-    placement = Placement.objects.select_for_update().select_related("child", "child__authority", "provider").get(
+    placement = Placement.objects.select_for_update(of=("self",)).select_related("child", "child__authority", "provider").get(
         pk=placement.pk)
     if placement.ended_on is not None:
         raise ValidationError({"ended_on": [f"This placement already ended on {placement.ended_on:%d %b %Y}."]})
