@@ -155,3 +155,20 @@ def test_letter_of_concern_pdf(signed_in, mash, authority, home, time_machine):
     assert "3 Mar 2026" in text and "Oak Lodge" in text
     assert set(RecordAccess.objects.filter(user=mash, path__contains="letter").values_list("child_id", flat=True)) \
         == set(Child.objects.filter(placed_by_other_authority=True).values_list("pk", flat=True))
+
+
+def test_seed_demo_has_children_placed_in_and_out_with_notices_sent_and_owed(db):
+    from django.core.management import call_command
+
+    from casework.models import Deadline, OutgoingEmail
+    from missing.placements.clocks import PLACEMENT
+
+    call_command("seed_demo", children=40, notifications=3, seed=7, stdout=open("/dev/null", "w"))
+    assert Child.objects.filter(placed_by_other_authority=True, provider__isnull=False).count() >= 2
+    assert Child.objects.filter(placed_out_of_area=True, provider__host_authority="Nearby Shire Council").count() >= 2
+    assert PlacementProvider.objects.count() == 6
+    assert Child.objects.exclude(ethnicity="").exclude(home_area="").count() == 40
+    rows = Deadline.objects.filter(subject_type=PLACEMENT)
+    assert rows.filter(rule="N7", status="done").exists()  # to the council with a mailbox
+    assert rows.filter(rule="N7M").exclude(status="done").exists()  # owed to the one without
+    assert OutgoingEmail.objects.filter(to__contains=["missing-notices@elsewhere.invalid"]).exists()

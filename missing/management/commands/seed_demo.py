@@ -29,6 +29,7 @@ from missing.models import (
     ReturnInterview,
     Vulnerability,
 )
+from missing.placements.demo import seed_placements
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
 
@@ -94,6 +95,7 @@ class Command(BaseCommand):
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
         seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng, now=now)
+        seed_placements(la=la, users=users, children=kids, rng=rng, now=now)
         deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
             f"{la.name}: {len(agencies)} agencies, {User.objects.count()} users, {len(kids)} children, "
