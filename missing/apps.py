@@ -8,6 +8,7 @@ class MissingConfig(AppConfig):
         # Visibility clauses of the return-interview and education parts, and the episode's clock kind.
         from .clocks import kind  # noqa: F401
         from .placements import clocks as placement_clocks  # noqa: F401
+        from .placements import child_data as placement_child_data
         from .placements import navigation as placement_navigation
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
@@ -15,6 +16,7 @@ class MissingConfig(AppConfig):
 
         navigation.register()
         placement_navigation.register()
+        placement_child_data.register()
         home.register()
         child_data.register_parts()
         exports.register()

@@ -264,3 +264,18 @@ def test_count_of_episodes_per_establishment(clock, authority, mash, home, child
     row = providers_with_counts(PlacementProvider.objects.filter(pk=home.pk)).get()
     assert (row.episode_count, row.children_now) == (3, 1)
     assert Child.objects.get(pk=child.pk).provider == home
+
+
+def test_placements_are_part_of_the_childs_data_erased_with_it_and_kept_when_anonymised(clock, mash, home, child):
+    from missing.child_data import child_data_parts
+
+    placement_record(actor=mash, child=child, provider=home, placement_type="childrens_home",
+                     started_on=date(2026, 5, 1))
+    part = {p.key: p for p in child_data_parts()}["placements"]
+    records = part.collect(child)
+    assert len(records) == 1 and ("provider", "Provider", "Oak Lodge") in [
+        (name, label.capitalize(), value) for name, label, value in records[0].fields]
+    part.anonymise(child)
+    assert Placement.objects.filter(child=child).count() == 1
+    part.erase(child)
+    assert not Placement.objects.filter(child=child).exists()
