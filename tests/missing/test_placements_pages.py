@@ -172,3 +172,37 @@ def test_seed_demo_has_children_placed_in_and_out_with_notices_sent_and_owed(db)
     assert rows.filter(rule="N7", status="done").exists()  # to the council with a mailbox
     assert rows.filter(rule="N7M").exclude(status="done").exists()  # owed to the one without
     assert OutgoingEmail.objects.filter(to__contains=["missing-notices@elsewhere.invalid"]).exists()
+
+
+def test_an_owed_notice_is_on_the_mash_due_list_and_recorded_done_there(signed_in, mash, authority, home):
+    from casework.models import Deadline
+    from missing.placements.clocks import PLACEMENT
+
+    child = _placed_in(authority, mash, home, 1)
+    owed = Deadline.objects.get(subject_type=PLACEMENT, rule="N7M")
+    client = signed_in(mash)
+    page = client.get("/clocks/due/?rule=N7M")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert child.full_name in text and "told of a missing episode" in text
+    done = client.post(f"/clocks/deadlines/{owed.pk}/complete/", {"note": "Phoned their MASH"})
+    assert done.status_code == 302
+    owed.refresh_from_db()
+    assert owed.status == "done"
+
+
+def test_child_edit_form_takes_ethnicity_placement_type_and_home_area(signed_in, mash, authority):
+    child = ChildFactory(authority=authority, date_of_birth=date(2011, 3, 1))
+    client = signed_in(mash)
+    form = client.get(f"/missing/children/{child.pk}/edit/").content.decode()
+    assert 'name="ethnicity"' in form and 'name="home_area"' in form and 'name="placement_type"' in form
+    data = {"given_name": child.given_name, "family_name": child.family_name, "date_of_birth": "2011-03-01",
+            "gender": child.gender, "legal_status": child.legal_status, "ethnicity": "BAFR",
+            "placement_type": "foster_care", "home_area": "ab1"}
+    bad = client.post(f"/missing/children/{child.pk}/edit/", {**data, "home_area": "not a district"})
+    assert bad.status_code == 400
+    child.refresh_from_db()
+    assert child.ethnicity == ""
+    assert client.post(f"/missing/children/{child.pk}/edit/", data).status_code == 302
+    child.refresh_from_db()
+    assert (child.ethnicity, child.placement_type, child.home_area) == ("BAFR", "foster_care", "AB1")
