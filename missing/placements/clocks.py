@@ -133,7 +133,8 @@ def _evaluate(placement, rows, now, protocols):
             contact = contact_for(child.authority_id, other)
             if role == HOST:
                 key = "out:placement"
-                if not _settled(rows, key):
+                current = placement.ended_on is None or placement.ended_on >= local_date(now)
+                if current and not _settled(rows, key):
                     wanted.append(_wanted(
                         key=key, other=other, contact=contact, title=f"{other} told of the placement",
                         moment=placement.created_at, params={"role": role},
@@ -169,7 +170,8 @@ def _message(row, placement, episode):
         whose = "looked after by you and placed here" if row.params.get("role") == RESPONSIBLE else (
             f"looked after by {authority} and placed in your area")
         lines.append(f"{child.full_name} (born {child.date_of_birth:%d %b %Y}), {whose} with {where}, went missing.")
-        lines.append(f"Missing from {describe_moment(episode.started_at)}, reported {describe_moment(episode.reported_at)}.")
+        lines.append(f"Missing from {describe_moment(episode.started_at)}, "
+                     f"reported {describe_moment(episode.reported_at)}.")
         if episode.returned_at:
             lines.append(f"Back since {describe_moment(episode.returned_at)}.")
         else:

@@ -75,7 +75,10 @@ class ContactForm(GovUKForm):
     )
     email = forms.EmailField(
         label="Notices email", max_length=254,
-        error_messages={"required": "Enter the email address", "invalid": "Enter an email address, like mash@council.example"},
+        error_messages={
+            "required": "Enter the email address",
+            "invalid": "Enter an email address, like mash@council.example",
+        },
     )
 
 

@@ -45,7 +45,8 @@ def providers_with_counts(queryset):
 def placed_in_or_out(user):
     """Children placed here by other councils and ours placed elsewhere, with their placements
     and episodes prefetched (a page costs the same few queries whatever its length)."""
-    told = Placement.objects.filter(child_id=OuterRef("pk")).filter(~Q(responsible_authority="") | ~Q(host_authority=""))
+    told = Placement.objects.filter(child_id=OuterRef("pk")).filter(
+        ~Q(responsible_authority="") | ~Q(host_authority=""))
     return (
         children_visible_to(user)
         .filter(Q(placed_by_other_authority=True) | Q(placed_out_of_area=True) | Q(Exists(told)))

@@ -195,8 +195,11 @@ def placement_record(*, actor, child, **fields):
 
 @transaction.atomic
 def placement_end(*, actor, placement, ended_on):
-    placement = Placement.objects.select_for_update(of=("self",)).select_related("child", "child__authority", "provider").get(
-        pk=placement.pk)
+    placement = (
+        Placement.objects.select_for_update(of=("self",))
+        .select_related("child", "child__authority", "provider")
+        .get(pk=placement.pk)
+    )
     if placement.ended_on is not None:
         raise ValidationError({"ended_on": [f"This placement already ended on {placement.ended_on:%d %b %Y}."]})
     placement.ended_on = ended_on

@@ -279,3 +279,16 @@ def test_placements_are_part_of_the_childs_data_erased_with_it_and_kept_when_ano
     assert Placement.objects.filter(child=child).count() == 1
     part.erase(child)
     assert not Placement.objects.filter(child=child).exists()
+
+
+def test_the_host_is_not_told_of_a_placement_that_ended_before_it_could_be(clock, authority, admin_user, mash, child):
+    far_home = provider_create(actor=mash, authority=authority, name="Hill House", kind="childrens_home",
+                               host_authority=HOSTS)
+    placement = placement_record(actor=mash, child=child, provider=far_home, placement_type="childrens_home",
+                                 started_on=date(2026, 5, 1))
+    assert Deadline.objects.get(subject_type=PLACEMENT).rule == "N7M"
+    placement_end(actor=mash, placement=placement, ended_on=date(2026, 5, 20))
+    contact_save(actor=admin_user, authority=authority, other_authority=HOSTS, email="mash@nearby.example")
+    deadlines_sweep()
+    assert Deadline.objects.get(subject_type=PLACEMENT).status == DeadlineStatus.CANCELLED
+    assert _emails_to("mash@nearby.example") == []

@@ -93,6 +93,7 @@ def test_child_placement_errors(api, mash, child, health_worker, stranger, row_c
     assert bad.status_code == 400 and set(bad.json()) == {"placement_type", "started_on"}
     future = api(mash).post(url, {"placement_type": "other", "started_on": "2099-01-01"}, format="json")
     assert future.status_code == 400 and "started_on" in future.json()
+    assert row_counts() == before
     assert api(stranger).get(url).status_code == 404
     assert api(stranger).post(url, {"placement_type": "other", "started_on": "2026-01-01"},
                               format="json").status_code == 404
@@ -108,11 +109,16 @@ def test_child_placement_errors(api, mash, child, health_worker, stranger, row_c
     assert not Placement.objects.exists()
 
 
-def test_end_placement_errors(api, mash, child, stranger):
+def test_end_placement_errors(api, mash, child, stranger, health_worker):
     placement = api(mash).post(f"/api/v1/children/{child.pk}/placements/",
                                {"placement_type": "foster_care", "started_on": "2026-01-05"}, format="json").json()
     url = f"/api/v1/placements/{placement['id']}/end/"
     assert api(stranger).post(url, {"ended_on": "2026-02-01"}, format="json").status_code == 404
+    assert api(health_worker).post(url, {"ended_on": "2026-02-01"}, format="json").status_code == 404
+    child.lead_agency = health_worker.agency
+    child.save()
+    assert api(health_worker).post(url, {"ended_on": "2026-02-01"}, format="json").status_code == 403
+    assert api(mash).post(url, {}, format="json").status_code == 400
     early = api(mash).post(url, {"ended_on": "2025-12-01"}, format="json")
     assert early.status_code == 400 and "ended_on" in early.json()
     assert Placement.objects.get().ended_on is None
