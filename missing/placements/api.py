@@ -1,6 +1,7 @@
 """API for placements (N7): establishments, a child's placements and other councils' contacts."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from casework.services import authority_for
 from ..models import AuthorityContact, Placement, PlacementProvider, PlacementType, ProviderKind
 from ..permissions import can_change_child, children_visible_to
 from . import services
+from .pdf import letter_of_concern_response
 from .selectors import can_manage_providers, child_placements, providers_visible_to, providers_with_counts
 
 DATE_FORMATS = ["iso-8601", "%d/%m/%Y"]
@@ -198,3 +200,34 @@ class ContactListCreateApi(APIView):
         contact = services.contact_save(actor=request.user, authority=authority_for(request.user),
                                         **data.validated_data)
         return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
+
+
+# The letter of concern --------------------------------------------------------------------------
+
+
+class LetterInput(serializers.Serializer):
+    authority = serializers.CharField(max_length=200, help_text="The responsible authority the letter goes to.")
+    start = serializers.DateField(input_formats=DATE_FORMATS)
+    end = serializers.DateField(input_formats=DATE_FORMATS)
+
+    def validate(self, data):
+        if data["end"] < data["start"]:
+            raise serializers.ValidationError({"end": ["The end of the period cannot be before its start."]})
+        return data
+
+
+class LetterOfConcernApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("authority", str, required=True), OpenApiParameter("start", OpenApiTypes.DATE,
+                    required=True), OpenApiParameter("end", OpenApiTypes.DATE, required=True)],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="The board's letter of concern (002 §6) to a responsible authority: its children placed "
+        "here that the caller sees, with their missing episodes that began in the period. MASH coordinators and "
+        "administrators.",
+    )
+    def get(self, request):
+        _may_manage(request)
+        data = LetterInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        return letter_of_concern_response(request, to=values["authority"], start=values["start"], end=values["end"])

@@ -22,4 +22,5 @@ api_urlpatterns = [
     path("children/<str:child_id>/placements/", api.ChildPlacementsApi.as_view(), name="api-child-placements"),
     path("placements/<str:placement_id>/end/", api.PlacementEndApi.as_view(), name="api-placement-end"),
     path("authority-contacts/", api.ContactListCreateApi.as_view(), name="api-authority-contacts"),
+    path("letters-of-concern/", api.LetterOfConcernApi.as_view(), name="api-letter-of-concern"),
 ]

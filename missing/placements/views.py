@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -22,10 +22,9 @@ from ..models import AuthorityContact, Placement
 from ..permissions import can_change_child, children_visible_to
 from . import services
 from .forms import ContactForm, EndPlacementForm, LetterForm, ProviderForm, placement_form_for
-from .pdf import letter_of_concern_pdf
+from .pdf import letter_of_concern_response
 from .selectors import (
     can_manage_providers,
-    letter_of_concern,
     other_authorities,
     placed_in_or_out,
     providers_visible_to,
@@ -205,17 +204,7 @@ def letter(request):
     form = LetterForm(request.GET or None, authorities=authorities)
     if request.GET and form.is_valid():
         data = form.cleaned_data
-        children = letter_of_concern(request.user, authority_name=data["authority"], start=data["start"],
-                                     end=data["end"])
-        record_access_log(request, children)
-        pdf = letter_of_concern_pdf(
-            authority=authority_for(request.user), to=data["authority"], start=data["start"], end=data["end"],
-            children=children, author=request.user, today=local_date(timezone.now()),
-        )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        name = "".join(c if c.isalnum() else "-" for c in data["authority"]).strip("-").lower()
-        response["Content-Disposition"] = f'attachment; filename="letter-of-concern-{name}-{data["start"]}.pdf"'
-        return response
+        return letter_of_concern_response(request, to=data["authority"], start=data["start"], end=data["end"])
     today = local_date(timezone.now())
     if not request.GET:
         form.initial = {"start": today.replace(day=1), "end": today}

@@ -163,7 +163,29 @@ def test_contacts_are_for_administrators(api, admin_user, mash, row_counts):
 def test_schema_documents_the_placement_endpoints(api, mash):
     text = api(mash).get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
     for path in ("/api/v1/providers/", "/api/v1/providers/{provider_id}/", "/api/v1/children/{child_id}/placements/",
-                 "/api/v1/placements/{placement_id}/end/", "/api/v1/authority-contacts/"):
+                 "/api/v1/placements/{placement_id}/end/", "/api/v1/authority-contacts/",
+                 "/api/v1/letters-of-concern/"):
         assert path in text
     assert "home_area" in text and "episode_count" in text
     assert PlacementProvider.objects.count() == 0
+
+
+def test_letter_of_concern_pdf_through_the_api(api, mash, child, home, health_worker):
+    import io
+
+    from pypdf import PdfReader
+
+    from missing.placements.services import placement_record
+
+    placement_record(actor=mash, child=child, provider=home, placement_type="childrens_home",
+                     started_on=date(2026, 1, 5), responsible_authority=ELSEWHERE)
+    url = "/api/v1/letters-of-concern/"
+    query = {"authority": ELSEWHERE, "start": "2026-01-01", "end": "2026-01-31"}
+    assert api(health_worker).get(url, query).status_code == 403
+    bad = api(mash).get(url, {**query, "end": "2025-12-01"})
+    assert bad.status_code == 400 and "end" in bad.json()
+    response = api(mash).get(url, query)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert child.full_name in text and "Oak Lodge" in text
+    assert RecordAccess.objects.filter(child_id=child.pk, channel="api").exists()
