@@ -1,8 +1,6 @@
 """Placement pages: establishments, a child's placements, children placed in and out, other
 councils' contacts (administrators) and the board's letter of concern (a PDF)."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -153,7 +151,6 @@ def placed(request):
     counts = providers_with_counts(providers_visible_to(request.user)).filter(episode_count__gt=0)
     return render(request, "placements/placed.html", {
         "page": page, "counts": counts.order_by("-episode_count", "name")[:50],
-        "our_name": authority_for(request.user).name if request.user.agency_id else "",
     })
 
 
@@ -208,5 +205,4 @@ def letter(request):
     today = local_date(timezone.now())
     if not request.GET:
         form.initial = {"start": today.replace(day=1), "end": today}
-    return render(request, "placements/letter_form.html", {"form": form, "query": urlencode(request.GET)},
-                  status=400 if form.errors else 200)
+    return render(request, "placements/letter_form.html", {"form": form}, status=400 if form.errors else 200)
