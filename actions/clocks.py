@@ -14,12 +14,18 @@ The digest is a notice of a per-authority schedule, due each Monday at 08:00 Eur
 fires, each person is told their own due and overdue actions (ClockKind.addressees).
 """
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from django.db.models import Q
 from django.urls import reverse
 
-from casework.calendar import LONDON, end_of_day, local_date, working_days_deadline
+from casework.calendar import (
+    end_of_day,
+    local_date,
+    weekly_moment_after,
+    weekly_moment_at_or_before,
+    working_days_deadline,
+)
 from casework.clocks.registry import (
     DUTY,
     NOTICE,
@@ -157,13 +163,8 @@ ACTION_CLOCKS = register_clock_kind(
 
 def digest_moments(now):
     """The digest's latest sending at or before `now`, and the next after it (Mondays 08:00, London)."""
-    today = local_date(now)
-    monday = today - timedelta(days=(today.weekday() - DIGEST_WEEKDAY) % 7)
-    latest = datetime.combine(monday, DIGEST_TIME, tzinfo=LONDON)
-    if latest > now:
-        latest -= timedelta(days=7)
-    following = datetime.combine(local_date(latest) + timedelta(days=7), DIGEST_TIME, tzinfo=LONDON)
-    return latest, following
+    latest = weekly_moment_at_or_before(now, DIGEST_WEEKDAY, DIGEST_TIME)
+    return latest, weekly_moment_after(latest, DIGEST_WEEKDAY, DIGEST_TIME)
 
 
 def _digest_row(moment):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from casework.calendar import local_date
 from casework.models import Escalation, EscalationStep, User
+from casework.spreadsheets import csv_safe
 
 from .clocks import ACTION, P15
 from .models import ActionEvidence, ActionStatus, ActionUpdate
@@ -188,14 +189,6 @@ CSV_COLUMNS = [
     "action_id", "child", "child_id", "description", "success_measure", "owner_agency", "owner", "due_date",
     "status", "days_overdue", "escalations", "agreed_at", "completed_at", "last_update",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """A cell a spreadsheet will not run: one beginning =, +, -, @ (or a tab or carriage return,
-    which some spreadsheets skip before looking) is given a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _agreed_at(action):

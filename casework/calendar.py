@@ -108,3 +108,21 @@ def countdown(due_at, now):
 def describe_moment(moment):
     """'Mon 02 Mar 2026 09:00' in Europe/London: how notices and messages name a time."""
     return moment.astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
+
+
+def weekly_moment_at_or_before(moment: datetime, weekday: int, at: time) -> datetime:
+    """The latest `weekday` (0 = Monday) at `at` Europe/London at or before `moment`: one place for
+    every weekly schedule's arithmetic (the actions digest, the Wednesday list)."""
+    day = local_date(moment)
+    day -= timedelta(days=(day.weekday() - weekday) % 7)
+    latest = datetime.combine(day, at, tzinfo=LONDON)
+    if latest > moment:
+        latest = datetime.combine(day - timedelta(days=7), at, tzinfo=LONDON)
+    return latest
+
+
+def weekly_moment_after(moment: datetime, weekday: int, at: time) -> datetime:
+    """The first `weekday` at `at` Europe/London strictly after `moment` (a week on from the latest,
+    counted in calendar days so that the local time holds across a clock change)."""
+    latest = weekly_moment_at_or_before(moment, weekday, at)
+    return datetime.combine(local_date(latest) + timedelta(days=7), at, tzinfo=LONDON)

@@ -2,9 +2,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from actions.urls import api_urlpatterns as actions_api
+from intelligence.urls import api_urlpatterns as intelligence_api
 from missing import api as missing_api
 from panels import api as panels_api
 from referrals import api as referrals_api
+from reporting.urls import api_urlpatterns as reporting_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
 from missing.placements.urls import api_urlpatterns as placements_api
@@ -20,7 +22,15 @@ urlpatterns = [
     path("users/me/", api.MeApi.as_view(), name="api-me"),
     path("users/<str:user_id>/", api.UserDetailApi.as_view(), name="api-user"),
     path("children/", missing_api.ChildListCreateApi.as_view(), name="api-children"),
+    path("children/duplicates/", missing_api.PossibleDuplicatesApi.as_view(), name="api-possible-duplicates"),
     path("children/<str:child_id>/", missing_api.ChildDetailApi.as_view(), name="api-child"),
+    path("children/<str:child_id>/duplicates/", missing_api.ChildDuplicatesApi.as_view(), name="api-child-duplicates"),
+    path(
+        "children/<str:child_id>/duplicates/dismiss/",
+        missing_api.ChildDuplicateDismissApi.as_view(),
+        name="api-child-duplicate-dismiss",
+    ),
+    path("children/<str:child_id>/merge/", missing_api.ChildMergeApi.as_view(), name="api-child-merge"),
     path("children/<str:child_id>/episodes/", missing_api.ChildEpisodesApi.as_view(), name="api-child-episodes"),
     path("episodes/<str:episode_id>/", missing_api.EpisodeDetailApi.as_view(), name="api-episode"),
     path("notifications/", missing_api.NotificationListCreateApi.as_view(), name="api-notifications"),
@@ -50,4 +60,6 @@ urlpatterns = [
     path("", include(education_api)),
     path("", include(placements_api)),
     path("", include(actions_api)),
+    path("", include(reporting_api)),
+    path("", include(intelligence_api)),
 ]

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "referrals",
     "actions",
     "reporting",
+    "intelligence",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "casework.models.AgencyKind",
         "NotificationKindEnum": "missing.models.NotificationKind",
+        "PlaceKindEnum": "intelligence.models.PlaceKind",
+        "DisruptionStatusEnum": "intelligence.models.DisruptionStatus",
     },
 }
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
     path("retention/", views.retention_page, name="retention"),
     path("actions/", include(("actions.urls", "actions"))),
+    path("reports/", include(("reporting.urls", "reporting"))),
+    path("intelligence/", include(("intelligence.urls", "intelligence"))),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

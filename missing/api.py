@@ -3,17 +3,20 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated
 from casework.audit import record_access_log
 from casework.models import Agency
-from casework.permissions import CanSendNotifications, IsMashCoordinator
+from casework.permissions import CanSendNotifications, IsMashCoordinator, is_mash_coordinator
 from casework.protocol_store import protocol_for
 from casework.services import authority_for
 
+from .duplicates import child_duplicates, child_merged_into, possible_duplicate_pairs
+from .merge import MERGE_FIELDS, child_merge, duplicate_dismiss
 from .models import (
     Category,
     Ethnicity,
@@ -128,10 +131,29 @@ class ChildListCreateApi(APIView):
         return Response(child_detail_data(child), status=status.HTTP_201_CREATED)
 
 
+def merged_pointer_or_404(request, child_id):
+    """A merged-away record answers 404 with a pointer to the record it lives in now (N3), to those
+    who may see that record; to anyone else a plain 404, as for any record they may not see."""
+    survivor = child_merged_into(request.user, child_id)
+    if survivor is not None:
+        return Response({"detail": "This record was merged into another.", "merged_into": str(survivor)}, status=404)
+    raise NotFound()
+
+
 class ChildDetailApi(APIView):
-    @extend_schema(responses=ChildDetailOutput)
+    @extend_schema(
+        responses={
+            200: ChildDetailOutput,
+            404: inline_serializer(
+                "MergedRecord", {"detail": serializers.CharField(), "merged_into": serializers.UUIDField(required=False)}
+            ),
+        }
+    )
     def get(self, request, child_id):
-        child = object_or_404(child_with_episodes(children_visible_to(request.user)), child_id)
+        try:
+            child = object_or_404(child_with_episodes(children_visible_to(request.user)), child_id)
+        except NotFound:
+            return merged_pointer_or_404(request, child_id)
         record_access_log(request, [child])
         return Response(child_detail_data(child))
 
@@ -144,6 +166,101 @@ class ChildDetailApi(APIView):
         data.is_valid(raise_exception=True)
         child_update(actor=request.user, child=child, **data.validated_data)
         return Response(child_detail_data(child_get_visible(request.user, child.pk)))
+
+
+# Duplicates and merge (N3) ----------------------------------------------------------------------
+
+
+class DuplicateOutput(serializers.Serializer):
+    child = ChildOutput()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ChildDuplicatesApi(APIView):
+    @extend_schema(responses=DuplicateOutput(many=True))
+    def get(self, request, child_id):
+        child = object_or_404(children_visible_to(request.user), child_id)
+        found = child_duplicates(request.user, child)
+        record_access_log(request, [child, *(item["child"] for item in found)])
+        return Response(DuplicateOutput(found, many=True).data)
+
+
+def _changeable_pair(request, child_id, other_field):
+    """The record addressed (404 unseen, 403 unchangeable) and the other record named in the body
+    (400 when it is not one the caller may change)."""
+    child = object_or_404(children_visible_to(request.user), child_id)
+    if not can_change_child(request.user, child) or not is_mash_coordinator(request.user):
+        raise PermissionDenied("Only MASH coordinators merge records or decide they are not the same child.")
+    other = children_visible_to(request.user).filter(pk=other_field).first()
+    if other is None:
+        raise serializers.ValidationError({"other": ["No child with this id is on your records."]})
+    return child, other
+
+
+class MergeInput(serializers.Serializer):
+    other = serializers.UUIDField(help_text="The record merged away into this one.")
+    keep = serializers.DictField(
+        child=serializers.ChoiceField(choices=["this", "other"]),
+        required=False,
+        default=dict,
+        help_text=f"For each differing field, whose value the merged record keeps (\"this\" when not named). "
+        f"Fields: {', '.join(MERGE_FIELDS)}.",
+    )
+
+    def validate_keep(self, value):
+        unknown = sorted(set(value) - set(MERGE_FIELDS))
+        if unknown:
+            raise serializers.ValidationError(f"Not fields a merge chooses: {', '.join(unknown)}.")
+        return value
+
+
+class ChildMergeApi(APIView):
+    @extend_schema(request=MergeInput, responses={200: ChildDetailOutput})
+    def post(self, request, child_id):
+        data = MergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        child, other = _changeable_pair(request, child_id, data.validated_data["other"])
+        if other.pk == child.pk:
+            raise serializers.ValidationError({"other": ["A record cannot be merged with itself."]})
+        if not can_change_child(request.user, other):
+            raise serializers.ValidationError({"other": ["You may not change this record."]})
+        child = child_merge(actor=request.user, child=child, other=other, keep=data.validated_data["keep"])
+        record_access_log(request, [child])
+        return Response(child_detail_data(child_get_visible(request.user, child.pk)))
+
+
+class DismissInput(serializers.Serializer):
+    other = serializers.UUIDField()
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ChildDuplicateDismissApi(APIView):
+    @extend_schema(request=DismissInput, responses={204: None})
+    def post(self, request, child_id):
+        data = DismissInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        child, other = _changeable_pair(request, child_id, data.validated_data["other"])
+        duplicate_dismiss(actor=request.user, child=child, other=other, reason=data.validated_data["reason"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DuplicatePairOutput(serializers.Serializer):
+    one = ChildOutput()
+    two = ChildOutput()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class PossibleDuplicatesApi(APIView):
+    """The MASH list of likely duplicate pairs among the caller's children."""
+
+    @extend_schema(operation_id="children_possible_duplicates_list", responses=DuplicatePairOutput(many=True))
+    def get(self, request):
+        if not is_mash_coordinator(request.user):
+            raise PermissionDenied("The list of possible duplicates is for MASH coordinators.")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(possible_duplicate_pairs(request.user), request, view=self)
+        record_access_log(request, [child for pair in page for child in (pair["one"], pair["two"])])
+        return paginator.get_paginated_response(DuplicatePairOutput(page, many=True).data)
 
 
 # Episodes --------------------------------------------------------------------------------------

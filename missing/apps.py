@@ -12,7 +12,7 @@ class MissingConfig(AppConfig):
         from .placements import navigation as placement_navigation
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
-        from . import child_data, exports, home, navigation, retention
+        from . import child_data, exports, home, merge, navigation, retention
 
         navigation.register()
         placement_navigation.register()
@@ -21,3 +21,4 @@ class MissingConfig(AppConfig):
         child_data.register_parts()
         exports.register()
         retention.register()
+        merge.register()

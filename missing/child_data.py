@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Callable
 
 from django.db import models
+from django.db.models import Q
 
 from casework.clocks.services import deadlines_erase_for_child
 from casework.models import AuditEvent, Deadline, Escalation, RecordAccess
@@ -125,21 +126,24 @@ def _record(child):
 
 
 def _anonymise_record(child):
-    """The record stays, so that counts of episodes stay right; nothing in it says who the child was."""
-    Child.objects.filter(pk=child.pk).update(
-        given_name="Anonymised",
-        family_name=f"record {str(child.pk)[:8]}",
-        date_of_birth=date(child.date_of_birth.year, 1, 1),
-        police_person_id="",
-        school="",
-        allocated_worker=None,
-        responsible_authority="",
-    )
-    _delete_history(Child, [child.pk])
+    """The record stays, so that counts of episodes stay right; nothing in it says who the child was.
+    The records merged into it (N3) hold nothing else and are anonymised with it."""
+    for record in Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child)):
+        Child.objects.filter(pk=record.pk).update(
+            given_name="Anonymised",
+            family_name=f"record {str(record.pk)[:8]}",
+            date_of_birth=date(record.date_of_birth.year, 1, 1),
+            police_person_id="",
+            school="",
+            allocated_worker=None,
+            responsible_authority="",
+        )
+        _delete_history(Child, [record.pk])
 
 
 def _erase_record(child):
-    _delete_with_history(Child, Child.objects.filter(pk=child.pk))
+    """The record, and those merged into it (N3), which would otherwise lose their pointer."""
+    _delete_with_history(Child, Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child)))
 
 
 def _episodes(child):
@@ -238,6 +242,12 @@ def _erase_deadlines(child):
     deadlines_erase_for_child(child_id=child.pk, subjects=[(EPISODE, pk) for pk in episodes])
 
 
+def _ids_of(child):
+    """The child's id and those of the records merged into it (N3): the append-only logs keep the id
+    each row was written with."""
+    return [child.pk, *Child.objects.filter(merged_into=child).values_list("pk", flat=True)]
+
+
 def _access_log(child):
     return [
         ExportRecord(
@@ -246,7 +256,7 @@ def _access_log(child):
                     ("channel", "Through", access.get_channel_display()), ("path", "Address", access.path),
                     ("query", "Searched for", access.query)],
         )
-        for access in RecordAccess.objects.filter(child_id=child.pk).select_related("user").order_by("at")
+        for access in RecordAccess.objects.filter(child_id__in=_ids_of(child)).select_related("user").order_by("at")
     ]
 
 
@@ -258,7 +268,7 @@ def _audit(child):
                     ("verb", "What", event.verb), ("object", "On", f"{event.object_type} {event.object_id}"),
                     ("data", "Details", event.data)],
         )
-        for event in AuditEvent.objects.filter(child_id=child.pk).select_related("actor").order_by("at")
+        for event in AuditEvent.objects.filter(child_id__in=_ids_of(child)).select_related("actor").order_by("at")
     ]
 
 

@@ -42,6 +42,10 @@ def register():
         Section("children", "Children", "missing:child_list", order=200, shows=works_on_cases,
                 pages=("missing:episode_create", "missing:episode_edit"))
     )
+    register_section(
+        Section("duplicates", "Possible duplicates", "missing:possible_duplicates", order=210, shows=works_in_mash,
+                pages=("missing:child_merge",))
+    )
     register_section(Section("interviews", "My interviews due", "interviews:due", order=300, shows=_interviews))
     register_section(
         Section("timeliness", "Interview timeliness", "interview_reports:timeliness", order=310, shows=_timeliness)

@@ -44,14 +44,20 @@ def _reported_by_force(user):
     return Q(Exists(PoliceNotification.objects.filter(child_id=OuterRef("pk"), sender_agency_id=user.agency_id)))
 
 
+def live_children():
+    """Every child's record except those merged into another (N3): a merged-away record is in no
+    list, search or count; its address answers a pointer to the record it was merged into."""
+    return Child.objects.filter(merged_into__isnull=True)
+
+
 def children_visible_to(user):
     if not user or not user.is_authenticated:
         return Child.objects.none()
     if user.is_superuser:
-        return Child.objects.all()
+        return live_children()
     if not user.agency_id:
         return Child.objects.none()
-    in_authority = Child.objects.filter(authority_id=user.agency.authority_id)
+    in_authority = live_children().filter(authority_id=user.agency.authority_id)
     if is_mash_coordinator(user):
         return in_authority
     involved = Q(lead_agency_id=user.agency_id) | Q(allocated_worker_id=user.pk) | Q(_shared_with_agency(user))

@@ -26,7 +26,8 @@ def _due(policy, today):
     born_by = years_before(today, policy.keep_until_age)
     quiet_since = years_before(today, policy.keep_years_after_last_activity)
     children = (
-        Child.objects.filter(authority_id=policy.authority_id, anonymised_at__isnull=True, date_of_birth__lte=born_by)
+        Child.objects.filter(authority_id=policy.authority_id, anonymised_at__isnull=True, date_of_birth__lte=born_by,
+                             merged_into__isnull=True)  # a merged-away record goes with the one it was merged into
         .annotate(
             last_activity=Coalesce(
                 Greatest(Max("episodes__returned_at"), Max("episodes__started_at")), F("created_at")

@@ -72,7 +72,7 @@ EPISODE_FIELDS = {
 }
 
 
-def _validate_child(child, *, today):
+def validate_child(child, *, today):
     errors = {}
     if child.date_of_birth and child.date_of_birth > today:
         errors.setdefault("date_of_birth", []).append("Date of birth cannot be in the future.")
@@ -108,7 +108,7 @@ def child_create(*, actor, authority, **fields):
     child = Child(authority=authority, **fields)
     if child.vulnerabilities is None:
         child.vulnerabilities = []
-    _validate_child(child, today=local_date(timezone.now()))
+    validate_child(child, today=local_date(timezone.now()))
     child.save()
     audit_event_record(actor=actor, verb="child.created", obj=child, child_id=child.pk)
     return child
@@ -121,7 +121,7 @@ def child_update(*, actor, child, **changes):
     changed = sorted(name for name, value in changes.items() if getattr(child, name) != value)
     for name, value in changes.items():
         setattr(child, name, value)
-    _validate_child(child, today=local_date(timezone.now()))
+    validate_child(child, today=local_date(timezone.now()))
     if not changed:
         return child
     child.save()
@@ -281,7 +281,7 @@ def _certain_child(notification):
     record must hold already. A police person id alone, or a name and date of birth that another
     child's police person id contradicts, is not certain.
     """
-    children = Child.objects.filter(authority_id=notification.authority_id)
+    children = Child.objects.filter(authority_id=notification.authority_id, merged_into__isnull=True)
     given, family = notification.child_given_name.strip(), notification.child_family_name.strip()
     by_name = children.filter(
         given_name__iexact=given, family_name__iexact=family, date_of_birth=notification.child_date_of_birth

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import duplicate_views, views
 
 urlpatterns = [
     path("triage/", views.triage_queue_view, name="triage_queue"),
@@ -15,6 +15,13 @@ urlpatterns = [
     ),
     path("children/", views.child_list, name="child_list"),
     path("children/new/", views.child_create, name="child_create"),
+    path("children/duplicates/", duplicate_views.possible_duplicates, name="possible_duplicates"),
+    path("children/<uuid:child_id>/merge/<uuid:other_id>/", duplicate_views.child_merge, name="child_merge"),
+    path(
+        "children/<uuid:child_id>/duplicates/<uuid:other_id>/dismiss/",
+        duplicate_views.duplicate_dismiss_view,
+        name="duplicate_dismiss",
+    ),
     path("children/<uuid:child_id>/", views.child_detail, name="child_detail"),
     path("children/<uuid:child_id>/edit/", views.child_edit, name="child_edit"),
     path("children/<uuid:child_id>/episodes/new/", views.episode_create, name="episode_create"),

@@ -26,6 +26,7 @@ from casework.services import authority_for
 from . import services
 from .child_page import child_links
 from .csv_import import csv_template
+from .duplicates import child_duplicates, child_merged_into
 from .exports import can_export_child, exports_of_child, subject_access_export_downloaded, subject_access_export_request
 from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm
 from .models import NotificationKind, SubjectAccessExport, Vulnerability
@@ -260,8 +261,13 @@ def child_list(request):
 def child_detail(request, child_id):
     child = child_get_visible(request.user, child_id)
     if child is None:
-        raise Http404
-    record_access_log(request, [child])
+        survivor = child_merged_into(request.user, child_id)
+        if survivor is None:
+            raise Http404
+        messages.info(request, "The record you opened was merged into this one (N3).")
+        return redirect("missing:child_detail", survivor)
+    duplicates = child_duplicates(request.user, child)
+    record_access_log(request, [child, *(item["child"] for item in duplicates)])
     flags = child_flags(child, protocol=protocol_for(child.authority))
     deadlines = deadlines_with_facts(deadlines_of_child(child.pk))
     for deadline in deadlines:
@@ -275,6 +281,8 @@ def child_detail(request, child_id):
         "can_change": can_change_child(request.user, child),
         "can_export": can_export_child(request.user, child),
         "links": child_links(child),
+        "duplicates": duplicates,
+        "can_merge": is_mash_coordinator(request.user) and can_change_child(request.user, child),
         "placements": child_placements(child),
         "placement_form": placement_form_for(child),
     }

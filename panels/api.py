@@ -10,8 +10,7 @@ from rest_framework.views import APIView
 from casework.api import object_or_404, paginated
 from casework.models import Agency, AgencyKind, User
 from casework.services import authority_for
-from missing.permissions import children_visible_to
-from missing.models import Child
+from missing.permissions import children_visible_to, live_children
 
 from . import services
 from .models import Frequency, RatingValue
@@ -227,7 +226,7 @@ class RatingsApi(APIView):
         data = RatingInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        child = Child.objects.filter(pk=fields.pop("child"), authority_id=meeting.panel.authority_id).first()
+        child = live_children().filter(pk=fields.pop("child"), authority_id=meeting.panel.authority_id).first()
         if child is None:
             raise serializers.ValidationError({"child": ["This child is not on the meeting's list."]})
         rating = services.rating_record(actor=request.user, meeting=meeting, child=child, **fields)
@@ -239,7 +238,7 @@ class ChildRatingsApi(APIView):
     def get(self, request, child_id):
         panels = panels_visible_to(request.user)
         child = object_or_404(
-            Child.objects.filter(authority_id__in=panels.values("authority_id"))
+            live_children().filter(authority_id__in=panels.values("authority_id"))
             | children_visible_to(request.user),
             child_id,
         )
@@ -271,7 +270,7 @@ class MeetingChildrenApi(APIView):
             raise PermissionDenied("The chair lists children directly; others refer them.")
         data = ListChildInput(data=request.data)
         data.is_valid(raise_exception=True)
-        child = Child.objects.filter(pk=data.validated_data["child"], authority_id=meeting.panel.authority_id).first()
+        child = live_children().filter(pk=data.validated_data["child"], authority_id=meeting.panel.authority_id).first()
         if child is None:
             raise serializers.ValidationError({"child": ["No child of this authority has this id."]})
         services.meeting_list_child(actor=request.user, meeting=meeting, child=child)

@@ -14,8 +14,7 @@ from casework.forms import form_errors_from_service
 from casework.models import Agency, User
 from casework.permissions import is_mash_coordinator
 from casework.services import authority_for
-from missing.models import Child
-from missing.permissions import children_visible_to
+from missing.permissions import children_visible_to, live_children
 from referrals import services as referral_services
 from referrals.models import Referral, ReferralStatus
 
@@ -58,7 +57,7 @@ def _meeting(request, meeting_id):
 
 
 def _child_of(meeting, child_id):
-    child = Child.objects.filter(pk=child_id, authority_id=meeting.panel.authority_id).first()
+    child = live_children().filter(pk=child_id, authority_id=meeting.panel.authority_id).first()
     if child is None:
         raise Http404
     return child
@@ -139,7 +138,7 @@ def suggested_list(request, panel_id, child_id):
     panel = _panel(request, panel_id)
     if not can_coordinate_referrals(request.user, panel):
         raise PermissionDenied
-    child = Child.objects.filter(pk=child_id, authority_id=panel.authority_id).first()
+    child = live_children().filter(pk=child_id, authority_id=panel.authority_id).first()
     if child is None:
         raise Http404
     try:
@@ -159,7 +158,7 @@ def suggested_list(request, panel_id, child_id):
 @require_POST
 def list_remove(request, panel_id, child_id):
     panel = _panel(request, panel_id)
-    child = Child.objects.filter(pk=child_id, authority_id=panel.authority_id).first()
+    child = live_children().filter(pk=child_id, authority_id=panel.authority_id).first()
     if child is None:
         raise Http404
     try:

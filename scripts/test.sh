@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
 scripts/venv.sh test
+scripts/venv903.sh
 export DATABASE_URL=${TEST_DATABASE_URL:-postgres://app:app@127.0.0.1:5432/casework}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export SECRET_KEY=${SECRET_KEY:-test-only-secret-key}

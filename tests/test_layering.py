@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = "casework"
-DOMAIN = {"missing", "panels", "referrals", "actions", "reporting"}
+DOMAIN = {"missing", "panels", "referrals", "actions", "reporting", "intelligence"}
 PACKAGES = {CORE, "config"} | DOMAIN
 
 

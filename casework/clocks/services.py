@@ -112,6 +112,19 @@ def clock_reconcile(*, subject_type, subject_id, now=None):
     _reconcile(subject_type, subject_id, now or timezone.now())
 
 
+def deadlines_move_child(*, from_child_id, to_child_id, now=None):
+    """Two records of one child were merged (a domain app decided so): every deadline that named the
+    merged-away record names the survivor, done and cancelled rows too, and every subject of the
+    survivor is reconciled, so the clocks agree with the facts as they now stand. Answers how many
+    rows moved. Call inside the merge's transaction, after the subjects themselves moved."""
+    now = now or timezone.now()
+    moved = Deadline.objects.filter(child_id=from_child_id).update(child_id=to_child_id)
+    subjects = Deadline.objects.filter(child_id=to_child_id).values_list("subject_type", "subject_id").distinct()
+    for subject_type, subject_id in sorted(set(subjects), key=str):
+        _reconcile(subject_type, subject_id, now)
+    return moved
+
+
 # Completing duties ------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
 from .children import Child, ChildGroupObjectPermission, ChildUserObjectPermission, Gender, LegalStatus, Vulnerability
+from .duplicates import DuplicateDismissal
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .exports import SubjectAccessExport
 from .episodes import Category, LocationType, MissingEpisode, RiskLevel
@@ -28,6 +29,7 @@ from .notifications import NotificationKind, NotificationStatus, NotificationUpl
 
 __all__ = [
     "AuthorityContact",
+    "DuplicateDismissal",
     "Ethnicity",
     "MissingChildUpdate",
     "Placement",

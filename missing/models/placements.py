@@ -104,6 +104,10 @@ class Placement(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="placement_end_not_before_start",
             ),
+            # A child lives in one place at a time: recording a new current placement ends the last.
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(ended_on__isnull=True), name="one_current_placement_per_child"
+            ),
         ]
 
     def __str__(self):

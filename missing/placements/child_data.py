@@ -1,6 +1,8 @@
-"""The child's placements as a part of everything held about them (subject access and retention)."""
+"""The child's placements as a part of everything held about them (subject access, retention) and
+in the merge of two records of one child (N3)."""
 
 from ..child_data import ChildDataPart, fields_of, register_child_data_part
+from ..merge import MergeRule, register_merge_rule
 from ..models import Placement
 
 
@@ -21,3 +23,8 @@ def _keep_placements(child):
 def register():
     register_child_data_part(ChildDataPart("placements", "Placements", 15, _placements, erase=_erase_placements,
                                            anonymise=_keep_placements))
+    register_merge_rule(MergeRule(
+        Placement._meta.label,
+        refuse="Both records have a current placement: end the one that is wrong or over before merging, as a "
+        "child lives in one place at a time.",
+    ))

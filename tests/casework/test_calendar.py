@@ -15,6 +15,8 @@ from casework.calendar import (
     describe_working_age,
     end_of_day,
     is_working_day,
+    weekly_moment_after,
+    weekly_moment_at_or_before,
     working_days_deadline,
 )
 
@@ -135,3 +137,16 @@ def test_spans_are_described_by_their_two_largest_units():
     assert describe_span(-timedelta(minutes=4)) == "4 minutes"
     assert describe_span(timedelta(seconds=20)) == "less than a minute"
     assert describe_working_age(timedelta(days=1, hours=9)) == "1 working day 9 hours"
+
+
+def test_weekly_moments_keep_their_local_time_across_a_clock_change():
+    wednesday_nine = time(9, 0)
+    before = datetime(2026, 3, 25, 9, 0, tzinfo=LONDON)  # a Wednesday, GMT
+    assert weekly_moment_at_or_before(before, 2, wednesday_nine) == before
+    assert weekly_moment_at_or_before(before - timedelta(seconds=1), 2, wednesday_nine) == datetime(
+        2026, 3, 18, 9, 0, tzinfo=LONDON)
+    after = weekly_moment_after(before, 2, wednesday_nine)
+    assert after == datetime(2026, 4, 1, 9, 0, tzinfo=LONDON)
+    assert after.astimezone(UTC).hour == 8  # BST
+    assert weekly_moment_after(datetime(2026, 3, 30, 23, 0, tzinfo=LONDON), 0, time(8, 0)) == datetime(
+        2026, 4, 6, 8, 0, tzinfo=LONDON)

@@ -292,3 +292,20 @@ def test_the_host_is_not_told_of_a_placement_that_ended_before_it_could_be(clock
     deadlines_sweep()
     assert Deadline.objects.get(subject_type=PLACEMENT).status == DeadlineStatus.CANCELLED
     assert _emails_to("mash@nearby.example") == []
+
+
+def test_two_current_placements_refuse_a_merge_and_one_ended_lets_it_through(clock, mash, home, child, authority):
+    from casework.errors import ConflictError
+    from missing.merge import child_merge
+
+    other = ChildFactory(authority=authority, given_name=child.given_name, family_name=child.family_name,
+                         date_of_birth=child.date_of_birth, legal_status=child.legal_status)
+    placement_record(actor=mash, child=child, provider=home, placement_type="childrens_home",
+                     started_on=date(2026, 5, 1))
+    theirs = placement_record(actor=mash, child=other, placement_type="foster_care", started_on=date(2026, 4, 1))
+    with pytest.raises(ConflictError, match="Both records have a current placement"):
+        child_merge(actor=mash, child=child, other=other, keep={})
+    placement_end(actor=mash, placement=theirs, ended_on=date(2026, 4, 30))
+    child_merge(actor=mash, child=child, other=other, keep={})
+    assert Placement.objects.filter(child=child).count() == 2
+    assert Placement.objects.filter(child=child, ended_on__isnull=True).get().provider == home

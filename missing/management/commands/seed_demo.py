@@ -18,6 +18,7 @@ from casework.clocks.services import deadlines_sweep
 from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.retention import retention_policy_for
 from casework.services import agency_create, user_create, user_update
+from intelligence.demo import seed_intelligence
 from missing.interviews.services import return_interview_accept
 from missing.models import (
     Child,
@@ -29,9 +30,11 @@ from missing.models import (
     ReturnInterview,
     Vulnerability,
 )
+from missing.demo import demo_duplicates
 from missing.placements.demo import seed_placements
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
+from reporting.demo import demo_reports
 
 DEMO_PASSWORD = "demo-password-2026"
 FIRST = ["Ari", "Bel", "Cas", "Dex", "Eli", "Fen", "Gia", "Hal", "Isa", "Jem", "Kai", "Lio", "Mae", "Nia",
@@ -94,8 +97,12 @@ class Command(BaseCommand):
         self._actions(agencies, users, kids, now)
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
-        seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng, now=now)
+        demo_duplicates(kids=kids, mash=users["mash"])
+        panel = seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng,
+                           now=now)
+        seed_intelligence(panel=panel, users=users, agencies=agencies, now=now)
         seed_placements(la=la, users=users, children=kids, rng=rng, now=now)
+        demo_reports(la=la, users=users, now=now)
         deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
             f"{la.name}: {len(agencies)} agencies, {User.objects.count()} users, {len(kids)} children, "
