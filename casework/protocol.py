@@ -37,6 +37,8 @@ class Protocol:
     # F1: frequent missing
     f1_episodes: int = 3
     f1_window_days: int = 90
+    # N8: a missing person profile's review goes stale after this many days
+    n8_profile_review_days: int = 90
     # P2..P15: panels, meetings and actions
     p2_referral_working_days: int = 10
     p3_listing_days: int = 14

@@ -10,6 +10,8 @@ from reporting.urls import api_urlpatterns as reporting_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
 from missing.placements.urls import api_urlpatterns as placements_api
+from missing.profiles import api as profiles_api
+from missing.updates.urls import api_urlpatterns as updates_api
 
 from casework import api
 from casework.clocks import api as clocks_api
@@ -31,6 +33,10 @@ urlpatterns = [
         name="api-child-duplicate-dismiss",
     ),
     path("children/<str:child_id>/merge/", missing_api.ChildMergeApi.as_view(), name="api-child-merge"),
+    path("children/<str:child_id>/profile/", profiles_api.ProfileApi.as_view(), name="api-child-profile"),
+    path(
+        "children/<str:child_id>/profile/photo/", profiles_api.ProfilePhotoApi.as_view(), name="api-child-profile-photo"
+    ),
     path("children/<str:child_id>/episodes/", missing_api.ChildEpisodesApi.as_view(), name="api-child-episodes"),
     path("episodes/<str:episode_id>/", missing_api.EpisodeDetailApi.as_view(), name="api-episode"),
     path("notifications/", missing_api.NotificationListCreateApi.as_view(), name="api-notifications"),
@@ -57,6 +63,7 @@ urlpatterns = [
     path("referrals/", referrals_api.ReferralListCreateApi.as_view(), name="api-referrals"),
     path("referrals/<str:referral_id>/decision/", referrals_api.ReferralDecisionApi.as_view(), name="api-referral-decision"),
     path("", include(interview_api)),
+    path("", include(updates_api)),
     path("", include(education_api)),
     path("", include(placements_api)),
     path("", include(actions_api)),

@@ -271,6 +271,10 @@ CLOCK_ALERT_EMAILS = [a.strip() for a in os.environ.get("CLOCK_ALERT_EMAILS", ""
 # database by scripts/backup.sh.
 MEDIA_ROOT = Path(os.environ.get("CASEWORK_FILES_DIR", VAR_DIR / "files"))
 MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+# Photos on missing person profiles: among the files kept (so backed up with them), never served
+# directly, sent only to those who may read the profile.
+MISSING_PHOTO_ROOT = Path(os.environ.get("MISSING_PHOTO_ROOT", MEDIA_ROOT / "photos"))
+MISSING_PHOTO_MAX_BYTES = int(os.environ.get("MISSING_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 
 # The local authority this installation serves, made on first use when none exists yet.
 CASEWORK_AUTHORITY_NAME = os.environ.get("CASEWORK_AUTHORITY_NAME", "Demo Borough Council")

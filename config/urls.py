@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("casework.account_urls")),
     path("audit/", include(("missing.audit_urls", "audit"))),
     path("missing/", include(("missing.urls", "missing"))),
+    path("missing/children/", include(("missing.profiles.urls", "profiles"))),
+    path("mash/daily-risk-meeting/", include(("missing.daily.urls", "daily"))),
     path("interviews/", include(("missing.interviews.urls", "interviews"))),
     path("interview-timeliness/", include((interview_urls.report_urlpatterns, "interview_reports"))),
     path("education/", include(("missing.education.urls", "education"))),

@@ -39,6 +39,9 @@ def register():
                 pages=("missing:notification_upload_report",))
     )
     register_section(
+        Section("daily_risk", "Daily risk meeting", "daily:meeting", order=120, shows=works_in_mash)
+    )
+    register_section(
         Section("children", "Children", "missing:child_list", order=200, shows=works_on_cases,
                 pages=("missing:episode_create", "missing:episode_edit"))
     )

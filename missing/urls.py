@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import duplicate_views, views
+from .updates import views as update_views
 
 urlpatterns = [
     path("triage/", views.triage_queue_view, name="triage_queue"),
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("children/<uuid:child_id>/", views.child_detail, name="child_detail"),
     path("children/<uuid:child_id>/edit/", views.child_edit, name="child_edit"),
+    path("children/<uuid:child_id>/updates/", update_views.child_updates, name="child_updates"),
     path("children/<uuid:child_id>/episodes/new/", views.episode_create, name="episode_create"),
     path("episodes/<uuid:episode_id>/edit/", views.episode_edit, name="episode_edit"),
     path("children/<uuid:child_id>/subject-access/", views.subject_access, name="subject_access"),

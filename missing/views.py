@@ -43,6 +43,8 @@ from .selectors import (
 )
 from .placements.selectors import child_placements
 from .placements.forms import placement_form_for
+from .updates.forms import MissingUpdateForm
+from .updates.selectors import latest_missing_updates
 from .uploads import notification_upload_create
 
 TRIAGE_PAGE_SIZE = 50
@@ -285,6 +287,8 @@ def child_detail(request, child_id):
         "can_merge": is_mash_coordinator(request.user) and can_change_child(request.user, child),
         "placements": child_placements(child),
         "placement_form": placement_form_for(child),
+        "latest_update": latest_missing_updates([child.pk]).get(child.pk),
+        "update_form": MissingUpdateForm() if flags["currently_missing"] else None,
     }
     return render(request, "missing/child_detail.html", context)
 

@@ -185,6 +185,7 @@ def start_celery_worker(celery_queue, tmp_path):
 
 @pytest.fixture(autouse=True)
 def files_folder(settings, tmp_path):
-    """Files the product keeps (exports) go to the test's own folder, never var/files."""
+    """Files the product keeps (exports, profile photos) go to the test's own folder, never var/files."""
     settings.MEDIA_ROOT = tmp_path / "files"
+    settings.MISSING_PHOTO_ROOT = tmp_path / "photos"
     return settings.MEDIA_ROOT

@@ -57,6 +57,7 @@ class LocalProtocol(models.Model):
     s6_missing_hours = _number("s6_missing_hours", "S6 missing for (hours)")
     f1_episodes = _number("f1_episodes", "F1 episodes")
     f1_window_days = _number("f1_window_days", "F1 window (days)")
+    n8_profile_review_days = _number("n8_profile_review_days", "N8 missing person profile reviewed every (days)")
     p2_referral_working_days = _number("p2_referral_working_days", "P2 referral deadline (working days before)")
     p3_listing_days = _number("p3_listing_days", "P3 cases listed (days before)")
     p4_updates_working_days = _number("p4_updates_working_days", "P4 agencies' updates (working days before)")

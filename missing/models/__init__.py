@@ -1,5 +1,6 @@
 from .children import Child, ChildGroupObjectPermission, ChildUserObjectPermission, Gender, LegalStatus, Vulnerability
 from .duplicates import DuplicateDismissal
+from .daily import DailyRiskDiscussion, DailyRiskMeeting, DailyRiskOutcome
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .exports import SubjectAccessExport
 from .episodes import Category, LocationType, MissingEpisode, RiskLevel
@@ -16,6 +17,7 @@ from .interviews import (
     ReturnInterview,
     SafeAndWellCheck,
 )
+from .profiles import MissingPersonProfile
 from .placements import (
     AuthorityContact,
     Ethnicity,
@@ -30,6 +32,10 @@ from .notifications import NotificationKind, NotificationStatus, NotificationUpl
 __all__ = [
     "AuthorityContact",
     "DuplicateDismissal",
+    "DailyRiskDiscussion",
+    "DailyRiskMeeting",
+    "DailyRiskOutcome",
+    "MissingPersonProfile",
     "Ethnicity",
     "MissingChildUpdate",
     "Placement",

@@ -21,9 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 320, "height": 640}
 EVERY_SECTION = [
-    "Home", "Triage queue", "Upload notifications", "Children", "Placed in and out", "My interviews due",
-    "Interview timeliness", "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox",
-    "Record access log", "Other councils", "Retention",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates",
+    "Placed in and out",
+    "My interviews due",
+    "Interview timeliness", "Missing education", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
+    "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention",
 ]
 EVERY_PANEL = [
     "Notifications waiting for triage", "Children missing now", "Daily risk meeting", "Duties due today and overdue",
@@ -122,10 +124,11 @@ def test_mash_coordinator(page, live_server, sign_in, assert_accessible, authori
         page, live_server, assert_accessible,
         ["Notifications waiting for triage", "Children missing now", "Daily risk meeting",
          "Duties due today and overdue", "Your notices"],
-        ["Home", "Triage queue", "Upload notifications", "Children", "Placed in and out", "My interviews due",
-         "Interview timeliness", "Missing education", "Panels", "Action tracker", "Due and overdue", "Inbox"],
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates",
+         "Placed in and out", "My interviews due", "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
+         "Due and overdue", "Inbox"],
     )
-    expect(panel(page, "Daily risk meeting")).to_contain_text("not in this product yet")
+    expect(panel(page, "Daily risk meeting").get_by_role("link", name="Open the daily risk meeting")).to_be_visible()
     expect(panel(page, "Daily risk meeting").get_by_role("link", name="Quinn Testlongfamilynamewithoutbreaks")).to_be_visible()
 
     # A notification arrives while the page is open: its count changes without a reload.
@@ -197,7 +200,8 @@ def test_panel_chair(page, live_server, sign_in, assert_accessible, authority, a
     sign_in(page, chair)
     check_role(page, live_server, assert_accessible,
                ["Duties due today and overdue", "Your next panel meeting", "Your notices"],
-               ["Home", "Children", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox"])
+               ["Home", "Children", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
+                "Due and overdue", "Inbox"])
     expect(panel(page, "Duties due today and overdue").get_by_role("link", name="1 duty overdue")).to_be_visible()
 
 
@@ -219,6 +223,6 @@ def test_administrator(page, live_server, sign_in, assert_accessible, admin_user
     page.get_by_label("Security code").fill(f"{code:0{device.digits}d}")
     page.get_by_role("button", name="Continue").click()
     check_role(page, live_server, assert_accessible, ["Your notices", "Administration"],
-               ["Home", "Children", "Due and overdue", "Inbox", "Record access log", "Other councils",
+               ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils",
                 "Retention"])
     expect(panel(page, "Administration").get_by_role("link", name="Manage people, agencies")).to_be_visible()

@@ -44,9 +44,11 @@ PANEL_TITLES = {
     "administration": "Administration",
 }
 SECTIONS = [
-    "Home", "Triage queue", "Upload notifications", "Children", "Placed in and out", "My interviews due",
-    "Interview timeliness", "Missing education", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox",
-    "Record access log", "Other councils", "Retention",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates",
+    "Placed in and out",
+    "My interviews due",
+    "Interview timeliness", "Missing education", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
+    "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention",
 ]
 
 
@@ -151,8 +153,9 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
     assert_sees(
         response,
         ["triage", "missing_now", "risk_meeting", "due", "inbox"],
-        ["Home", "Triage queue", "Upload notifications", "Children", "Placed in and out", "My interviews due",
-         "Interview timeliness", "Missing education", "Panels", "Action tracker", "Due and overdue", "Inbox (2 unread)"],
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates",
+         "Placed in and out", "My interviews due", "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
+         "Due and overdue", "Inbox (2 unread)"],
     )
     triage = body(response, "triage")
     assert f'href="{reverse("missing:triage_queue")}"' in triage
@@ -166,7 +169,7 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
     assert "1 at high risk" in missing_now
 
     meeting = body(response, "risk_meeting")
-    assert "The daily risk meeting is not in this product yet" in meeting
+    assert f'href="{reverse("daily:meeting")}">Open the daily risk meeting</a>' in meeting
     assert "2 high-risk episodes today" in meeting
     assert meeting.index("Ash Testhigh") < meeting.index("Cy Testback")
     assert f'href="{reverse("missing:child_detail", args=[mash_day["away"].pk])}"' in meeting
@@ -331,7 +334,8 @@ def test_panel_chair_sees_their_duties_and_notices(signed_in, agencies):
     chair = UserFactory(username="chair", agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE],
                         roles=[Role.PANEL_CHAIR, Role.PANEL_MEMBER])
     response = home(signed_in(chair))
-    assert_sees(response, ["due", "next_meeting", "inbox"], ["Home", "Children", "Panels", "My actions", "Action tracker", "Due and overdue", "Inbox"])
+    assert_sees(response, ["due", "next_meeting", "inbox"], ["Home", "Children", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
+                "Due and overdue", "Inbox"])
     assert "No meeting is scheduled for the panels you chair" in body(response, "next_meeting")
     assert ">0</span> duties overdue" in body(response, "due")
     assert ">0</span> unread notices" in body(response, "inbox")
@@ -366,7 +370,7 @@ def test_administrator_sees_administration_and_not_the_mash_work(signed_in, admi
     response = home(client)
 
     assert_sees(response, ["inbox", "administration"],
-                ["Home", "Children", "Due and overdue", "Inbox", "Record access log", "Other councils",
+                ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils",
                 "Retention"])
     panel = body(response, "administration")
     assert ">1</span> email failing to send</a>" in panel and ">2</span> emails waiting to be sent</a>" in panel

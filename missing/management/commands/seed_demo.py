@@ -19,6 +19,7 @@ from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.retention import retention_policy_for
 from casework.services import agency_create, user_create, user_update
 from intelligence.demo import seed_intelligence
+from missing.demo import demo_profiles_updates_and_meeting
 from missing.interviews.services import return_interview_accept
 from missing.models import (
     Child,
@@ -98,6 +99,7 @@ class Command(BaseCommand):
         count = notifications if notifications is not None else max(5, children // 15)
         self._notifications(la, kids, users["police"], count, rng, now)
         demo_duplicates(kids=kids, mash=users["mash"])
+        demo_profiles_updates_and_meeting(authority=la, mash=users["mash"], kids=kids, now=now)
         panel = seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng,
                            now=now)
         seed_intelligence(panel=panel, users=users, agencies=agencies, now=now)

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('casework', '0013_user_line_manager'),
-        ('missing', '0008_duplicate_dismissal'),
+        ('missing', '0009_profiles_and_daily_risk_meeting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,1 @@
+"""The MASH's daily risk management meeting (seed 002 §8.4)."""

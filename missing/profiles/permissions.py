@@ -1,0 +1,27 @@
+"""Who reads and who changes a missing person profile.
+
+Reading: whoever may see the child, and the police force of the child's authority, which is who
+the profile is for when the child goes missing (a police user of another force never reads it).
+Changing (and the photo): whoever may change the child (missing.permissions.can_change_child).
+"""
+
+from django.db.models import Q
+
+from casework.models import AgencyKind
+
+from ..models import Child
+from ..permissions import can_change_child, children_visible_to
+
+
+def profile_children_visible_to(user):
+    """The children whose profile `user` may read: one queryset for the pages, the API and the PDF."""
+    visible = children_visible_to(user)
+    if not user or not user.is_authenticated or user.is_superuser or not user.agency_id:
+        return visible
+    if user.agency.kind != AgencyKind.POLICE:
+        return visible
+    return Child.objects.filter(Q(pk__in=visible.values("pk")) | Q(authority_id=user.agency.authority_id))
+
+
+def can_change_profile(user, child):
+    return can_change_child(user, child)
