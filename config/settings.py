@@ -251,10 +251,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log JSON lines too (LOGG
 BROKER_CHECK_TIMEOUT = float(os.environ.get("BROKER_CHECK_TIMEOUT", "2"))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The DatabaseScheduler installs these entries at start-up: the statutory clock (RULES.md §2), and
-# the sweep that queues again a CSV upload whose task was lost (Redis down, worker died).
+# the sweeps that queue again a CSV upload or a quarterly report whose task was lost (Redis down,
+# worker died).
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {"task": "casework.tasks.check_deadlines", "schedule": 60.0},
     "resume-notification-uploads": {"task": "missing.tasks.resume_notification_uploads", "schedule": 60.0},
+    "resume-quarterly-reports": {"task": "reporting.resume_quarterly_reports", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -21,7 +21,7 @@ urlpatterns = [
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
     path("retention/", views.retention_page, name="retention"),
     path("actions/", include(("actions.urls", "actions"))),
-    path("reports/", include(("reporting.urls", "reporting"))),
+    path("reports/", include("reporting.urls")),
     path("intelligence/", include(("intelligence.urls", "intelligence"))),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),

@@ -5,8 +5,8 @@ class ReportingConfig(AppConfig):
     name = "reporting"
 
     def ready(self):
-        # The weekly list's clock kind (R1) and the child-level reports' screens.
-        from . import weekly  # noqa: F401
-        from .navigation import register_child_level_reports
+        # The weekly list's clock kind (R1), the reports' screens, and the task that generates the
+        # quarterly reports.
+        from . import navigation, quarterly_tasks, weekly  # noqa: F401
 
-        register_child_level_reports()
+        navigation.register()

@@ -30,16 +30,20 @@ def _t1_rows():
     return Deadline.objects.filter(subject_type=EPISODE, rule="T1").exclude(status=DeadlineStatus.CANCELLED)
 
 
-def with_returns(interviews):
-    """Each interview's first and last return, and when it is due: read from the earliest T1
-    deadline row of the episodes it covers (the clock computes T1, once; an interview covering
-    several episodes is due from the first)."""
+def with_t1_due(interviews):
+    """Each interview's due time, read from the earliest T1 deadline row of the episodes it covers
+    (the clock computes T1, once; an interview covering several episodes is due from the first).
+    No aggregate: the reports count over it."""
     covered = ReturnInterview.episodes.through.objects.filter(returninterview_id=OuterRef(OuterRef("pk")))
     earliest = _t1_rows().filter(subject_id__in=covered.values("missingepisode_id")).order_by("due_at")
-    return interviews.annotate(
+    return interviews.annotate(t1_due_at=Subquery(earliest.values("due_at")[:1]))
+
+
+def with_returns(interviews):
+    """Each interview's first and last return, and when it is due (with_t1_due)."""
+    return with_t1_due(interviews).annotate(
         first_return=Min("episodes__returned_at"),
         last_return=Max("episodes__returned_at"),
-        t1_due_at=Subquery(earliest.values("due_at")[:1]),
     )
 
 

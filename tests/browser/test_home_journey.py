@@ -21,11 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 320, "height": 640}
 EVERY_SECTION = [
-    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates",
-    "Placed in and out",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "Placed in and out",
     "My interviews due",
     "Interview timeliness", "Missing education", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
-    "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention",
+    "Returns", "Dashboard", "Quarterly reports", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention",
 ]
 EVERY_PANEL = [
     "Notifications waiting for triage", "Children missing now", "Daily risk meeting", "Duties due today and overdue",
@@ -124,9 +123,10 @@ def test_mash_coordinator(page, live_server, sign_in, assert_accessible, authori
         page, live_server, assert_accessible,
         ["Notifications waiting for triage", "Children missing now", "Daily risk meeting",
          "Duties due today and overdue", "Your notices"],
-        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates",
-         "Placed in and out", "My interviews due", "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
-         "Due and overdue", "Inbox"],
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "Placed in and out",
+    "My interviews due",
+         "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
+         "Dashboard", "Due and overdue", "Inbox"],
     )
     expect(panel(page, "Daily risk meeting").get_by_role("link", name="Open the daily risk meeting")).to_be_visible()
     expect(panel(page, "Daily risk meeting").get_by_role("link", name="Quinn Testlongfamilynamewithoutbreaks")).to_be_visible()
@@ -223,6 +223,5 @@ def test_administrator(page, live_server, sign_in, assert_accessible, admin_user
     page.get_by_label("Security code").fill(f"{code:0{device.digits}d}")
     page.get_by_role("button", name="Continue").click()
     check_role(page, live_server, assert_accessible, ["Your notices", "Administration"],
-               ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils",
-                "Retention"])
+               ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention"])
     expect(panel(page, "Administration").get_by_role("link", name="Manage people, agencies")).to_be_visible()

@@ -19,7 +19,6 @@ from casework.models import AgencyKind, LocalAuthority, Role, User
 from casework.retention import retention_policy_for
 from casework.services import agency_create, user_create, user_update
 from intelligence.demo import seed_intelligence
-from missing.demo import demo_profiles_updates_and_meeting
 from missing.interviews.services import return_interview_accept
 from missing.models import (
     Child,
@@ -31,11 +30,12 @@ from missing.models import (
     ReturnInterview,
     Vulnerability,
 )
-from missing.demo import demo_duplicates
+from missing.demo import demo_duplicates, demo_profiles_updates_and_meeting
 from missing.placements.demo import seed_placements
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
 from reporting.demo import demo_reports
+from reporting.quarterly_demo import demo_interviews_held, demo_quarterly_report
 
 DEMO_PASSWORD = "demo-password-2026"
 FIRST = ["Ari", "Bel", "Cas", "Dex", "Eli", "Fen", "Gia", "Hal", "Isa", "Jem", "Kai", "Lio", "Mae", "Nia",
@@ -105,6 +105,8 @@ class Command(BaseCommand):
         seed_intelligence(panel=panel, users=users, agencies=agencies, now=now)
         seed_placements(la=la, users=users, children=kids, rng=rng, now=now)
         demo_reports(la=la, users=users, now=now)
+        demo_interviews_held(actor=users["rhi"], authority=la, rng=rng, now=now)
+        demo_quarterly_report(panel=panel, chair=users["chair"], now=now)
         deadlines_sweep()  # fire what is already due, as the clock would in its first minute
         self.stdout.write(self.style.SUCCESS(
             f"{la.name}: {len(agencies)} agencies, {User.objects.count()} users, {len(kids)} children, "

@@ -1,0 +1,503 @@
+"""The missing dashboard's figures (R2, R4, R5): every breakdown of a period's episodes, with its
+trend over the twelve months that end with the period.
+
+Counted: episodes that *started* in the period, and the distinct children they belong to. Each
+breakdown is a list of bands, each band a Q over episodes, so that all of a section's bands are
+counted by conditional aggregation in one query, and the trend by grouping on the month in the
+database: the number of queries does not grow with the data.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Min, Q, TextField, Value, When,
+)
+from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear, Lower, Trim, TruncMonth
+from django.db.models.lookups import GreaterThan
+
+from casework.calendar import LONDON
+from missing.models import (
+    Category,
+    Gender,
+    InterviewState,
+    LegalStatus,
+    MissingEpisode,
+    PlacementType,
+    PullFactor,
+    PushFactor,
+    ReturnInterview,
+    RiskLevel,
+)
+from missing.interviews.selectors import with_t1_due
+
+SMALL_COUNT = 5
+SMALL_COUNT_TEXT = "fewer than 5"
+TREND_MONTHS = 12
+TOP_VALUES = 10
+
+
+def count_shown(value, *, suppress):
+    """The one rule for small numbers: for a strategic reader (and in the board's PDF) a count of
+    1 to 4 reads "fewer than 5", so that no child can be recognised from it; 0 stays 0."""
+    if suppress and value is not None and 0 < value < SMALL_COUNT:
+        return SMALL_COUNT_TEXT
+    return value
+
+
+# Periods ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in Europe/London, whole months."""
+
+    first_month: date
+    months: int
+    label: str
+
+    @property
+    def start(self):
+        return datetime.combine(self.first_month, time.min, tzinfo=LONDON)
+
+    @property
+    def end(self):
+        return datetime.combine(add_months(self.first_month, self.months), time.min, tzinfo=LONDON)
+
+    @property
+    def last_day(self):
+        return add_months(self.first_month, self.months) - timedelta(days=1)
+
+    def shifted(self, months):
+        first = add_months(self.first_month, months)
+        return Period(first, self.months, describe_period(first, self.months))
+
+
+def add_months(day, months):
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def describe_period(first_month, months):
+    if months == 1:
+        return f"{first_month:%B %Y}"
+    last = add_months(first_month, months - 1)
+    return f"{first_month:%B} to {last:%B %Y}"
+
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+QUARTER_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def month_period(text):
+    """'2026-11' -> November 2026; ValueError for anything else."""
+    match = MONTH_PATTERN.match(text or "")
+    if not match or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
+        raise ValueError("Give a month as YYYY-MM, for example 2026-11.")
+    first = date(int(match[1]), int(match[2]), 1)
+    return Period(first, 1, describe_period(first, 1))
+
+
+def quarter_period(text):
+    """'2026-Q3' -> July to September 2026 (calendar quarters); ValueError for anything else."""
+    match = QUARTER_PATTERN.match(text or "")
+    if not match or not 2000 <= int(match[1]) <= 2100:
+        raise ValueError("Give a quarter as YYYY-Qn, for example 2026-Q3.")
+    first = date(int(match[1]), 3 * (int(match[2]) - 1) + 1, 1)
+    return Period(first, 3, f"{match[1]} Q{match[2]}: {describe_period(first, 3)}")
+
+
+def quarter_name(period):
+    return f"{period.first_month.year}-Q{(period.first_month.month - 1) // 3 + 1}"
+
+
+def trend_months(period):
+    """The twelve months that end with the period's last month."""
+    last = add_months(period.first_month, period.months - 1)
+    return [add_months(last, -n) for n in range(TREND_MONTHS - 1, -1, -1)]
+
+
+# Bands ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    key: str
+    label: str
+    q: Q
+
+
+@dataclass
+class Breakdown:
+    key: str
+    title: str
+    bands: list
+    description: str = ""
+    rows: list = field(default_factory=list)  # [{key, label, episodes, children, trend: [n per month]}]
+    months: list = field(default_factory=list)
+    counts_children: bool = True
+
+
+def _choice_bands(path, choices, *, blank_label=None):
+    bands = [Band(value, label, Q(**{path: value})) for value, label in choices.choices]
+    if blank_label:
+        bands.append(Band("not_recorded", blank_label, Q(**{path: ""})))
+    return bands
+
+
+DURATION_BANDS = [
+    Band("under_24h", "Under 24 hours", Q(duration__lt=timedelta(hours=24))),
+    Band("1_3_days", "1 to 3 days", Q(duration__gte=timedelta(hours=24), duration__lt=timedelta(days=3))),
+    Band("3_7_days", "3 to 7 days", Q(duration__gte=timedelta(days=3), duration__lt=timedelta(days=7))),
+    Band("over_7_days", "Over 7 days", Q(duration__gte=timedelta(days=7))),
+    Band("not_returned", "Not yet returned", Q(returned_at__isnull=True)),
+]
+AGE_BANDS = [
+    Band("under_10", "Under 10", Q(age__lt=10)),
+    Band("10_12", "10 to 12", Q(age__gte=10, age__lte=12)),
+    Band("13_15", "13 to 15", Q(age__gte=13, age__lte=15)),
+    Band("16_17", "16 and 17", Q(age__gte=16, age__lte=17)),
+    Band("18_plus", "18 and over", Q(age__gte=18)),
+]
+PLACED_BANDS = [
+    Band("out_of_area", "Placed out of area by this council", Q(child__placed_out_of_area=True)),
+    Band("placed_here", "Placed here by other councils", Q(child__placed_by_other_authority=True)),
+    Band("neither", "Neither", Q(child__placed_out_of_area=False, child__placed_by_other_authority=False)),
+]
+
+
+def static_breakdowns():
+    """The breakdowns whose bands are known in advance, in the dashboard's order."""
+    return [
+        Breakdown("category", "Episodes by police category", _choice_bands("category", Category),
+                  "Missing, absent, and away from placement without authorisation (N4)."),
+        Breakdown("duration", "How long children were gone", DURATION_BANDS,
+                  "From the start of the episode to the return."),
+        Breakdown("age", "Age at the start of the episode", AGE_BANDS),
+        Breakdown("gender", "Gender", _choice_bands("child__gender", Gender)),
+        Breakdown("legal_status", "Legal status", _choice_bands("child__legal_status", LegalStatus)),
+        Breakdown("placement_type", "Placement type",
+                  _choice_bands("child__placement_type", PlacementType, blank_label="Not recorded")),
+        Breakdown("placed", "Placed out of area, and placed here by others", PLACED_BANDS,
+                  "A child may be counted in one of these, or neither."),
+        Breakdown("risk", "Police risk", _choice_bands("risk_level", RiskLevel)),
+    ]
+
+
+def episodes_of(authority):
+    """The authority's episodes, each with how long it lasted and the child's age in whole years
+    when it began (a birthday later in the year than the start, as month*100+day, is not reached yet)."""
+    started, born = "started_at", "child__date_of_birth"
+    started_day = ExtractMonth(started) * 100 + ExtractDay(started)
+    born_day = ExtractMonth(born) * 100 + ExtractDay(born)
+    return MissingEpisode.objects.filter(child__authority=authority).annotate(
+        duration=ExpressionWrapper(F("returned_at") - F(started), output_field=DurationField()),
+        age=ExpressionWrapper(
+            ExtractYear(started) - ExtractYear(born)
+            - Case(When(GreaterThan(born_day, started_day), then=Value(1)), default=Value(0)),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def _month_index(months):
+    index = {month: n for n, month in enumerate(months)}
+
+    def lookup(moment):
+        if moment is None:
+            return None
+        day = moment.astimezone(LONDON).date() if isinstance(moment, datetime) else moment
+        return index.get(day.replace(day=1))
+
+    return lookup
+
+
+def _in(period_start, period_end, path="started_at"):
+    return Q(**{f"{path}__gte": period_start, f"{path}__lt": period_end})
+
+
+def fill_breakdowns(episodes, breakdowns, period):
+    """Every band of every breakdown: episodes and children in the period (one query), and episodes
+    and children in each of the twelve months (one query, grouped by month in the database)."""
+    months = trend_months(period)
+    trend_start = datetime.combine(months[0], time.min, tzinfo=LONDON)
+    aliases = {}
+    for b_index, breakdown in enumerate(breakdowns):
+        for band_index, band in enumerate(breakdown.bands):
+            aliases[(breakdown.key, band.key)] = f"b{b_index}_{band_index}"
+    counts = {}
+    for (b_key, band_key), alias in aliases.items():
+        band = _band(breakdowns, b_key, band_key)
+        counts[f"{alias}_e"] = Count("pk", filter=band.q)
+        counts[f"{alias}_c"] = Count("child_id", distinct=True, filter=band.q)
+    totals = episodes.filter(_in(period.start, period.end)).aggregate(**counts)
+    # The trend counts episodes only: a distinct count of children per band and month costs a sort each.
+    episode_counts = {alias: count for alias, count in counts.items() if alias.endswith("_e")}
+    monthly = (
+        episodes.filter(_in(trend_start, period.end))
+        .annotate(month=TruncMonth("started_at", tzinfo=LONDON))
+        .order_by()
+        .values("month")
+        .annotate(**episode_counts)
+    )
+    which = _month_index(months)
+    per_month = {}
+    for row in monthly:
+        n = which(row["month"])
+        if n is not None:
+            per_month[n] = row
+    for breakdown in breakdowns:
+        breakdown.months = months
+        breakdown.rows = []
+        for band in breakdown.bands:
+            alias = aliases[(breakdown.key, band.key)]
+            breakdown.rows.append({
+                "key": band.key,
+                "label": band.label,
+                "episodes": totals[f"{alias}_e"],
+                "children": totals[f"{alias}_c"],
+                "trend": [per_month.get(n, {}).get(f"{alias}_e", 0) for n in range(len(months))],
+            })
+    return breakdowns
+
+
+def _band(breakdowns, b_key, band_key):
+    breakdown = next(b for b in breakdowns if b.key == b_key)
+    return next(band for band in breakdown.bands if band.key == band_key)
+
+
+def headline(episodes, period):
+    """Episodes and individual children, in all and by category, with their monthly trend."""
+    bands = [Band("all", "All episodes", Q())] + _choice_bands("category", Category)
+    breakdown = Breakdown("headline", "Episodes and individual children", bands,
+                          "Episodes that began in the period, and the children they belong to.")
+    return fill_breakdowns(episodes, [breakdown], period)[0]
+
+
+REPEAT_BANDS = [("1", "1 episode", 1, 1), ("2", "2 episodes", 2, 2), ("3_5", "3 to 5 episodes", 3, 5),
+                ("6_10", "6 to 10 episodes", 6, 10), ("11_plus", "11 or more episodes", 11, None)]
+
+
+def repeats(episodes, period):
+    """Children by how many episodes they had in the period, and in each month of the trend: one
+    query each, counted per child and then per band in the database."""
+    months = trend_months(period)
+    trend_start = datetime.combine(months[0], time.min, tzinfo=LONDON)
+    in_period = _banded(episodes.filter(_in(period.start, period.end)).order_by().values("child_id")
+                        .annotate(n=Count("pk")), group_by=None)
+    per_child_month = (
+        episodes.filter(_in(trend_start, period.end))
+        .annotate(month=TruncMonth("started_at", tzinfo=LONDON))
+        .order_by()
+        .values("month", "child_id")
+        .annotate(n=Count("pk"))
+    )
+    trend = {key: [0] * len(months) for key, *_ in REPEAT_BANDS}
+    which = _month_index(months)
+    for row in _banded(per_child_month, group_by="month"):
+        n = which(_as_moment(row[0]))
+        if n is not None:
+            for b, (key, *_) in enumerate(REPEAT_BANDS):
+                trend[key][n] += row[b + 1]
+    totals = in_period[0][1:] if in_period else [0] * len(REPEAT_BANDS)
+    breakdown = Breakdown("repeats", "Repeat missing: children by episodes in the period", [],
+                          "Each child is counted once, in the band of their number of episodes.",
+                          months=months, counts_children=False)
+    breakdown.rows = [{"key": key, "label": label, "episodes": None, "children": totals[b] or 0, "trend": trend[key]}
+                      for b, (key, label, *_) in enumerate(REPEAT_BANDS)]
+    return breakdown
+
+
+def _banded(per_child, *, group_by):
+    """Children per repeat band, counted over the per-child counts (`n`) in the database: Django
+    cannot aggregate over an aggregate, so the per-child query is wrapped in plain SQL."""
+    inner, params = per_child.query.sql_with_params()
+    cases = ", ".join(
+        f"SUM(CASE WHEN n >= {low}{f' AND n <= {high}' if high else ''} THEN 1 ELSE 0 END)"
+        for _key, _label, low, high in REPEAT_BANDS
+    )
+    column = connection.ops.quote_name(group_by) if group_by else "NULL"
+    sql = f"SELECT {column}, {cases} FROM ({inner}) per_child" + (f" GROUP BY {column}" if group_by else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_moment(value):
+    """A month as the database answers it to raw SQL: a London wall-clock datetime (PostgreSQL) or
+    text (SQLite)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=LONDON)
+
+
+def currently_missing(authority, period, now):
+    """Children missing now, by category (one query), and missing at the end of each month of the
+    trend (one query of conditional counts)."""
+    months = trend_months(period)
+    episodes = MissingEpisode.objects.filter(child__authority=authority)
+    open_now = episodes.filter(returned_at__isnull=True, started_at__lte=now)
+    counts = {value: Count("child_id", distinct=True, filter=Q(category=value)) for value, _ in Category.choices}
+    by_category = open_now.aggregate(**counts)
+    ends = {}
+    for n, month in enumerate(months):
+        moment = min(datetime.combine(add_months(month, 1), time.min, tzinfo=LONDON), now)
+        ends[f"m{n}"] = Count("child_id", distinct=True, filter=Q(started_at__lt=moment) & (
+            Q(returned_at__isnull=True) | Q(returned_at__gte=moment)))
+    at_month_end = episodes.filter(started_at__lt=period.end).aggregate(**ends)
+    breakdown = Breakdown("currently_missing", "Children missing now", [],
+                          "Children with an episode not yet ended, now; the trend counts those missing at each "
+                          "month's end.",
+                          months=months, counts_children=False)
+    breakdown.rows = [{"key": value, "label": label, "episodes": None, "children": by_category[value], "trend": None}
+                      for value, label in Category.choices]
+    breakdown.rows.append({"key": "all", "label": "All children missing, absent or away", "episodes": None,
+                           "children": sum(by_category.values()),
+                           "trend": [at_month_end[f"m{n}"] for n in range(len(months))]})
+    return breakdown
+
+
+def _clean_text(path):
+    return Lower(Trim(path))
+
+
+def by_value(episodes, period, *, key, title, path, description="", blank_label="Not recorded"):
+    """A breakdown by a recorded value (the establishment, the area, where found): the ten values
+    with most episodes in the period, the rest together, each with its trend. Two queries."""
+    months = trend_months(period)
+    trend_start = datetime.combine(months[0], time.min, tzinfo=LONDON)
+    valued = episodes.annotate(value=_clean_text(path))
+    top = list(
+        valued.filter(_in(period.start, period.end)).order_by().values("value")
+        .annotate(episodes=Count("pk"), children=Count("child_id", distinct=True), shown=Min(path))
+        .order_by("-episodes", "value")
+    )
+    kept = top[:TOP_VALUES]
+    rest = top[TOP_VALUES:]
+    kept_values = [row["value"] for row in kept]
+    which = _month_index(months)
+    trend = {value: [0] * len(months) for value in kept_values}
+    other = [0] * len(months)
+    rows = (
+        valued.filter(_in(trend_start, period.end))
+        .annotate(month=TruncMonth("started_at", tzinfo=LONDON))
+        .order_by()
+        .values("month", "value")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        n = which(row["month"])
+        if n is None:
+            continue
+        if row["value"] in trend:
+            trend[row["value"]][n] += row["n"]
+        else:
+            other[n] += row["n"]
+    breakdown = Breakdown(key, title, [], description, months=months)
+    breakdown.rows = [
+        {"key": row["value"] or "not_recorded", "label": _display_value(row, blank_label),
+         "episodes": row["episodes"], "children": row["children"], "trend": trend[row["value"]]}
+        for row in kept
+    ]
+    if rest or any(other):
+        breakdown.rows.append({
+            "key": "other", "label": "All others", "episodes": sum(r["episodes"] for r in rest),
+            "children": sum(r["children"] for r in rest), "trend": other,
+        })
+    return breakdown
+
+
+def _display_value(row, blank_label):
+    shown = (row.get("shown") or "").strip()
+    return shown or blank_label
+
+
+# Return interviews --------------------------------------------------------------------------------
+
+INTERVIEW_BANDS = [
+    Band("offered", "Offered", Q()),
+    Band("completed", "Completed", Q(state=InterviewState.COMPLETED)),
+    Band("within_72h", "Completed within 72 hours (T1)",
+         Q(state=InterviewState.COMPLETED, held_at__lte=F("t1_due_at"))),
+    Band("declined", "Declined", Q(state=InterviewState.DECLINED)),
+    Band("not_possible", "Not possible", Q(state=InterviewState.NOT_POSSIBLE)),
+]
+
+
+def _factor_bands(prefix, path, choices):
+    return [Band(f"{prefix}_{value}", label, Q(**{f"{path}__contains": f'"{value}"'}))
+            for value, label in choices.choices]
+
+
+def interviews_with_t1(authority):
+    """The authority's interviews with T1's due time read from the clock's deadline rows (never
+    recomputed), and the push and pull factors as text to look for a factor in (any database)."""
+    return with_t1_due(ReturnInterview.objects.filter(child__authority=authority)).annotate(
+        push_text=Cast("push_factors", output_field=TextField()),
+        pull_text=Cast("pull_factors", output_field=TextField()),
+    )
+
+
+def _fill_interview_breakdown(interviews, breakdown, period, path):
+    """Like fill_breakdowns, for interviews offered in the period (counted by `path`)."""
+    months = trend_months(period)
+    trend_start = datetime.combine(months[0], time.min, tzinfo=LONDON)
+    counts = {f"i{n}": Count("pk", filter=band.q, distinct=True) for n, band in enumerate(breakdown.bands)}
+    totals = interviews.filter(_in(period.start, period.end, path)).aggregate(**counts)
+    which = _month_index(months)
+    trend = [[0] * len(months) for _ in breakdown.bands]
+    rows = (
+        interviews.filter(_in(trend_start, period.end, path))
+        .annotate(month=TruncMonth(path, tzinfo=LONDON))
+        .order_by()
+        .values("month")
+        .annotate(**counts)
+    )
+    for row in rows:
+        n = which(row["month"])
+        if n is not None:
+            for b, _band in enumerate(breakdown.bands):
+                trend[b][n] = row[f"i{b}"]
+    breakdown.months = months
+    breakdown.counts_children = False
+    breakdown.rows = [{"key": band.key, "label": band.label, "episodes": None, "children": totals[f"i{b}"],
+                       "trend": trend[b]} for b, band in enumerate(breakdown.bands)]
+    return breakdown
+
+
+def interviews_breakdowns(authority, period):
+    interviews = interviews_with_t1(authority)
+    offered = Breakdown("interviews", "Return home interviews", INTERVIEW_BANDS,
+                        "Interviews offered in the period; 72 hours is read from each episode's T1 deadline.")
+    push = Breakdown("push_factors", "Push factors named in return interviews",
+                     _factor_bands("push", "push_text", PushFactor), "What drove children away.")
+    pull = Breakdown("pull_factors", "Pull factors named in return interviews",
+                     _factor_bands("pull", "pull_text", PullFactor), "What drew children elsewhere.")
+    return [_fill_interview_breakdown(interviews, b, period, "offered_at") for b in (offered, push, pull)]
+
+
+# The dashboard ------------------------------------------------------------------------------------
+
+
+def dashboard_figures(authority, period, *, now):
+    """Every section of the dashboard, in order: a few queries per section, whatever the data."""
+    episodes = episodes_of(authority)
+    sections = [headline(episodes, period), repeats(episodes, period), currently_missing(authority, period, now)]
+    sections += fill_breakdowns(episodes, static_breakdowns(), period)
+    sections += [
+        by_value(episodes, period, key="provider", title="By placement provider (establishment)",
+                 path="placement_provider", description="Where the child was placed when the episode began (N7)."),
+        by_value(episodes, period, key="area", title="By area (the child's home postcode district)",
+                 path="child__home_area"),
+        by_value(episodes, period, key="found", title="Where children were found", path="found_location",
+                 description="As recorded on the episode; the same place written the same way is counted together.",
+                 blank_label="Not recorded or not yet found"),
+    ]
+    sections += interviews_breakdowns(authority, period)
+    return sections
+
+
+def section(sections, key):
+    return next(s for s in sections if s.key == key)
