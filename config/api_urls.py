@@ -9,6 +9,7 @@ from referrals import api as referrals_api
 from reporting.urls import api_urlpatterns as reporting_api
 from missing.education.urls import api_urlpatterns as education_api
 from missing.interviews.urls import api_urlpatterns as interview_api
+from missing.placements.urls import api_urlpatterns as placements_api
 from missing.profiles import api as profiles_api
 from missing.updates.urls import api_urlpatterns as updates_api
 
@@ -64,6 +65,7 @@ urlpatterns = [
     path("", include(interview_api)),
     path("", include(updates_api)),
     path("", include(education_api)),
+    path("", include(placements_api)),
     path("", include(actions_api)),
     path("", include(reporting_api)),
     path("", include(intelligence_api)),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("interviews/", include(("missing.interviews.urls", "interviews"))),
     path("interview-timeliness/", include((interview_urls.report_urlpatterns, "interview_reports"))),
     path("education/", include(("missing.education.urls", "education"))),
+    path("placements/", include(("missing.placements.urls", "placements"))),
     path("panels/", include(("panels.urls", "panels"))),
     path("clocks/", include(("casework.clocks.urls", "clocks"))),
     path("retention/", views.retention_page, name="retention"),

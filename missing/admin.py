@@ -1,10 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from casework.audit import record_access_log
 
-from .models import Child, MissingEpisode, NotificationUpload, PoliceNotification
+from .models import AuthorityContact, Child, MissingEpisode, NotificationUpload, PoliceNotification
+from .placements.services import contact_delete, contact_save, contact_validate
 
 
 class LogsChildReads:
@@ -69,3 +72,38 @@ class NotificationUploadAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     exclude = ["columns", "rows"]
+
+
+class AuthorityContactForm(forms.ModelForm):
+    class Meta:
+        model = AuthorityContact
+        fields = ["authority", "other_authority", "email"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            contact = AuthorityContact(pk=self.instance.pk, **data)
+            contact.other_authority = contact.other_authority.strip()
+            try:
+                contact_validate(contact)
+            except ValidationError as error:
+                raise forms.ValidationError(error.message_dict.get("other_authority") or error.messages) from error
+        return data
+
+
+@admin.register(AuthorityContact)
+class AuthorityContactAdmin(admin.ModelAdmin):
+    """Other councils' notices mailboxes (N7), saved through the service so owed notices go out."""
+
+    form = AuthorityContactForm
+
+    list_display = ("other_authority", "email", "authority")
+    search_fields = ("other_authority", "email")
+
+    def save_model(self, request, obj, form, change):
+        saved = contact_save(actor=request.user, authority=obj.authority, other_authority=obj.other_authority,
+                             email=obj.email, contact=obj if change else None)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        contact_delete(actor=request.user, contact=obj)

@@ -19,11 +19,13 @@ from .duplicates import child_duplicates, child_merged_into, possible_duplicate_
 from .merge import MERGE_FIELDS, child_merge, duplicate_dismiss
 from .models import (
     Category,
+    Ethnicity,
     Gender,
     LegalStatus,
     LocationType,
     NotificationKind,
     NotificationStatus,
+    PlacementType,
     RiskLevel,
     Vulnerability,
 )
@@ -56,6 +58,11 @@ class ChildInput(serializers.Serializer):
         child=serializers.ChoiceField(choices=Vulnerability.choices), required=False, max_length=len(Vulnerability)
     )
     lead_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False, allow_null=True)
+    ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False, allow_blank=True)
+    placement_type = serializers.ChoiceField(choices=PlacementType.choices, required=False, allow_blank=True)
+    home_area = serializers.CharField(
+        max_length=8, required=False, allow_blank=True, help_text="The postcode district, e.g. AB1."
+    )
 
     def validate_vulnerabilities(self, value):
         return sorted(set(value))
@@ -78,6 +85,12 @@ class ChildOutput(serializers.Serializer):
     school = serializers.CharField()
     vulnerabilities = serializers.ListField(child=serializers.CharField())
     lead_agency = serializers.UUIDField(source="lead_agency_id", allow_null=True)
+    ethnicity = serializers.CharField(help_text="A DfE ethnicity code, or blank.")
+    placement_type = serializers.CharField()
+    home_area = serializers.CharField()
+    provider = serializers.UUIDField(
+        source="provider_id", allow_null=True, help_text="The establishment placed with now (set by placements)."
+    )
 
 
 class ChildDetailOutput(ChildOutput):

@@ -8,7 +8,7 @@ from casework.forms import DateInput, DateTimeLocalInput, GovUKForm
 from casework.models import Agency, User
 
 from .csv_import import CsvFileError, csv_file_read
-from .models import Category, Gender, LegalStatus, LocationType, RiskLevel, Vulnerability
+from .models import Category, Ethnicity, Gender, LegalStatus, LocationType, PlacementType, RiskLevel, Vulnerability
 
 
 class ChildForm(GovUKForm):
@@ -41,6 +41,18 @@ class ChildForm(GovUKForm):
     placed_by_other_authority = forms.BooleanField(label="Placed here by another authority", required=False)
     placed_out_of_area = forms.BooleanField(label="Placed out of area by this authority", required=False)
     placement_provider = forms.CharField(label="Placement provider", max_length=200, required=False)
+    ethnicity = forms.ChoiceField(
+        label="Ethnicity", choices=[("", "Not recorded"), *Ethnicity.choices], required=False,
+        help_text="The DfE ethnicity code.",
+    )
+    placement_type = forms.ChoiceField(
+        label="Placement type", choices=[("", "Not placed"), *PlacementType.choices], required=False,
+        help_text="Recording a placement on the child's page sets this too.",
+    )
+    home_area = forms.CharField(
+        label="Home area", max_length=8, required=False,
+        help_text="The postcode district the child lives in: the first part of the postcode, like AB1.",
+    )
     allocated_team = forms.CharField(label="Allocated team", max_length=200, required=False)
     allocated_worker = forms.ModelChoiceField(
         label="Allocated worker", queryset=User.objects.none(), required=False, empty_label="None"
@@ -55,6 +67,7 @@ class ChildForm(GovUKForm):
         "family_name": "govuk-!-width-one-half",
         "date_of_birth": "govuk-input--width-20",
         "police_person_id": "govuk-input--width-20",
+        "home_area": "govuk-input--width-5",
     }
 
     def __init__(self, *args, authority, **kwargs):

@@ -5,6 +5,8 @@ saves nothing), writes its audit row in the same transaction, and tells the cloc
 the clocks, the return interview and the education case explicitly, also inside the transaction.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,6 +33,7 @@ from .models import (
 from .clocks.kind import episode_clocks_reconcile
 from .education.services import education_cases_link_episode
 from .interviews.services import return_interview_on_return_changed
+from .placements.clocks import placement_clocks_reconcile
 
 CHILD_FIELDS = {
     "given_name",
@@ -49,7 +52,11 @@ CHILD_FIELDS = {
     "allocated_worker",
     "school",
     "lead_agency",
+    "ethnicity",
+    "placement_type",
+    "home_area",
 }
+HOME_AREA = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 EPISODE_FIELDS = {
     "category",
     "risk_level",
@@ -83,6 +90,11 @@ def validate_child(child, *, today):
     unknown = sorted(set(child.vulnerabilities or []) - set(Vulnerability.values))
     if not isinstance(child.vulnerabilities, list) or unknown:
         errors.setdefault("vulnerabilities", []).append(f"Unknown vulnerability: {', '.join(map(str, unknown))}.")
+    child.home_area = (child.home_area or "").strip().upper()
+    if child.home_area and not HOME_AREA.match(child.home_area):
+        errors.setdefault("home_area", []).append(
+            "Enter the postcode district only, the first part of the postcode, like AB1 or SW1A."
+        )
     if child.lead_agency_id and child.lead_agency.authority_id != child.authority_id:
         errors.setdefault("lead_agency", []).append("The lead agency must belong to the child's authority.")
     if errors:
@@ -146,6 +158,7 @@ def _episode_changed(*, actor, episode, created, changed_fields):
     """What follows from an episode's facts, in this order: the clocks (T1 counts from the return),
     then the return interview owed for a return, then an open missing-education case."""
     episode_clocks_reconcile(child=episode.child, episode=episode)
+    placement_clocks_reconcile(child=episode.child)  # N7: the other council is told of the episode
     if "returned_at" in changed_fields:
         return_interview_on_return_changed(actor=actor, episode=episode)
     if created:

@@ -41,6 +41,8 @@ from .selectors import (
     notification_working_age,
     triage_queue,
 )
+from .placements.selectors import child_placements
+from .placements.forms import placement_form_for
 from .updates.forms import MissingUpdateForm
 from .updates.selectors import latest_missing_updates
 from .uploads import notification_upload_create
@@ -283,6 +285,8 @@ def child_detail(request, child_id):
         "links": child_links(child),
         "duplicates": duplicates,
         "can_merge": is_mash_coordinator(request.user) and can_change_child(request.user, child),
+        "placements": child_placements(child),
+        "placement_form": placement_form_for(child),
         "latest_update": latest_missing_updates([child.pk]).get(child.pk),
         "update_form": MissingUpdateForm() if flags["currently_missing"] else None,
     }

@@ -86,7 +86,8 @@ class ClockKind:
     - `mine(user)` / `of_agency(agency)`: Q filters for "Due and overdue".
     - `addressees(row, now)`: for a kind whose notice says something different to each person (a
       weekly digest), [(user, subject, body)] as it stands when the notice fires; the engine tells
-      exactly those people, each their own message, in place of the rule's recipients.
+      exactly those people, each their own message, in place of the rule's recipients. An
+      addressee may be an email address (a str) outside the product: it is emailed, with no inbox.
     """
 
     name: str

@@ -200,6 +200,13 @@ def _person(role, user):
     return {"role": role, "user": user, "email": user.email}
 
 
+def _addressee(who):
+    """A kind's addressee: a user (told in the inbox and by email), or an address outside the product."""
+    if isinstance(who, str):
+        return {"role": "addressee", "user": None, "email": who}
+    return _person("addressee", who)
+
+
 def _administrators(authority_id):
     # The database narrows to superusers and users whose roles mention the administrator role
     # (a text match that works on PostgreSQL and SQLite alike); the exact check is the user's.
@@ -264,7 +271,7 @@ def _messages(row, step, facts, now):
     for each person; otherwise the rule's recipients all get the one message."""
     addressees = clock_kind(row.subject_type).addressees
     if addressees is not None and step == EscalationStep.NOTICE:
-        return [(_person("addressee", user), subject, body) for user, subject, body in addressees(row, now)]
+        return [(_addressee(who), subject, body) for who, subject, body in addressees(row, now)]
     subject, body = _message(row, step, facts)
     return [(recipient, subject, body) for recipient in _recipients(row, step, facts)]
 

@@ -19,6 +19,7 @@ from .interviews import (
 )
 from .profiles import MissingPersonProfile
 from .placements import (
+    AuthorityContact,
     Ethnicity,
     MissingChildUpdate,
     Placement,
@@ -29,6 +30,7 @@ from .placements import (
 from .notifications import NotificationKind, NotificationStatus, NotificationUpload, PoliceNotification, UploadStatus
 
 __all__ = [
+    "AuthorityContact",
     "DuplicateDismissal",
     "DailyRiskDiscussion",
     "DailyRiskMeeting",

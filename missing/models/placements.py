@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class ProviderKind(models.TextChoices):
@@ -103,10 +104,37 @@ class Placement(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="placement_end_not_before_start",
             ),
+            # A child lives in one place at a time: recording a new current placement ends the last.
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(ended_on__isnull=True), name="one_current_placement_per_child"
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_placement_type_display()} from {self.started_on:%d %b %Y}"
+
+
+class AuthorityContact(models.Model):
+    """Where another council wants our out-of-area notices (N7): configured by our administrators.
+
+    The name is matched, ignoring case, with a placement's responsible or host authority."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(
+        "casework.LocalAuthority", on_delete=models.PROTECT, related_name="authority_contacts"
+    )
+    other_authority = models.CharField(max_length=200, help_text="The other council's name, as placements name it.")
+    email = models.EmailField(help_text="The mailbox that receives our notices about its children or its area.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["other_authority"]
+        constraints = [
+            models.UniqueConstraint("authority", Lower("other_authority"), name="one_contact_per_other_authority"),
+        ]
+
+    def __str__(self):
+        return f"{self.other_authority}: {self.email}"
 
 
 class MissingChildUpdate(models.Model):

@@ -21,9 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 320, "height": 640}
 EVERY_SECTION = [
-    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "Placed in and out",
+    "My interviews due",
     "Interview timeliness", "Missing education", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
-    "Returns", "Dashboard", "Quarterly reports", "Due and overdue", "Inbox", "Record access log", "Retention",
+    "Returns", "Dashboard", "Quarterly reports", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention",
 ]
 EVERY_PANEL = [
     "Notifications waiting for triage", "Children missing now", "Daily risk meeting", "Duties due today and overdue",
@@ -122,7 +123,8 @@ def test_mash_coordinator(page, live_server, sign_in, assert_accessible, authori
         page, live_server, assert_accessible,
         ["Notifications waiting for triage", "Children missing now", "Daily risk meeting",
          "Duties due today and overdue", "Your notices"],
-        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "Placed in and out",
+    "My interviews due",
          "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
          "Dashboard", "Due and overdue", "Inbox"],
     )
@@ -221,5 +223,5 @@ def test_administrator(page, live_server, sign_in, assert_accessible, admin_user
     page.get_by_label("Security code").fill(f"{code:0{device.digits}d}")
     page.get_by_role("button", name="Continue").click()
     check_role(page, live_server, assert_accessible, ["Your notices", "Administration"],
-               ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Retention"])
+               ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention"])
     expect(panel(page, "Administration").get_by_role("link", name="Manage people, agencies")).to_be_visible()

@@ -44,9 +44,10 @@ PANEL_TITLES = {
     "administration": "Administration",
 }
 SECTIONS = [
-    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
+    "Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "Placed in and out",
+    "My interviews due",
     "Interview timeliness", "Missing education", "Panels", "Intelligence", "My actions", "Action tracker", "Missing now",
-    "Returns", "Dashboard", "Quarterly reports", "Due and overdue", "Inbox", "Record access log", "Retention",
+    "Returns", "Dashboard", "Quarterly reports", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention",
 ]
 
 
@@ -151,7 +152,8 @@ def test_mash_coordinator_sees_the_front_door_and_the_days_duties(signed_in, mas
     assert_sees(
         response,
         ["triage", "missing_now", "risk_meeting", "due", "inbox"],
-        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "My interviews due",
+        ["Home", "Triage queue", "Upload notifications", "Daily risk meeting", "Children", "Possible duplicates", "Placed in and out",
+    "My interviews due",
          "Interview timeliness", "Missing education", "Panels", "Action tracker", "Missing now", "Returns",
          "Dashboard", "Due and overdue", "Inbox (2 unread)"],
     )
@@ -368,7 +370,7 @@ def test_administrator_sees_administration_and_not_the_mash_work(signed_in, admi
     response = home(client)
 
     assert_sees(response, ["inbox", "administration"],
-                ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Retention"])
+                ["Home", "Children", "Returns", "Due and overdue", "Inbox", "Record access log", "Other councils", "Retention"])
     panel = body(response, "administration")
     assert ">1</span> email failing to send</a>" in panel and ">2</span> emails waiting to be sent</a>" in panel
     failing = client.get(reverse("admin:casework_outgoingemail_changelist"), {"status__exact": "pending", "attempts__gt": "0"})

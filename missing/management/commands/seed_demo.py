@@ -31,6 +31,7 @@ from missing.models import (
     Vulnerability,
 )
 from missing.demo import demo_duplicates, demo_profiles_updates_and_meeting
+from missing.placements.demo import seed_placements
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
 from reporting.demo import demo_reports
@@ -102,6 +103,7 @@ class Command(BaseCommand):
         panel = seed_panel(la=la, agencies=agencies, users=users, children=kids[: max(10, len(kids) // 10)], rng=rng,
                            now=now)
         seed_intelligence(panel=panel, users=users, agencies=agencies, now=now)
+        seed_placements(la=la, users=users, children=kids, rng=rng, now=now)
         demo_reports(la=la, users=users, now=now)
         demo_interviews_held(actor=users["rhi"], authority=la, rng=rng, now=now)
         demo_quarterly_report(panel=panel, chair=users["chair"], now=now)
