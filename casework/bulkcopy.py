@@ -45,6 +45,8 @@ def bulk_load(models):
         return
     tables = [m._meta.db_table for m in models]
     with connection.cursor() as cursor:
+        # Checks still deferred from earlier writes in this transaction would forbid the ALTERs.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')", [tables]
@@ -67,6 +69,7 @@ def bulk_load(models):
             cursor.execute(definition)
         for table, name, definition in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django's deferrable foreign keys start
 
 
 def _text(value):
