@@ -9,6 +9,7 @@ line in PAGES or APIS; the first row of each is the baseline the others are comp
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils import timezone
@@ -19,7 +20,7 @@ from casework.models import User
 from missing.education.services import education_case_open
 from missing.models import Child, EducationCase, MissingEpisode, PoliceNotification, ReturnInterview
 from panels import services
-from panels.models import Meeting, MeetingChild, Panel
+from panels.models import Attendance, Meeting, MeetingChild, Panel
 from referrals.models import Referral
 
 AGENDA_SIZE = 40
@@ -51,23 +52,29 @@ class Fixtures:
         """A meeting with 40 children listed: the chair's projector page at full size."""
         if self.panel is None:
             return None
-        for meeting in Meeting.objects.filter(panel=self.panel, ended_at__isnull=True):
-            if MeetingChild.objects.filter(meeting=meeting).count() >= self.agenda_size:
-                return meeting
         chair = User.objects.get(username="chair")
-        meeting = services.meeting_create(actor=chair, panel=self.panel, starts_at=timezone.now() + timedelta(days=35, minutes=self.agenda_size))
-        for child in kids.filter(episodes__isnull=False).distinct()[: self.agenda_size]:
-            services.meeting_list_child(actor=chair, meeting=meeting, child=child)
-        services.attendance_record(actor=chair, meeting=meeting, user=chair, present=True, confidentiality_agreed=True)
+        with transaction.atomic():
+            meeting = next((m for m in Meeting.objects.filter(panel=self.panel, ended_at__isnull=True)
+                            if MeetingChild.objects.filter(meeting=m).count() == self.agenda_size), None)
+            if meeting is None:
+                meeting = services.meeting_create(
+                    actor=chair, panel=self.panel, starts_at=timezone.now() + timedelta(days=35, minutes=self.agenda_size)
+                )
+                for child in kids.filter(episodes__isnull=False).distinct()[: self.agenda_size]:
+                    services.meeting_list_child(actor=chair, meeting=meeting, child=child)
+            if not Attendance.objects.filter(meeting=meeting, user=chair, confidentiality_agreed_at__isnull=False).exists():
+                services.attendance_record(actor=chair, meeting=meeting, user=chair, present=True,
+                                           confidentiality_agreed=True)
         return meeting
 
     def _education_case(self, kids):
         case = EducationCase.objects.filter(child__authority_id=self.mash.agency.authority_id).first()
         if case is None:
             try:
-                case = education_case_open(actor=User.objects.get(username="education"), child=self.child,
-                                           kind="cmfe", school="Benchmark Academy",
-                                           first_day=date.today() - timedelta(days=3))
+                with transaction.atomic():
+                    case = education_case_open(actor=User.objects.get(username="education"), child=self.child,
+                                               kind="cmfe", school="Benchmark Academy",
+                                               first_day=date.today() - timedelta(days=3))
             except ValidationError:
                 return None
         return case
