@@ -87,12 +87,15 @@ def paginated(request, view, queryset, output_serializer, context=None, *, child
     """The one list shape of API.md: {count, next, previous, results}.
 
     `child_of(row)` names the child whose data each row shows: the page's children are written to
-    the access log in one query (with `query`, what was searched).
+    the access log in one query (with `query`, what was searched). `context` may be a function of
+    the page's rows, to read what the rows need in one query for the page.
     """
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     if child_of is not None:
         record_access_log(request, [child_of(row) for row in page], query=query)
+    if callable(context):
+        context = context(page)
     return paginator.get_paginated_response(output_serializer(page, many=True, context=context or {}).data)
 
 

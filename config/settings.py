@@ -115,6 +115,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the screens' queries are short, and at national size their cost estimates
+    # (visibility subqueries over a million children) pass jit_above_cost, so PostgreSQL spent
+    # seconds compiling what runs in milliseconds (issue 13: the home page's duty counts, 5 s to 0.1 s).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "casework.User"

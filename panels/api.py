@@ -16,7 +16,7 @@ from . import services
 from .models import Frequency, RatingValue
 from .pdf import meeting_pdf_response
 from .permissions import agreed_confidentiality, can_create_panels, chairs, meetings_visible_to, panels_visible_to
-from .selectors import agenda, deadline_rows, ratings_of_child
+from .selectors import agenda, deadline_rows, deadline_rows_of, ratings_of_child
 
 
 class PanelInput(serializers.Serializer):
@@ -100,7 +100,8 @@ class PanelMeetingsApi(APIView):
     @extend_schema(responses=PanelMeetingOutput(many=True))
     def get(self, request, panel_id):
         panel = object_or_404(panels_visible_to(request.user), panel_id)
-        return paginated(request, self, panel.meetings.order_by("starts_at"), PanelMeetingOutput)
+        return paginated(request, self, panel.meetings.order_by("starts_at"), PanelMeetingOutput,
+                         context=lambda page: {"rows": deadline_rows_of(page)})
 
     @extend_schema(request=PanelMeetingInput, responses={201: PanelMeetingOutput})
     def post(self, request, panel_id):

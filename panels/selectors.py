@@ -44,6 +44,14 @@ def deadline_rows(meeting):
     return {(d.rule, d.key): d for d in Deadline.objects.filter(subject_type=MEETING, subject_id=meeting.pk)}
 
 
+def deadline_rows_of(meetings):
+    """deadline_rows for several meetings in one query: {meeting id: {(rule, key): row}}."""
+    found = {meeting.pk: {} for meeting in meetings}
+    for d in Deadline.objects.filter(subject_type=MEETING, subject_id__in=list(found)):
+        found[d.subject_id][(d.rule, d.key)] = d
+    return found
+
+
 def previous_meeting(meeting):
     return (
         Meeting.objects.filter(panel_id=meeting.panel_id, starts_at__lt=meeting.starts_at)

@@ -55,7 +55,12 @@ class MissingEpisode(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["child", "started_at"])]
+        indexes = [
+            models.Index(fields=["child", "started_at"]),
+            # Open episodes (returned_at IS NULL) and those back since a time: the home page's counts
+            # and today's high-risk list, which would otherwise read every episode of the authority.
+            models.Index(fields=["returned_at"], name="episode_returned_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("started_at")),

@@ -1,0 +1,178 @@
+"""Every screen and API read, as a table of (label, user, url builder), for the benchmark
+(scripts/benchmark.py) and the query-count guard (tests/test_query_counts.py).
+
+A builder takes the Fixtures (ids of the objects the screens need, in the authority of the demo
+users) and returns a path, or None when the data set has no such object. Add a screen with one
+line in PAGES or APIS; the first row of each is the baseline the others are compared with.
+"""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils import timezone
+
+from actions.models import Action, ChildMeeting
+from casework.middleware import needs_second_factor
+from casework.models import User
+from missing.education.services import education_case_open
+from missing.models import Child, EducationCase, MissingEpisode, PoliceNotification, ReturnInterview
+from panels import services
+from panels.models import Attendance, Meeting, MeetingChild, Panel
+from referrals.models import Referral
+
+AGENDA_SIZE = 40
+
+
+class Fixtures:
+    """The objects the screens need, found (or, for the 40-child agenda and an education case, made
+    through the services) in the authority of the demo users."""
+
+    def __init__(self, agenda_size=AGENDA_SIZE):
+        self.agenda_size = agenda_size
+        self.mash = User.objects.get(username="mash")
+        authority = self.mash.agency.authority_id
+        kids = Child.objects.filter(authority_id=authority)
+        self.child = kids.filter(episodes__isnull=False, return_interviews__isnull=False).first() or kids.first()
+        self.episode = MissingEpisode.objects.filter(child__authority_id=authority).order_by("-started_at").first()
+        self.interview = ReturnInterview.objects.filter(child__authority_id=authority, state="accepted").first()
+        self.notification = PoliceNotification.objects.filter(authority_id=authority).first()
+        self.panel = Panel.objects.filter(authority_id=authority).first()
+        self.agenda = self._agenda(kids)
+        self.past_meeting = Meeting.objects.filter(panel=self.panel, ended_at__isnull=False).first()
+        self.action = Action.objects.filter(child__authority_id=authority).first()
+        self.child_meeting = ChildMeeting.objects.filter(child__authority_id=authority).first()
+        self.action_child = self.child_meeting.child_id if self.child_meeting else None
+        self.referral = Referral.objects.filter(panel=self.panel).first()
+        self.education_case = self._education_case(kids)
+
+    def _agenda(self, kids):
+        """A meeting with 40 children listed: the chair's projector page at full size."""
+        if self.panel is None:
+            return None
+        chair = User.objects.get(username="chair")
+        with transaction.atomic():
+            meeting = next((m for m in Meeting.objects.filter(panel=self.panel, ended_at__isnull=True)
+                            if MeetingChild.objects.filter(meeting=m).count() == self.agenda_size), None)
+            if meeting is None:
+                meeting = services.meeting_create(
+                    actor=chair, panel=self.panel, starts_at=timezone.now() + timedelta(days=35, minutes=self.agenda_size)
+                )
+                for child in kids.filter(episodes__isnull=False).distinct()[: self.agenda_size]:
+                    services.meeting_list_child(actor=chair, meeting=meeting, child=child)
+            if not Attendance.objects.filter(meeting=meeting, user=chair, confidentiality_agreed_at__isnull=False).exists():
+                services.attendance_record(actor=chair, meeting=meeting, user=chair, present=True,
+                                           confidentiality_agreed=True)
+        return meeting
+
+    def _education_case(self, kids):
+        case = EducationCase.objects.filter(child__authority_id=self.mash.agency.authority_id).first()
+        if case is None:
+            try:
+                with transaction.atomic():
+                    case = education_case_open(actor=User.objects.get(username="education"), child=self.child,
+                                               kind="cmfe", school="Benchmark Academy",
+                                               first_day=date.today() - timedelta(days=3))
+            except ValidationError:
+                return None
+        return case
+
+
+def sign_in(client, user):
+    """Sign `user` in on a test client, with the second factor done where the user needs one."""
+    client.force_login(user)
+    if needs_second_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="benchmark", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def _id(obj, attr="pk"):
+    return None if obj is None else getattr(obj, attr)
+
+
+# (label, user, url builder). The baseline rows come first; add a screen with one line.
+PAGES = [
+    ("bare page: notifications upload form", "mash", lambda f: "/missing/notifications/upload/"),
+    ("home (MASH coordinator)", "mash", lambda f: "/"),
+    ("home, live panels polled", "mash", lambda f: "/home/live/"),
+    ("home (return interview worker)", "rhi", lambda f: "/"),
+    ("home (panel chair)", "chair", lambda f: "/"),
+    ("triage queue", "mash", lambda f: "/missing/triage/"),
+    ("triage queue fragment", "mash", lambda f: "/missing/triage/queue/"),
+    ("children list", "mash", lambda f: "/missing/children/"),
+    ("children search ?q=Ash", "mash", lambda f: "/missing/children/?q=Ash"),
+    ("children search ?q=ley (inside a name)", "mash", lambda f: "/missing/children/?q=ley"),
+    ("child record", "mash", lambda f: f"/missing/children/{f.child.pk}/"),
+    ("child edit form", "mash", lambda f: f"/missing/children/{f.child.pk}/edit/"),
+    ("child create form", "mash", lambda f: "/missing/children/new/"),
+    ("episode create form", "mash", lambda f: f"/missing/children/{f.child.pk}/episodes/new/"),
+    ("episode edit form", "mash", lambda f: f"/missing/episodes/{f.episode.pk}/edit/"),
+    ("subject access page", "admin", lambda f: f"/missing/children/{f.child.pk}/subject-access/"),
+    ("safe and well check form", "mash", lambda f: f"/interviews/episodes/{f.episode.pk}/safe-and-well-check/"),
+    ("my interviews due", "rhi", lambda f: "/interviews/"),
+    ("interview detail", "rhi", lambda f: f"/interviews/{_id(f.interview)}/" if f.interview else None),
+    ("interview record form", "rhi", lambda f: f"/interviews/{_id(f.interview)}/record/" if f.interview else None),
+    ("interview timeliness", "mash", lambda f: "/interview-timeliness/"),
+    ("education cases", "education", lambda f: "/education/"),
+    ("education case", "education", lambda f: f"/education/{_id(f.education_case)}/" if f.education_case else None),
+    ("education open form", "education", lambda f: "/education/new/"),
+    ("due and overdue", "mash", lambda f: "/clocks/due/"),
+    ("inbox", "mash", lambda f: "/clocks/inbox/"),
+    ("record access log", "admin", lambda f: "/audit/record-access/"),
+    ("retention", "admin", lambda f: "/retention/"),
+    ("panels", "chair", lambda f: "/panels/"),
+    ("panel", "chair", lambda f: f"/panels/{_id(f.panel)}/" if f.panel else None),
+    ("agenda (40 children)", "chair", lambda f: f"/panels/meetings/{_id(f.agenda)}/" if f.agenda else None),
+    ("agenda part 2 (40 children)", "chair", lambda f: f"/panels/meetings/{_id(f.agenda)}/part2/" if f.agenda else None),
+    ("minutes", "chair", lambda f: f"/panels/meetings/{_id(f.past_meeting)}/minutes/" if f.past_meeting else None),
+    ("referral queue", "mash", lambda f: "/panels/referrals/"),
+    ("referral form", "mash", lambda f: "/panels/referrals/new/"),
+    ("my actions", "health", lambda f: "/actions/mine/"),
+    ("action tracker", "chair", lambda f: "/actions/tracker/"),
+    ("action", "chair", lambda f: f"/actions/{_id(f.action)}/" if f.action else None),
+    ("child's meetings", "chair", lambda f: f"/actions/children/{f.action_child}/" if f.action_child else None),
+    ("child meeting", "chair", lambda f: f"/actions/meetings/{_id(f.child_meeting)}/" if f.child_meeting else None),
+]
+
+APIS = [
+    ("bare: GET users/me", "mash", lambda f: "/api/v1/users/me/"),
+    ("GET agencies", "mash", lambda f: "/api/v1/agencies/"),
+    ("GET children", "mash", lambda f: "/api/v1/children/"),
+    ("GET children?q=Oak", "mash", lambda f: "/api/v1/children/?q=Oak"),
+    ("GET child", "mash", lambda f: f"/api/v1/children/{f.child.pk}/"),
+    ("GET child episodes", "mash", lambda f: f"/api/v1/children/{f.child.pk}/episodes/"),
+    ("GET episode", "mash", lambda f: f"/api/v1/episodes/{f.episode.pk}/"),
+    ("GET notifications?status=pending", "mash", lambda f: "/api/v1/notifications/?status=pending"),
+    ("GET notifications", "mash", lambda f: "/api/v1/notifications/"),
+    ("GET notification", "mash", lambda f: f"/api/v1/notifications/{_id(f.notification)}/"),
+    ("GET deadlines", "mash", lambda f: "/api/v1/deadlines/"),
+    ("GET deadlines?status=overdue", "mash", lambda f: "/api/v1/deadlines/?status=overdue"),
+    ("GET escalations", "mash", lambda f: "/api/v1/escalations/"),
+    ("GET return-interviews", "rhi", lambda f: "/api/v1/return-interviews/"),
+    ("GET return-interviews/timeliness", "mash", lambda f: "/api/v1/return-interviews/timeliness/"),
+    ("GET return-interview", "rhi", lambda f: f"/api/v1/return-interviews/{_id(f.interview)}/" if f.interview else None),
+    ("GET safe-and-well-checks", "mash", lambda f: "/api/v1/safe-and-well-checks/"),
+    ("GET education-cases", "education", lambda f: "/api/v1/education-cases/"),
+    ("GET education-case", "education",
+     lambda f: f"/api/v1/education-cases/{_id(f.education_case)}/" if f.education_case else None),
+    ("GET panels", "chair", lambda f: "/api/v1/panels/"),
+    ("GET panel", "chair", lambda f: f"/api/v1/panels/{_id(f.panel)}/" if f.panel else None),
+    ("GET panel meetings", "chair", lambda f: f"/api/v1/panels/{_id(f.panel)}/meetings/" if f.panel else None),
+    ("GET meeting", "chair", lambda f: f"/api/v1/meetings/{_id(f.agenda)}/" if f.agenda else None),
+    ("GET meeting agenda (40)", "chair", lambda f: f"/api/v1/meetings/{_id(f.agenda)}/agenda/" if f.agenda else None),
+    ("GET child ratings", "chair", lambda f: f"/api/v1/children/{f.child.pk}/ratings/"),
+    ("GET referrals", "mash", lambda f: "/api/v1/referrals/"),
+    ("GET actions", "chair", lambda f: "/api/v1/actions/"),
+    ("GET action", "chair", lambda f: f"/api/v1/actions/{_id(f.action)}/" if f.action else None),
+    ("GET child meetings", "chair",
+     lambda f: f"/api/v1/children/{f.action_child}/meetings/" if f.action_child else None),
+    ("GET child-meeting", "chair",
+     lambda f: f"/api/v1/child-meetings/{_id(f.child_meeting)}/" if f.child_meeting else None),
+]
