@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('missing', '0008_child_name_trigram'),
+        ('missing', '0011_child_name_trigram'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -28,6 +28,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("missing", "0007_child_record_placements_updates")]
+    dependencies = [("missing", "0010_authority_contacts_current_placement")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
