@@ -139,6 +139,18 @@ PAGES = [
     ("action", "chair", lambda f: f"/actions/{_id(f.action)}/" if f.action else None),
     ("child's meetings", "chair", lambda f: f"/actions/children/{f.action_child}/" if f.action_child else None),
     ("child meeting", "chair", lambda f: f"/actions/meetings/{_id(f.child_meeting)}/" if f.child_meeting else None),
+    ("possible duplicates", "mash", lambda f: "/missing/children/duplicates/"),
+    ("daily risk meeting", "mash", lambda f: "/mash/daily-risk-meeting/"),
+    ("missing person profile", "mash", lambda f: f"/missing/children/{f.child.pk}/profile/"),
+    ("missing-child updates", "mash", lambda f: f"/missing/children/{f.child.pk}/updates/"),
+    ("placed in and out", "mash", lambda f: "/placements/"),
+    ("placement providers", "mash", lambda f: "/placements/providers/"),
+    ("children missing now (R1)", "mash", lambda f: "/reports/currently-missing/"),
+    ("returns (R6, inspection)", "mash", lambda f: "/reports/returns/"),
+    ("dashboard (R2, R4, R5)", "mash", lambda f: "/reports/dashboard/"),
+    ("quarterly reports (R3)", "chair", lambda f: "/reports/quarterly/"),
+    ("intelligence: panels", "chair", lambda f: "/intelligence/"),
+    ("intelligence: a panel's", "chair", lambda f: f"/intelligence/panels/{_id(f.panel)}/" if f.panel else None),
 ]
 
 APIS = [
@@ -175,4 +187,12 @@ APIS = [
      lambda f: f"/api/v1/children/{f.action_child}/meetings/" if f.action_child else None),
     ("GET child-meeting", "chair",
      lambda f: f"/api/v1/child-meetings/{_id(f.child_meeting)}/" if f.child_meeting else None),
+    ("GET child duplicates", "mash", lambda f: f"/api/v1/children/{f.child.pk}/duplicates/"),
+    ("GET children/duplicates", "mash", lambda f: "/api/v1/children/duplicates/"),
+    ("GET child profile", "mash", lambda f: f"/api/v1/children/{f.child.pk}/profile/"),
+    ("GET child updates", "mash", lambda f: f"/api/v1/children/{f.child.pk}/updates/"),
+    ("GET providers", "mash", lambda f: "/api/v1/providers/"),
+    ("GET child placements", "mash", lambda f: f"/api/v1/children/{f.child.pk}/placements/"),
+    ("GET reports/currently-missing", "mash", lambda f: "/api/v1/reports/currently-missing/"),
+    ("GET intelligence/places", "chair", lambda f: "/api/v1/intelligence/places/"),
 ]

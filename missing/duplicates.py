@@ -23,7 +23,6 @@ SAME_NAME = "same name"
 SIMILAR_NAME = "similar name (a typing slip?)"
 SWAPPED_NAMES = "given and family names swapped"
 HYPHENATED = "shares part of a hyphenated name"
-MATCH_FIELDS = ("id", "authority_id", "given_name", "family_name", "date_of_birth", "police_person_id")
 
 
 def normalise(name):
@@ -80,7 +79,7 @@ def name_reasons(one, two):
 
 def match_reasons(one, two):
     """Why two records may be the same child ([] when they are not likely to be). Pure: reads the
-    fields of MATCH_FIELDS only."""
+    id, authority, names, date of birth and police person id only."""
     if one.pk == two.pk or one.authority_id != two.authority_id:
         return []
     reasons = []
@@ -98,12 +97,10 @@ def pair_key(one_id, two_id):
     return tuple(sorted((one_id, two_id), key=str))
 
 
-def _dismissed(pairs):
-    ids = {pk for pair in pairs for pk in pair}
-    if not ids:
-        return set()
-    rows = DuplicateDismissal.objects.filter(first_id__in=ids, second_id__in=ids).values_list("first_id", "second_id")
-    return {pair_key(a, b) for a, b in rows}
+def _dismissed(dismissals):
+    """The pairs of `dismissals` (a DuplicateDismissal query), in stored order. Always one query,
+    whether or not any candidate was found, so a page's query count does not depend on the data."""
+    return {pair_key(a, b) for a, b in dismissals.values_list("first_id", "second_id")}
 
 
 def child_duplicates(user, child):
@@ -115,7 +112,7 @@ def child_duplicates(user, child):
     pool = children_visible_to(user).filter(same, authority_id=child.authority_id).exclude(pk=child.pk)
     found = [{"child": other, "reasons": match_reasons(child, other)} for other in pool.select_related("lead_agency")]
     found = [item for item in found if item["reasons"]]
-    dismissed = _dismissed([pair_key(child.pk, item["child"].pk) for item in found])
+    dismissed = _dismissed(DuplicateDismissal.objects.filter(Q(first_id=child.pk) | Q(second_id=child.pk)))
     found = [item for item in found if pair_key(child.pk, item["child"].pk) not in dismissed]
     found.sort(key=lambda item: (-len(item["reasons"]), item["child"].family_name, item["child"].given_name))
     return found
@@ -139,7 +136,7 @@ def possible_duplicate_pairs(user):
     )
     candidates = list(
         visible.filter(Q(date_of_birth__in=shared_dob) | Q(police_person_id__in=shared_id))
-        .only(*MATCH_FIELDS).order_by("family_name", "given_name", "pk")
+        .select_related("lead_agency").order_by("family_name", "given_name", "pk")
     )
     groups = defaultdict(list)
     for child in candidates:
@@ -154,7 +151,7 @@ def possible_duplicate_pairs(user):
                 reasons = match_reasons(one, two)
                 if reasons:
                     pairs[key] = {"one": one, "two": two, "reasons": reasons}
-    dismissed = _dismissed(list(pairs))
+    dismissed = _dismissed(DuplicateDismissal.objects.filter(first_id__in=visible.values("pk")))
     found = [pair for key, pair in pairs.items() if key not in dismissed]
     found.sort(key=lambda p: (p["one"].family_name, p["one"].given_name, str(p["one"].pk), str(p["two"].pk)))
     return found
