@@ -211,7 +211,8 @@ def test_the_child_page_reads_the_child_once_whatever_its_deadlines(client, mash
         with CaptureQueriesContext(connection) as queries:
             page = client.get(reverse("missing:child_detail", args=[child.pk]))
         assert page.status_code == 200 and all(d.can_complete for d in page.context["deadlines"])
-        reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "missing_child"' in q["sql"]]
+        reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "missing_child"' in q["sql"]
+                 and 'NOT ("missing_child"."id" =' not in q["sql"]]  # the other query: its likely duplicates
         assert len(reads) == 1, reads
         counts[child] = len(queries)
     assert counts[few] == counts[many]
