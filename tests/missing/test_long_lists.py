@@ -199,7 +199,9 @@ def test_the_record_access_log_never_counts_the_whole_log(signed_in, admin_user,
     assert not any("COUNT(" in sql.upper() and "recordaccess" in sql for sql in large)
 
 
-@pytest.mark.parametrize("query", ["before=yesterday", "after=12~not-a-uuid", "before=99999999999999999999~" + "0" * 32])
+@pytest.mark.parametrize(
+    "query", ["before=yesterday", "after=12~not-a-uuid", "before=99999999999999999999~" + "0" * 32]
+)
 def test_a_bad_record_access_page_link_is_a_400(signed_in, admin_user, query):
     response = signed_in(admin_user).get(f"/audit/record-access/?{query}")
     assert response.status_code == 400
