@@ -18,6 +18,7 @@ from casework.clocks.permissions import can_complete_deadline
 from casework.clocks.selectors import deadlines_of_child, deadlines_with_facts
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
+from casework.keyset import keyset_page
 from casework.models import Agency, AgencyKind, RecordAccess
 from casework.permissions import is_administrator, is_mash_coordinator
 from casework.protocol_store import protocol_for
@@ -382,8 +383,9 @@ def record_access_page(request):
     if not is_administrator(request.user):
         raise PermissionDenied
     visible = children_visible_to(request.user).values("pk")
-    accesses = RecordAccess.objects.filter(child_id__in=visible).select_related("user").order_by("-at")
-    page = Paginator(accesses, 50).get_page(request.GET.get("page"))
+    accesses = RecordAccess.objects.filter(child_id__in=visible).select_related("user")
+    # The log grows with every page anyone opens: page by the last row shown, never counting it all.
+    page = keyset_page(accesses, before=request.GET.get("before"), after=request.GET.get("after"), size=50)
     return render(request, "casework/record_access_log.html", {"page": page})
 
 
