@@ -28,6 +28,7 @@ from . import services
 from .child_page import child_links
 from .csv_import import csv_template
 from .duplicates import child_duplicates, child_merged_into
+from .education.permissions import can_open_case
 from .exports import can_export_child, exports_of_child, subject_access_export_downloaded, subject_access_export_request
 from .forms import ChildForm, EpisodeForm, NotificationUploadForm, TriageForm
 from .models import NotificationKind, SubjectAccessExport, Vulnerability
@@ -290,6 +291,7 @@ def child_detail(request, child_id):
         "placement_form": placement_form_for(child),
         "latest_update": latest_missing_updates([child.pk]).get(child.pk),
         "update_form": MissingUpdateForm() if flags["currently_missing"] else None,
+        "may_open_education": can_open_case(request.user),
     }
     return render(request, "missing/child_detail.html", context)
 

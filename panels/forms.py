@@ -1,6 +1,7 @@
 from django import forms
 
 from casework.forms import DateInput, DateTimeLocalInput, GovUKForm
+from missing.child_picker import VisibleChildField
 from referrals.models import CseAssessment
 
 from .models import Frequency, RatingValue
@@ -37,7 +38,7 @@ class AgencyUpdateForm(GovUKForm):
 
 
 class ReferralForm(GovUKForm):
-    child = forms.ModelChoiceField(label="Child", queryset=None)
+    child = VisibleChildField()
     panel = forms.ModelChoiceField(label="Panel", queryset=None)
     reason = forms.CharField(label="Why you are referring the child", widget=forms.Textarea(attrs={"rows": 4}),
                              max_length=10000)
@@ -48,9 +49,9 @@ class ReferralForm(GovUKForm):
         choices=CseAssessment.choices, widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, children, panels, **kwargs):
+    def __init__(self, *args, user, panels, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["child"].queryset = children
+        self.fields["child"].limit_to(user)
         self.fields["panel"].queryset = panels
 
 

@@ -14,7 +14,8 @@ from casework.forms import form_errors_from_service
 from casework.models import Agency, User
 from casework.permissions import is_mash_coordinator
 from casework.services import authority_for
-from missing.permissions import children_visible_to, live_children
+from missing.child_picker import child_picker, initial_child
+from missing.permissions import live_children
 from referrals import services as referral_services
 from referrals.models import Referral, ReferralStatus
 
@@ -413,8 +414,9 @@ def approve(request, meeting_id):
 @login_required
 def referral_create(request):
     authority = authority_for(request.user)
-    form = ReferralForm(request.POST or None, initial={"child": request.GET.get("child")},
-                        children=children_visible_to(request.user).order_by("family_name", "given_name"),
+    form = ReferralForm(request.POST or None,
+                        initial={} if request.method == "POST" else initial_child(request),
+                        user=request.user,
                         panels=Panel.objects.filter(authority=authority).order_by("name"))
     if request.method == "POST" and form.is_valid():
         try:
@@ -426,7 +428,8 @@ def referral_create(request):
             late = " It missed the nearest meeting's referral deadline, so it goes to the next." if referral.late else ""
             messages.success(request, f"Referral sent for the meeting on {when}.{late}")
             return redirect("missing:child_detail", referral.child_id)
-    return render(request, "panels/referral_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "panels/referral_form.html", {"form": form, "picker": child_picker(request, form)},
+                  status=400 if form.errors else 200)
 
 
 @login_required

@@ -4,16 +4,12 @@ from django import forms
 
 from casework.forms import DateInput, DateTimeLocalInput, GovUKForm
 
+from ..child_picker import VisibleChildField
 from ..models import EducationCaseKind, EducationExit, Enquiry
 
 
-class ChildChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.full_name}, born {obj.date_of_birth:%d %B %Y}"
-
-
 class OpenCaseForm(GovUKForm):
-    child = ChildChoiceField(label="Child", queryset=None)
+    child = VisibleChildField()
     kind = forms.ChoiceField(label="Kind of case", choices=EducationCaseKind.choices, widget=forms.RadioSelect)
     school = forms.CharField(label="School", max_length=200)
     first_day = forms.DateField(
@@ -35,10 +31,11 @@ class OpenCaseForm(GovUKForm):
         label="Education team that will hold the case", queryset=None, required=False, empty_label=None
     )
 
-    def __init__(self, *args, children, teams=None, **kwargs):
-        """`teams`: the education teams a MASH coordinator chooses from; None for an education officer."""
+    def __init__(self, *args, user, teams=None, **kwargs):
+        """`user`: whose visible children the chosen child must be among; `teams`: the education teams a
+        MASH coordinator chooses from, None for an education officer."""
         super().__init__(*args, **kwargs)
-        self.fields["child"].queryset = children
+        self.fields["child"].limit_to(user)
         if teams is None:
             del self.fields["agency"]
         else:

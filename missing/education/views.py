@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from casework.audit import record_access_log
 
 from casework.forms import form_errors_from_service
-from ..permissions import children_visible_to
+from ..child_picker import child_picker, initial_child
 from . import services
 from .forms import CloseCaseForm, EnquiryForm, OpenCaseForm, RemoveFromRollForm
 from .permissions import can_open_case, can_work_case, education_teams_for
@@ -28,7 +28,10 @@ def case_open(request):
     if not can_open_case(request.user):
         raise PermissionDenied
     form = OpenCaseForm(
-        request.POST or None, children=children_visible_to(request.user), teams=education_teams_for(request.user)
+        request.POST or None,
+        initial={} if request.method == "POST" else initial_child(request),
+        user=request.user,
+        teams=education_teams_for(request.user),
     )
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -39,7 +42,11 @@ def case_open(request):
         else:
             messages.success(request, "Missing education case opened.")
             return redirect("education:detail", case_id=case.pk)
-    return render(request, "education/case_form.html", {"form": form, "title": "Open a missing education case"})
+    return render(
+        request,
+        "education/case_form.html",
+        {"form": form, "title": "Open a missing education case", "picker": child_picker(request, form)},
+    )
 
 
 def _case_or_404(request, case_id):
