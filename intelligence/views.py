@@ -73,6 +73,20 @@ def _form_page(request, template, form, context):
     return render(request, template, {"form": form, **context}, status=400 if form.is_bound else 200)
 
 
+def _saved(request, form, perform, message, then):
+    """For a valid POST, `perform(cleaned data)` through a service: its ValidationError lands on the
+    form; on success `message` is flashed and `then(result)` answers. None when nothing was saved."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = perform(dict(form.cleaned_data))
+        except ValidationError as error:
+            form_errors_from_service(form, error)
+        else:
+            messages.success(request, message)
+            return then(result)
+    return None
+
+
 @login_required
 def index(request):
     panels = list(panels_visible_to(request.user))
@@ -190,15 +204,9 @@ def place_create(request, panel_id):
     panel = _panel_or_404(request, panel_id)
     _may_add(request, panel)
     form = PlaceForm(*_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            place = services.place_create(actor=request.user, panel=panel, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The place is added.")
-            return redirect("intelligence:place", place.pk)
-    return _form_page(request, "intelligence/form.html", form, {
+    saved = _saved(request, form, lambda data: services.place_create(actor=request.user, panel=panel, **data),
+                   "The place is added.", lambda place: redirect("intelligence:place", place.pk))
+    return saved or _form_page(request, "intelligence/form.html", form, {
         "panel": panel, "title": "Add a place", "button": "Add the place"})
 
 
@@ -207,15 +215,9 @@ def place_edit(request, place_id):
     place = _visible_or_404(places_visible_to(request.user), place_id)
     _may_change(request, place)
     form = PlaceForm(*_posted(request), initial={name: getattr(place, name) for name in PlaceForm.base_fields})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.place_update(actor=request.user, place=place, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The place is updated.")
-            return redirect("intelligence:place", place.pk)
-    return _form_page(request, "intelligence/form.html", form, {
+    saved = _saved(request, form, lambda data: services.place_update(actor=request.user, place=place, **data),
+                   "The place is updated.", lambda _: redirect("intelligence:place", place.pk))
+    return saved or _form_page(request, "intelligence/form.html", form, {
         "panel": place.panel, "title": f"Change {place.name}", "button": "Save"})
 
 
@@ -237,15 +239,9 @@ def person_create(request, panel_id):
     panel = _panel_or_404(request, panel_id)
     _may_add(request, panel)
     form = PersonForm(*_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(actor=request.user, panel=panel, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The adult is added.")
-            return redirect("intelligence:person", person.pk)
-    return _form_page(request, "intelligence/form.html", form, {
+    saved = _saved(request, form, lambda data: services.person_create(actor=request.user, panel=panel, **data),
+                   "The adult is added.", lambda person: redirect("intelligence:person", person.pk))
+    return saved or _form_page(request, "intelligence/form.html", form, {
         "panel": panel, "title": "Add an adult of concern", "button": "Add the adult"})
 
 
@@ -254,15 +250,9 @@ def person_edit(request, person_id):
     person = _visible_or_404(persons_visible_to(request.user), person_id)
     _may_change(request, person)
     form = PersonForm(*_posted(request), initial={name: getattr(person, name) for name in PersonForm.base_fields})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(actor=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The adult's details are updated.")
-            return redirect("intelligence:person", person.pk)
-    return _form_page(request, "intelligence/form.html", form, {
+    saved = _saved(request, form, lambda data: services.person_update(actor=request.user, person=person, **data),
+                   "The adult's details are updated.", lambda _: redirect("intelligence:person", person.pk))
+    return saved or _form_page(request, "intelligence/form.html", form, {
         "panel": person.panel, "title": f"Change {person.name}", "button": "Save"})
 
 
@@ -332,21 +322,19 @@ def association_create(request, panel_id):
     initial = {"to": request.GET.get("to", ""), "from": request.GET.get("from", "")}
     form = AssociationForm(*_posted(request), ends=ends, initial=initial)
     record_access_log(request, children)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def record(data):
         first, second = resolve_end(panel, data.pop("from")), resolve_end(panel, data.pop("to"))
-        try:
-            association = services.association_create(actor=request.user, panel=panel, first=first, second=second,
-                                                      **data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The association is recorded.")
-            kind, obj = association.second_end if association.place_id else association.first_end
-            if kind == EndType.PLACE:
-                return redirect("intelligence:place", obj.pk)
-            return redirect("intelligence:panel", panel.pk)
-    return _form_page(request, "intelligence/form.html", form, {
+        return services.association_create(actor=request.user, panel=panel, first=first, second=second, **data)
+
+    def then(association):
+        kind, obj = association.second_end if association.place_id else association.first_end
+        if kind == EndType.PLACE:
+            return redirect("intelligence:place", obj.pk)
+        return redirect("intelligence:panel", panel.pk)
+
+    saved = _saved(request, form, record, "The association is recorded.", then)
+    return saved or _form_page(request, "intelligence/form.html", form, {
         "panel": panel, "title": "Record an association", "button": "Record the association",
         "grading": True})
 
@@ -358,15 +346,10 @@ def association_edit(request, association_id):
     record_access_log(request, [association.child_id, association.other_child_id])
     form = AssociationGradeForm(*_posted(request), initial={
         name: getattr(association, name) for name in AssociationGradeForm.base_fields})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.association_update(actor=request.user, association=association, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The association is updated.")
-            return redirect("intelligence:panel", association.panel_id)
-    return _form_page(request, "intelligence/association_edit.html", form, {
+    saved = _saved(request, form,
+                   lambda data: services.association_update(actor=request.user, association=association, **data),
+                   "The association is updated.", lambda _: redirect("intelligence:panel", association.panel_id))
+    return saved or _form_page(request, "intelligence/association_edit.html", form, {
         "panel": association.panel, "association": association, "title": "Change an association",
         "button": "Save", "grading": True})
 
@@ -396,18 +379,15 @@ def disruption_create(request, panel_id):
     _may_add(request, panel)
     form = DisruptionForm(*_posted(request), authority=panel.authority, targets=_targets(panel),
                           initial={"target": request.GET.get("target", "")})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def record(data):
         target = resolve_end(panel, data.pop("target"))
         on = {str(target[0]): target[1]} if target else {}
-        try:
-            services.disruption_create(actor=request.user, panel=panel, **on, **data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The disruption is recorded.")
-            return redirect("intelligence:panel", panel.pk)
-    return _form_page(request, "intelligence/form.html", form, {
+        return services.disruption_create(actor=request.user, panel=panel, **on, **data)
+
+    saved = _saved(request, form, record, "The disruption is recorded.",
+                   lambda _: redirect("intelligence:panel", panel.pk))
+    return saved or _form_page(request, "intelligence/form.html", form, {
         "panel": panel, "title": "Plan disruption", "button": "Save"})
 
 
@@ -417,13 +397,8 @@ def disruption_edit(request, disruption_id):
     _may_change(request, disruption)
     form = DisruptionForm(*_posted(request), authority=disruption.panel.authority, initial={
         name: getattr(disruption, name) for name in DisruptionForm.base_fields})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.disruption_update(actor=request.user, disruption=disruption, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from_service(form, error)
-        else:
-            messages.success(request, "The disruption is updated.")
-            return redirect("intelligence:panel", disruption.panel_id)
-    return _form_page(request, "intelligence/form.html", form, {
+    saved = _saved(request, form,
+                   lambda data: services.disruption_update(actor=request.user, disruption=disruption, **data),
+                   "The disruption is updated.", lambda _: redirect("intelligence:panel", disruption.panel_id))
+    return saved or _form_page(request, "intelligence/form.html", form, {
         "panel": disruption.panel, "title": "Update disruption", "button": "Save"})
