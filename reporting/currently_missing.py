@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from casework.calendar import describe_moment, describe_span, local_date
 from casework.spreadsheets import csv_safe
-from missing.models import Child, MissingChildUpdate, MissingEpisode
+from missing.models import Child, MissingEpisode
 from missing.models.episodes import RISK_RANK
 from missing.permissions import children_visible_to
+from missing.updates.selectors import newest_update_of
 
 CSV_COLUMNS = [
     "child_id", "child", "date_of_birth", "age", "legal_status", "category", "risk_level", "missing_since",
@@ -43,7 +44,7 @@ def missing_now(*, children, now=None):
     """[MissingNow] for the open episodes of `children` (a Child queryset), highest risk first and,
     within a risk, the longest missing first."""
     now = now or timezone.now()
-    latest = MissingChildUpdate.objects.filter(child_id=OuterRef("child_id")).order_by("-written_at")
+    latest = newest_update_of(OuterRef("child_id"))
     episodes = (
         MissingEpisode.objects.filter(returned_at__isnull=True, started_at__lte=now, child__in=children)
         .select_related("child")
