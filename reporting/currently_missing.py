@@ -6,7 +6,7 @@ and the weekly email, read in one query: the newest update per child is a subque
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -16,6 +16,7 @@ from casework.spreadsheets import csv_safe
 from missing.models import Child, MissingEpisode
 from missing.models.episodes import RISK_RANK
 from missing.permissions import children_visible_to
+from missing.rules import age_on
 from missing.updates.selectors import newest_update_of
 
 CSV_COLUMNS = [
@@ -34,10 +35,6 @@ class MissingNow:
     update_at: datetime | None
     update_position: str
     update_actions: str
-
-
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def missing_now(*, children, now=None):
@@ -61,7 +58,7 @@ def missing_now(*, children, now=None):
             child=episode.child,
             missing_for=describe_span(now - episode.started_at),
             missing_hours=int((now - episode.started_at).total_seconds() // 3600),
-            age=_age(episode.child.date_of_birth, today),
+            age=age_on(episode.child.date_of_birth, today),
             update_at=episode.update_at,
             update_position=episode.update_position or "",
             update_actions=episode.update_actions or "",

@@ -9,10 +9,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from actions.selectors import csv_safe
 from casework.calendar import local_date
 from casework.forms import GovUKForm
 from casework.services import authority_for
+from casework.spreadsheets import csv_safe
 
 from .charts import charts_for
 from .figures import add_months, count_shown, dashboard_figures, month_period
