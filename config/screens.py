@@ -41,8 +41,9 @@ class Fixtures:
         self.notification = PoliceNotification.objects.filter(authority_id=authority).first()
         self.panel = Panel.objects.filter(authority_id=authority).first()
         self.agenda = self._agenda(kids)
-        self.past_meeting = Meeting.objects.filter(panel=self.panel, ended_at__isnull=False).first()
-        self.action = Action.objects.filter(child__authority_id=authority).first()
+        self.past_meeting = (Meeting.objects.filter(panel=self.panel, ended_at__isnull=False)
+                             .order_by("-starts_at").first())
+        self.action = Action.objects.filter(child__authority_id=authority).order_by("-created_at").first()
         self.child_meeting = ChildMeeting.objects.filter(child__authority_id=authority).first()
         self.action_child = self.child_meeting.child_id if self.child_meeting else None
         self.referral = Referral.objects.filter(panel=self.panel).first()

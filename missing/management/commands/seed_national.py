@@ -26,6 +26,12 @@ from casework.services import agency_create
 from missing.clocks.kind import EPISODE
 from missing.management.commands.seed_demo import AGENCIES, FIRST, LAST_A, LAST_B, PLACES, PROVIDERS
 from missing.models import Child, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview
+from panels.clocks import MEETING
+from panels.models import Meeting, MeetingChild, MeetingStatus, Panel, PanelMember, Rating
+from panels.rules import meeting_deadlines, panel_protocol
+from actions.clocks import ACTION, chain_wanted
+from actions.models import Action, ActionStatus, ActionUpdate
+from casework.protocol_store import protocol_for
 
 DEMO_AUTHORITY = "Demo Borough Council"
 STATUSES = [LegalStatus.NONE] * 4 + [LegalStatus.CHILD_IN_NEED] * 2 + [LegalStatus.LOOKED_AFTER] * 3 + [
@@ -35,7 +41,10 @@ TEAMS = ["Assessment team", "Children in care team", "Family support team"]
 
 
 BULK_MODELS = (Child, MissingEpisode, Deadline, SubjectClock, ReturnInterview, ReturnInterview.episodes.through,
-               PoliceNotification, AuditEvent, RecordAccess)
+               PoliceNotification, AuditEvent, RecordAccess, Meeting, MeetingChild, Rating, Action, ActionUpdate)
+HISTORY_MONTHS = 120  # ten years of monthly panel meetings per authority
+LISTED_PER_MEETING = 15
+ACTIONS_PER_MEETING = 4
 
 
 class Command(BaseCommand):
@@ -81,6 +90,8 @@ class Command(BaseCommand):
             self._log(started, f"{len(kids)} children")
             made = self._episodes(kids, episodes - MissingEpisode.objects.count(), rng, now, reader)
             self._log(started, f"{made} episodes with deadlines, clocks, interviews, notifications and audit")
+            meetings = self._panel_history(plan, kids, rng, now)
+            self._log(started, f"{meetings} past panel meetings with their lists, ratings, actions and deadlines")
         self._log(started, "indexes and foreign keys made again")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -192,3 +203,83 @@ class Command(BaseCommand):
         copy_rows(RecordAccess, ["id", "at", "user_id", "child_id", "channel", "path"],
                   ((next(access_ids), at, reader_id, c[0], "page", f"/missing/children/{c[0]}/") for c in kids), now=now)
         return len(made)
+
+    def _panel_history(self, plan, kids, rng, now):
+        """Ten years of monthly panel meetings per authority, ended and minuted, before the demo's live
+        ones: each lists children of that authority with a rating, agrees actions (done since) and
+        carries its P12-P14 rows (done) and, per action, P15's first step (done)."""
+        by_authority = {}
+        for kid in kids:
+            by_authority.setdefault(kid[1], []).append(kid[0])
+        meetings, listed, ratings, actions, updates, deadlines, clocks = [], [], [], [], [], [], []
+        ids = {name: SeqIds(rng) for name in ("meeting", "listed", "rating", "action", "update", "deadline")}
+        for la, _ in plan:
+            children = by_authority.get(str(la.pk))
+            if not children:
+                continue
+            agencies = list(Agency.objects.filter(authority=la).order_by("name"))
+            panel = Panel.objects.filter(authority=la).order_by("created_at").first()
+            if panel is None:
+                chair = User.objects.create(
+                    username=f"chair-{str(la.pk)[:8]}", email=f"chair-{str(la.pk)[:8]}@synthetic.invalid",
+                    agency=next(a for a in agencies if a.kind == AgencyKind.CHILDRENS_SOCIAL_CARE),
+                    roles=["panel_chair"],
+                )
+                chair.set_unusable_password()
+                chair.save(update_fields=["password"])
+                panel = Panel.objects.create(authority=la, name=f"{la.name} missing and exploitation panel",
+                                             chair=chair)
+                PanelMember.objects.bulk_create(PanelMember(panel=panel, agency=a) for a in agencies)
+            chair_id = panel.chair_id or User.objects.filter(agency__authority=la).values_list("pk", flat=True)[0]
+            protocol = panel_protocol(panel, protocol_for(la.pk))
+            taken = set(Meeting.objects.filter(panel=panel).values_list("starts_at", flat=True))
+            for month in range(2, HISTORY_MONTHS + 2):
+                starts = (now - timedelta(days=30 * month)).replace(hour=10, minute=0, second=0)
+                if starts in taken:
+                    continue
+                ended = starts + timedelta(hours=2)
+                meeting = Meeting(id=next(ids["meeting"]), panel=panel, starts_at=starts, ended_at=ended,
+                                  created_at=starts - timedelta(days=28))
+                chosen = rng.sample(children, min(LISTED_PER_MEETING, len(children)))
+                meetings.append((meeting.id, panel.pk, starts, MeetingStatus.ENDED, starts - timedelta(days=14),
+                                 starts, ended, ended + timedelta(days=3), chair_id, meeting.created_at))
+                for child_id in chosen:
+                    listed.append((next(ids["listed"]), meeting.id, child_id, "Keep on the list; review next month.",
+                                   starts - timedelta(days=14)))
+                    ratings.append((next(ids["rating"]), meeting.id, child_id, rng.choice(["red", "amber", "green"]),
+                                    "Synthetic rating for the benchmark.", chair_id, ended))
+                wanted = meeting_deadlines(meeting, child_ids=chosen, protocol=protocol, authority_id=la.pk, now=now)
+                deadlines += [(next(ids["deadline"]), la.pk, w.rule, w.key, w.kind, w.title, MEETING, meeting.id, None,
+                               w.counts_from, w.due_at, "done", w.basis, w.source, w.due_at - timedelta(hours=1),
+                               w.counts_from) for w in wanted.deadlines]
+                clocks.append((MEETING, meeting.id, None))
+                for child_id in chosen[:ACTIONS_PER_MEETING]:
+                    action = Action(id=next(ids["action"]), authority_id=la.pk, child_id=child_id,
+                                    description="Synthetic panel action: a return interview exploring associates.",
+                                    due_date=(starts + timedelta(days=28)).date(), status=ActionStatus.OPEN,
+                                    created_at=ended)
+                    done_at = ended + timedelta(days=rng.randint(3, 27))
+                    owner = rng.choice(agencies).pk
+                    actions.append((action.id, la.pk, child_id, meeting.id, owner, action.description,
+                                    "The interview is held and recorded.", action.due_date, ActionStatus.DONE,
+                                    done_at, chair_id, ended, done_at))
+                    updates.append((next(ids["update"]), action.id, 1, done_at, chair_id, ActionStatus.DONE,
+                                    "Done: the interview was held."))
+                    deadlines += [(next(ids["deadline"]), la.pk, w.rule, w.key, w.kind, w.title, ACTION, action.id,
+                                   child_id, w.counts_from, w.due_at, "done", w.basis, w.source, done_at, ended)
+                                  for w in chain_wanted(action, {}, protocol)]
+                    clocks.append((ACTION, action.id, None))
+        copy_rows(Meeting, ["id", "panel_id", "starts_at", "status", "list_published_at", "started_at", "ended_at",
+                            "minutes_approved_at", "minutes_approved_by_id", "created_at"], meetings, now=now)
+        copy_rows(MeetingChild, ["id", "meeting_id", "child_id", "decisions", "added_at"], listed, now=now)
+        copy_rows(Rating, ["id", "meeting_id", "child_id", "rating", "rationale", "recorded_by_id", "recorded_at"],
+                  ratings, now=now)
+        copy_rows(Action, ["id", "authority_id", "child_id", "panel_meeting_id", "owner_agency_id", "description",
+                           "success_measure", "due_date", "status", "completed_at", "created_by_id", "created_at",
+                           "updated_at"], actions, now=now)
+        copy_rows(ActionUpdate, ["id", "action_id", "number", "at", "by_id", "status", "text"], updates, now=now)
+        copy_rows(Deadline, ["id", "authority_id", "rule", "key", "kind", "title", "subject_type", "subject_id",
+                             "child_id", "counts_from", "due_at", "status", "basis", "source", "completed_at",
+                             "created_at"], deadlines, now=now)
+        copy_rows(SubjectClock, ["subject_type", "subject_id", "next_check_at"], clocks, now=now)
+        return len(meetings)
