@@ -374,11 +374,14 @@ def minutes_page(request, meeting_id):
     meeting = _meeting(request, meeting_id)
     data = agenda(meeting)
     record_access_log(request, [row["child"].pk for row in data["part2"]])
-    after = [d for d in deadline_rows(meeting).values() if d.rule in ("P13", "P14")]
-    return render(request, "panels/minutes.html", {
-        **data, "is_chair": chairs(request.user, meeting.panel), "after_rules": ["P13", "P14"],
-        "after_deadlines": after,
-    })
+    deadlines = deadline_rows(meeting)
+    plan_sent_url = reverse("panels:plan_sent", args=[meeting.pk, _ANY_CHILD])
+    for row in data["part2"]:
+        key = str(row["child"].pk)
+        # P13 and P14 of this child, looked up once here rather than searched for in the template.
+        row["after"] = [(rule, deadlines.get((rule, key))) for rule in ("P13", "P14")]
+        row["plan_sent_url"] = plan_sent_url.replace(_ANY_CHILD, key)
+    return render(request, "panels/minutes.html", {**data, "is_chair": chairs(request.user, meeting.panel)})
 
 
 @login_required
