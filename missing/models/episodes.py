@@ -63,6 +63,8 @@ class MissingEpisode(models.Model):
             # Episodes begun within a range, across an authority: the panel's suggested children (the
             # last 90 days) and the agenda's part 1 (since the last meeting).
             models.Index(fields=["started_at"], name="episode_started_at"),
+            # Episodes reported within a range: the daily risk meeting's overnight and weekend reports.
+            models.Index(fields=["reported_at"], name="episode_reported_at"),
         ]
         constraints = [
             models.CheckConstraint(
