@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from casework.calendar import local_date
-from casework.models import Escalation, EscalationStep, User
+from casework.models import Agency, Escalation, EscalationStep, User
 from casework.spreadsheets import csv_safe
 
 from .clocks import ACTION, P15
@@ -139,16 +139,28 @@ def days_overdue(action, today):
     return max((end - action.due_date).days, 0)
 
 
+@dataclass(frozen=True)
+class _ActionFacts:
+    """What days_overdue reads of an action."""
+
+    status: str
+    due_date: object
+    completed_at: object
+
+
 def agency_figures(actions, now=None):
     """Per owner agency: how many actions, open, done, overdue now; the on-time completion rate (done
     by the due date, out of the actions done or past their due date; cancelled ones do not count)
     and the average days overdue of the late ones (done late, or open past due)."""
     today = local_date(now or timezone.now())
     rows = {}
-    for action in actions.select_related("owner_agency").order_by():
+    # Only the four columns the figures need: no join to the children or agencies for every action.
+    facts = actions.select_related(None).order_by().values_list("owner_agency_id", "status", "due_date", "completed_at")
+    for agency_id, status, due_date, completed_at in facts:
+        action = _ActionFacts(status=status, due_date=due_date, completed_at=completed_at)
         row = rows.setdefault(
-            action.owner_agency_id,
-            {"agency": action.owner_agency, "total": 0, "open": 0, "done": 0, "cancelled": 0, "overdue": 0,
+            agency_id,
+            {"agency": agency_id, "total": 0, "open": 0, "done": 0, "cancelled": 0, "overdue": 0,
              "on_time": 0, "counted": 0, "late_days": []},
         )
         row["total"] += 1
@@ -164,6 +176,9 @@ def agency_figures(actions, now=None):
                 row["on_time"] += 1
         if late:
             row["late_days"].append(late)
+    agencies = Agency.objects.in_bulk(list(rows))
+    for row in rows.values():
+        row["agency"] = agencies[row["agency"]]
     figures = []
     for row in sorted(rows.values(), key=lambda r: r["agency"].name):
         late_days = row.pop("late_days")

@@ -7,6 +7,8 @@ aggregated in the database, per-child facts fetched for all listed children at o
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ from casework.models import Deadline
 from casework.protocol_store import protocol_for
 from missing import rules as missing_rules
 from missing.models import (
+    Child,
     EducationCase,
     InterviewState,
     MissingEpisode,
@@ -87,11 +90,12 @@ def part1(meeting, since):
     ).count()
     interviews = ReturnInterview.objects.filter(child__authority_id=authority_id, state=InterviewState.COMPLETED,
                                                 held_at__gte=since, held_at__lt=until)
-    push, pull = Counter(), Counter()
+    push, pull, held = Counter(), Counter(), 0
     for push_factors, pull_factors in interviews.values_list("push_factors", "pull_factors"):
+        held += 1
         push.update(push_factors or [])
         pull.update(pull_factors or [])
-    figures["interviews_held"] = interviews.count()
+    figures["interviews_held"] = held
     hotspots = (
         episodes.exclude(found_location="").values("found_location").annotate(times=Count("pk")).order_by("-times")[:5]
     )
@@ -111,6 +115,11 @@ def part2(meeting, since):
     """P11 and P9: the listed children, highest risk first (latest rating red, amber, green, then
     the police risk of their latest episode), each with their rating, what changed since the last
     meeting, the agencies' updates and the actions outstanding (reviewed first)."""
+    return _part2(meeting, since)[0]
+
+
+def _part2(meeting, since):
+    """part2's rows, and the meeting's rows read for them (for the agenda's signature)."""
     listed = list(MeetingChild.objects.filter(meeting=meeting).select_related("child", "child__lead_agency"))
     child_ids = [entry.child_id for entry in listed]
     latest = {}
@@ -118,7 +127,8 @@ def part2(meeting, since):
         "recorded_at"
     ):
         latest[rating.child_id] = rating
-    this_meeting = {r.child_id: r for r in Rating.objects.filter(meeting=meeting).order_by("recorded_at")}
+    rated_here = list(Rating.objects.filter(meeting=meeting).order_by("recorded_at"))
+    this_meeting = {r.child_id: r for r in rated_here}
     episodes = defaultdict(list)
     for episode in MissingEpisode.objects.filter(child_id__in=child_ids).order_by("-started_at"):
         episodes[episode.child_id].append(episode)
@@ -127,7 +137,8 @@ def part2(meeting, since):
         .values("child_id").annotate(n=Count("pk")).values_list("child_id", "n")
     )
     updates = defaultdict(list)
-    for update in AgencyUpdate.objects.filter(meeting=meeting).select_related("agency").order_by("agency__name"):
+    written = list(AgencyUpdate.objects.filter(meeting=meeting).select_related("agency").order_by("agency__name"))
+    for update in written:
         updates[update.child_id].append(update)
     actions = outstanding_actions(child_ids, meeting.panel)
     rows = []
@@ -153,21 +164,39 @@ def part2(meeting, since):
         -len(r["outstanding_actions"]),
         r["child"].family_name,
     ))
-    return rows
+    return rows, {"ratings": rated_here, "listed": listed, "updates": written}
 
 
 def agenda(meeting):
     previous = previous_meeting(meeting)
     since = previous.starts_at if previous else meeting.starts_at.replace(year=meeting.starts_at.year - 1)
-    children = part2(meeting, since)
+    children, read = _part2(meeting, since)
+    attendance = attendance_of(meeting)
+    actions = sum(len(row["outstanding_actions"]) for row in children)
     return {
         "meeting": meeting,
         "previous": previous,
-        "attendance": attendance_of(meeting),
+        "attendance": attendance,
         "part1": part1(meeting, since),
         "part2": children,
         "previous_actions": [action for row in children for action in row["outstanding_actions"]],
+        # What agenda_signature would read, worked out from the rows already here.
+        "signature": _signature(
+            [_mark(read["ratings"], "recorded_at"), _mark(attendance["rows"], "recorded_at"),
+             _mark(read["listed"], "added_at"), _mark(read["updates"], "written_at")],
+            "|".join(entry.decisions for entry in sorted(read["listed"], key=lambda entry: entry.pk)),
+            meeting.status, actions,
+        ),
     }
+
+
+def _mark(rows, field):
+    """The {n, at} aggregate of agenda_signature, from rows in hand."""
+    return {"n": len(rows), "at": max((getattr(row, field) for row in rows), default=None)}
+
+
+def _signature(marks, decisions, status, actions):
+    return str(hash((str(marks), decisions, status, actions)))
 
 
 def agenda_signature(meeting):
@@ -181,43 +210,111 @@ def agenda_signature(meeting):
     decisions = "|".join(MeetingChild.objects.filter(meeting=meeting).order_by("pk").values_list("decisions", flat=True))
     actions = outstanding_actions(list(MeetingChild.objects.filter(meeting=meeting).values_list("child_id", flat=True)),
                                   meeting.panel)
-    return str(hash((str(marks), decisions, meeting.status, sum(len(v) for v in actions.values()))))
+    return _signature(marks, decisions, meeting.status, sum(len(v) for v in actions.values()))
 
 
 def suggested_children(panel, *, limit=50):
     """Children of the authority who meet the panel's criteria but are not on its list: F1
     frequent missing, a high police risk, missing longer than S6, or a strategy threshold (seed 000:
-    'the MASH missing coordinator will highlight children that meet the criteria')."""
+    'the MASH missing coordinator will highlight children that meet the criteria').
+
+    Most reasons first, then by family name. On PostgreSQL one grouped query over the window's
+    episodes (index episode_started_at) ranks the children and picks the first `limit`; only their
+    episodes are then read to word the reasons with the rules of missing.rules."""
     protocol = protocol_for(panel.authority_id)
     now = timezone.now()
-    on_list = PanelListEntry.objects.filter(panel=panel, removed_at__isnull=True).values("child_id")
-    recent = MissingEpisode.objects.filter(
-        child__authority_id=panel.authority_id,
-        started_at__gte=now - timedelta(days=max(protocol.f1_window_days, 90)),
-    ).exclude(child_id__in=on_list)
+    since = now - timedelta(days=max(protocol.f1_window_days, 90))
+    recent = MissingEpisode.objects.filter(started_at__gte=since)
+    if connection.vendor == "postgresql":
+        chosen = _suggested_ids(panel, protocol=protocol, now=now, since=since, limit=limit)
+        recent = recent.filter(child_id__in=chosen)
+    else:
+        on_list = PanelListEntry.objects.filter(panel=panel, removed_at__isnull=True).values("child_id")
+        recent = recent.filter(child__authority_id=panel.authority_id).exclude(child_id__in=on_list)
     episodes = defaultdict(list)
-    for episode in recent.select_related("child").order_by("started_at"):
+    for episode in recent.select_related("child").order_by("started_at", "pk"):
         episodes[episode.child_id].append(episode)
     found = []
-    for child_id, child_episodes in episodes.items():
-        child = child_episodes[0].child
-        reasons = []
-        if missing_rules.frequent_missing(child_episodes, now=now, protocol=protocol):
-            reasons.append("F1: frequently missing")
-        if any(e.risk_level == RiskLevel.HIGH for e in child_episodes):
-            reasons.append("high police risk")
-        open_episode = next((e for e in child_episodes if e.returned_at is None), None)
-        if open_episode and now - open_episode.started_at >= timedelta(hours=protocol.s6_missing_hours):
-            reasons.append(f"missing over {protocol.s6_missing_hours} hours")
-        latest = child_episodes[-1]
-        thresholds = missing_rules.strategy_thresholds(child=child, episode=latest, episodes=child_episodes, now=now,
-                                                       protocol=protocol)
-        if thresholds:
-            reasons.append("strategy thresholds: " + ", ".join(rule for rule, _ in thresholds))
+    for child_episodes in episodes.values():
+        reasons = suggestion_reasons(child_episodes, now=now, protocol=protocol)
         if reasons:
-            found.append({"child": child, "reasons": reasons})
+            found.append({"child": child_episodes[0].child, "reasons": reasons})
     found.sort(key=lambda item: (-len(item["reasons"]), item["child"].family_name))
     return found[:limit]
+
+
+def suggestion_reasons(child_episodes, *, now, protocol):
+    """Why a child with these episodes (of the window, oldest first) is suggested for the panel."""
+    child = child_episodes[0].child
+    reasons = []
+    if missing_rules.frequent_missing(child_episodes, now=now, protocol=protocol):
+        reasons.append("F1: frequently missing")
+    if any(e.risk_level == RiskLevel.HIGH for e in child_episodes):
+        reasons.append("high police risk")
+    open_episode = next((e for e in child_episodes if e.returned_at is None), None)
+    if open_episode and now - open_episode.started_at >= timedelta(hours=protocol.s6_missing_hours):
+        reasons.append(f"missing over {protocol.s6_missing_hours} hours")
+    latest = child_episodes[-1]
+    thresholds = missing_rules.strategy_thresholds(child=child, episode=latest, episodes=child_episodes, now=now,
+                                                   protocol=protocol)
+    if thresholds:
+        reasons.append("strategy thresholds: " + ", ".join(rule for rule, _ in thresholds))
+    return reasons
+
+
+_SUGGESTED_SQL = """
+WITH recent AS (
+    SELECT e.child_id, e.started_at, e.returned_at, e.risk_level, e.category, e.significant_harm,
+        c.family_name, c.date_of_birth,
+        (c.legal_status = ANY(%(s5_statuses)s) OR c.vulnerabilities ?| %(s5_vulnerabilities)s) AS s5
+    FROM {episode} e JOIN {child} c ON c.id = e.child_id
+    WHERE e.started_at >= %(since)s AND c.authority_id = %(authority)s
+      AND NOT EXISTS (SELECT 1 FROM {entry} l
+                      WHERE l.panel_id = %(panel)s AND l.child_id = e.child_id AND l.removed_at IS NULL)
+), latest AS (
+    SELECT DISTINCT ON (child_id) child_id, started_at, category, family_name,
+        significant_harm
+        OR (returned_at IS NULL AND started_at <= %(s3_from)s)
+        OR EXTRACT(YEAR FROM AGE((started_at AT TIME ZONE %(tz)s)::date, date_of_birth)) <= %(s4_age)s
+        OR s5
+        OR COALESCE(returned_at, %(now)s) - started_at >= make_interval(hours => %(s6_hours)s) AS s2_to_s6
+    FROM recent ORDER BY child_id, started_at DESC
+), flags AS (
+    SELECT r.child_id, MIN(r.started_at) AS first_at, MIN(l.family_name) AS family_name,
+        COUNT(*) FILTER (WHERE r.started_at > %(f1_from)s AND r.started_at <= %(now)s) >= %(f1_episodes)s AS f1,
+        BOOL_OR(r.risk_level = %(high)s) AS high,
+        BOOL_OR(r.returned_at IS NULL AND r.started_at <= %(s6_from)s) AS open_long,
+        BOOL_OR(l.s2_to_s6) OR (BOOL_OR(l.category = ANY(%(counted)s)) AND COUNT(*) FILTER (
+            WHERE r.category = ANY(%(counted)s) AND r.started_at <= l.started_at
+              AND r.started_at > l.started_at - make_interval(days => %(s1_days)s)) >= %(s1_occasions)s) AS thresholds
+    FROM recent r JOIN latest l ON l.child_id = r.child_id
+    GROUP BY r.child_id
+)
+SELECT child_id FROM flags
+WHERE f1 OR high OR open_long OR thresholds
+ORDER BY f1::int + high::int + open_long::int + thresholds::int DESC, family_name, first_at, child_id
+LIMIT %(limit)s
+"""
+
+
+def _suggested_ids(panel, *, protocol, now, since, limit):
+    """The ids of the first `limit` suggested children, ranked as suggested_children words them."""
+    sql = _SUGGESTED_SQL.format(episode=MissingEpisode._meta.db_table, child=Child._meta.db_table,
+                                entry=PanelListEntry._meta.db_table)
+    params = {
+        "since": since, "authority": panel.authority_id, "panel": panel.pk, "now": now,
+        "f1_from": now - timedelta(days=protocol.f1_window_days), "f1_episodes": protocol.f1_episodes,
+        "high": RiskLevel.HIGH.value, "s6_from": now - timedelta(hours=protocol.s6_missing_hours),
+        "counted": sorted(str(c) for c in missing_rules.COUNTED_CATEGORIES), "s1_days": protocol.s1_window_days,
+        "s1_occasions": protocol.s1_occasions, "s3_from": now - timedelta(days=protocol.s3_not_traced_days),
+        "tz": settings.TIME_ZONE, "s4_age": protocol.s4_young_age,
+        "s5_statuses": sorted(str(s) for s in missing_rules.S5_STATUSES),
+        "s5_vulnerabilities": sorted(str(v) for v in missing_rules.S5_VULNERABILITIES),
+        "s6_hours": protocol.s6_missing_hours, "limit": limit,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def ratings_of_child(child, panels):

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
@@ -171,12 +173,28 @@ def list_remove(request, panel_id, child_id):
     return redirect("panels:panel_detail", panel_id=panel.pk)
 
 
+_CHILD_LINKS = ("rate", "add_action", "decide", "agency_update")
+_ANY_CHILD = "00000000-0000-0000-0000-000000000000"
+
+
+def _add_child_links(meeting, rows):
+    """Each listed child's form addresses, reversed once per kind rather than once per child in the
+    template (the agenda lists up to 40 children, each with four forms)."""
+    patterns = {name: reverse(f"panels:{name}", args=[meeting.pk, _ANY_CHILD]) for name in _CHILD_LINKS}
+    for row in rows:
+        row["cid"] = str(row["child"].pk)
+        row["urls"] = {name: pattern.replace(_ANY_CHILD, row["cid"]) for name, pattern in patterns.items()}
+
+
 def _agenda_context(request, meeting):
     agreed = agreed_confidentiality(request.user, meeting)
     data = agenda(meeting)
     is_chair = chairs(request.user, meeting.panel)
     if agreed:
         record_access_log(request, [row["child"].pk for row in data["part2"]])
+    _add_child_links(meeting, data["part2"])
+    rating_form = RatingForm()
+    action_form = ActionForm(agencies=meeting.panel.member_agencies.all())
     members = User.objects.filter(
         agency__in=meeting.panel.member_agencies.all(), is_active=True
     ).select_related("agency").order_by("agency__name", "last_name")
@@ -187,11 +205,13 @@ def _agenda_context(request, meeting):
         "agreed": agreed,
         "is_chair": is_chair,
         "ended": meeting.status == MeetingStatus.ENDED,
-        "signature": agenda_signature(meeting),
         "members": members,
         "deadlines": sorted(deadline_rows(meeting).values(), key=lambda d: d.due_at),
-        "rating_form": RatingForm(),
-        "action_form": ActionForm(agencies=meeting.panel.member_agencies.all()),
+        "rating_form": rating_form,
+        "rating_choices": list(rating_form.fields["rating"].choices),
+        "action_form": action_form,
+        "agency_options": format_html_join("", '<option value="{}">{}</option>',
+                                           ((agency.pk, agency.name) for agency in action_form.fields["owner_agency"].queryset)),
         "decisions_form": DecisionsForm(),
         "update_form": AgencyUpdateForm(),
         "my_agency_member": bool(request.user.agency_id and meeting.panel.members.filter(
@@ -354,11 +374,14 @@ def minutes_page(request, meeting_id):
     meeting = _meeting(request, meeting_id)
     data = agenda(meeting)
     record_access_log(request, [row["child"].pk for row in data["part2"]])
-    after = [d for d in deadline_rows(meeting).values() if d.rule in ("P13", "P14")]
-    return render(request, "panels/minutes.html", {
-        **data, "is_chair": chairs(request.user, meeting.panel), "after_rules": ["P13", "P14"],
-        "after_deadlines": after,
-    })
+    deadlines = deadline_rows(meeting)
+    plan_sent_url = reverse("panels:plan_sent", args=[meeting.pk, _ANY_CHILD])
+    for row in data["part2"]:
+        key = str(row["child"].pk)
+        # P13 and P14 of this child, looked up once here rather than searched for in the template.
+        row["after"] = [(rule, deadlines.get((rule, key))) for rule in ("P13", "P14")]
+        row["plan_sent_url"] = plan_sent_url.replace(_ANY_CHILD, key)
+    return render(request, "panels/minutes.html", {**data, "is_chair": chairs(request.user, meeting.panel)})
 
 
 @login_required

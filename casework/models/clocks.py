@@ -175,6 +175,9 @@ class Deadline(models.Model):
             models.Index(fields=["status", "warn_at"], name="deadline_status_warn"),
             models.Index(fields=["child_id", "status"], name="deadline_child_status"),
             models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
+            # An authority's rows of one rule that began counting within a range (the MASH daily
+            # meeting's threshold crossings), without reading the authority's every deadline.
+            models.Index(fields=["authority", "rule", "counts_from"], name="deadline_authority_rule_from"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "rule", "key"], name="deadline_once_per_subject"),

@@ -60,6 +60,11 @@ class MissingEpisode(models.Model):
             # Open episodes (returned_at IS NULL) and those back since a time: the home page's counts
             # and today's high-risk list, which would otherwise read every episode of the authority.
             models.Index(fields=["returned_at"], name="episode_returned_at"),
+            # Episodes begun within a range, across an authority: the panel's suggested children (the
+            # last 90 days) and the agenda's part 1 (since the last meeting).
+            models.Index(fields=["started_at"], name="episode_started_at"),
+            # Episodes reported within a range: the daily risk meeting's overnight and weekend reports.
+            models.Index(fields=["reported_at"], name="episode_reported_at"),
         ]
         constraints = [
             models.CheckConstraint(

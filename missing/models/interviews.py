@@ -172,7 +172,12 @@ class ReturnInterview(models.Model):
 
     class Meta:
         ordering = ["-offered_at"]
-        indexes = [models.Index(fields=["child", "state"]), models.Index(fields=["interviewer", "state"])]
+        indexes = [
+            models.Index(fields=["child", "state"]),
+            models.Index(fields=["interviewer", "state"]),
+            # Interviews held within a range across an authority: the panel agenda's part 1 themes.
+            models.Index(fields=["held_at"], condition=models.Q(state="completed"), name="interview_completed_held_at"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["child"],
