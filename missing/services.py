@@ -369,7 +369,9 @@ def _certain_children(notifications, authority_id):
             if notification.child_date_of_birth in unsure:
                 slow.append(notification)
                 continue
-            key = _names_key(notification.child_given_name, notification.child_family_name, notification.child_date_of_birth)
+            key = _names_key(
+                notification.child_given_name, notification.child_family_name, notification.child_date_of_birth
+            )
             same_name = named.get(key, [])
             if notification.police_person_id:
                 same_id = by_id.get(notification.police_person_id, [])
@@ -414,7 +416,9 @@ def notifications_receive(*, sender, authority, items, upload=None, on_behalf_of
     answers, stored, created_ids = [], {}, set()
     with transaction.atomic():
         if fresh:
-            PoliceNotification.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+            # In the unique constraint's order, so two batches sharing references wait for each
+            # other instead of deadlocking.
+            PoliceNotification.objects.bulk_create([fresh[key] for key in sorted(fresh)], ignore_conflicts=True)
             same_sender = (
                 Q(sender_agency_id=sender_agency_id)
                 if sender_agency_id

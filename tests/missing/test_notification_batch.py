@@ -80,7 +80,9 @@ def test_a_batch_answers_as_single_posts_would_for_values_only_the_service_refus
 def test_a_resent_batch_changes_nothing_and_answers_the_same_ids(api, police, row_counts):
     first = api(police).post(URL, [element("R-1"), element("R-2")], format="json")
     before = row_counts()
-    again = api(police).post(URL, [element("R-2", circumstances="changed"), element("R-1"), element("R-3")], format="json")
+    again = api(police).post(
+        URL, [element("R-2", circumstances="changed"), element("R-1"), element("R-3")], format="json"
+    )
     assert codes(again) == [200, 200, 201]
     ids = {r["notification"]["source_ref"]: r["notification"]["id"] for r in first.json()["results"]}
     answered = [r["notification"] for r in again.json()["results"]]
