@@ -17,4 +17,5 @@ RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manag
     && mkdir -p /app/var/files && useradd --system --home /app casework && chown -R casework /app
 USER casework
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]
+# Workers, threads and timeouts: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]

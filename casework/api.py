@@ -29,10 +29,14 @@ from .selectors import users_manageable_by
 from .services import agency_create, api_token_issue, api_token_revoke, authority_for, user_create, user_update
 
 
-def _validation_detail(error):
+def validation_detail(error):
+    """A Django ValidationError as the API's error shape: {"field": ["message"]}."""
     if hasattr(error, "error_dict"):
         return {field: [m for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
     return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+_validation_detail = validation_detail
 
 
 def exception_handler(exc, context):

@@ -15,6 +15,23 @@ def audit_event_record(*, actor, verb, obj, child_id=None, data=None):
     )
 
 
+def audit_events_record(*, actor, verb, objs, data_for=None, child_id_for=None):
+    """`audit_event_record` for many objects at once (a batch): the same rows, one insert."""
+    actor = acting_user(actor)
+    rows = [
+        AuditEvent(
+            actor=actor,
+            verb=verb,
+            object_type=obj._meta.label,
+            object_id=str(obj.pk),
+            child_id=child_id_for(obj) if child_id_for else None,
+            data=(data_for(obj) if data_for else None) or {},
+        )
+        for obj in objs
+    ]
+    return AuditEvent.objects.bulk_create(rows)
+
+
 def _channel(path):
     if path.startswith("/api/"):
         return "api"

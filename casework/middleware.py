@@ -15,6 +15,9 @@ from django_otp import user_has_device
 LAST_SEEN_KEY = "casework_last_seen"
 IDLE_SIGNED_OUT_KEY = "casework_idle_signed_out"
 POLL_HEADER = "HTTP_X_CASEWORK_POLL"
+# Activity is recorded to the minute: writing the session on every request made every page view a
+# database write (issue 13). A session may so time out up to this much before the full idle period.
+ACTIVITY_RESOLUTION = 60
 
 
 def _uses_api_token(request):
@@ -39,7 +42,8 @@ class IdleTimeoutMiddleware:
     """Signs out a browser session that has been idle for SESSION_IDLE_TIMEOUT.
 
     Background polling (the triage queue refreshing itself) carries the X-Casework-Poll header and
-    does not count as activity, so an unattended screen still times out. The sign-in page says why
+    does not count as activity, so an unattended screen still times out. Activity is stored at most
+    once a minute (ACTIVITY_RESOLUTION), so a plain page view does not write the session each time. The sign-in page says why
     (it reads IDLE_SIGNED_OUT_KEY: the messages middleware runs after this one).
     """
 
@@ -61,7 +65,7 @@ class IdleTimeoutMiddleware:
                     response["HX-Redirect"] = reverse("login")
                     return response
                 return redirect(with_next("login", request.get_full_path()))
-            if POLL_HEADER not in request.META:
+            if POLL_HEADER not in request.META and (last_seen is None or now - last_seen >= ACTIVITY_RESOLUTION):
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -8,7 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import object_or_404, paginated
+from casework.api import object_or_404, paginated, validation_detail
 from casework.audit import record_access_log
 from casework.models import Agency
 from casework.permissions import CanSendNotifications, IsMashCoordinator, is_mash_coordinator
@@ -31,10 +31,20 @@ from .models import (
 )
 from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
 from .selectors import child_flags, child_get_visible, child_with_episodes, children_search, triage_queue
-from .services import child_create, child_update, episode_create, episode_update, notification_receive, notification_triage
+from .services import (
+    child_create,
+    child_update,
+    episode_create,
+    episode_update,
+    notification_receive,
+    notification_triage,
+    notifications_receive,
+)
 
 UK_DATETIME_FORMATS = ["iso-8601", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"]
 UK_DATE_FORMATS = ["iso-8601", "%d/%m/%Y"]
+# One POST may carry this many notifications (a batch: API.md §3 and README).
+NOTIFICATION_BATCH_LIMIT = 500
 
 
 # Children --------------------------------------------------------------------------------------
@@ -354,8 +364,8 @@ class NotificationInput(serializers.Serializer):
     found_location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     circumstances = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
-    def to_service_fields(self):
-        data = dict(self.validated_data)
+    def to_service_fields(self, validated_data=None):
+        data = dict(self.validated_data if validated_data is None else validated_data)
         child = data.pop("child")
         return {
             **data,
@@ -410,8 +420,19 @@ class NotificationListCreateApi(APIView):
                 notifications = notifications.filter(status=wanted)
         return paginated(request, self, notifications, NotificationOutput, child_of=lambda n: n.child_id)
 
-    @extend_schema(request=NotificationInput, responses={201: NotificationOutput, 200: NotificationOutput})
+    @extend_schema(
+        request=NotificationInput,
+        responses={201: NotificationOutput, 200: NotificationOutput},
+        description=(
+            "One notification as an object; or a batch as a JSON array of up to "
+            f"{NOTIFICATION_BATCH_LIMIT} of them, answered `200` with `{{results: [...]}}`: per element, in order, "
+            "`{status_code: 201|200, notification}` or `{status_code: 400, errors: {field: [message]}}`. "
+            "A rejected element saves nothing; the others are saved, in one transaction."
+        ),
+    )
     def post(self, request):
+        if isinstance(request.data, list):
+            return self._post_batch(request, request.data)
         data = NotificationInput(data=request.data)
         data.is_valid(raise_exception=True)
         notification, created = notification_receive(
@@ -420,6 +441,44 @@ class NotificationListCreateApi(APIView):
         return Response(
             NotificationOutput(notification).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+    def _post_batch(self, request, elements):
+        if not elements:
+            raise serializers.ValidationError({"non_field_errors": ["Send at least one notification."]})
+        if len(elements) > NOTIFICATION_BATCH_LIMIT:
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Send at most {NOTIFICATION_BATCH_LIMIT} notifications in one request."]}
+            )
+        # One serializer validates every element (building DRF's fields per element cost more
+        # than storing it); each element's errors are shaped as a single POST's would be.
+        checker, checked = NotificationInput(), []
+        for element in elements:
+            try:
+                checked.append((checker.to_service_fields(checker.run_validation(element)), None))
+            except serializers.ValidationError as error:
+                checked.append((None, serializers.as_serializer_error(error)))
+        answers = iter(
+            notifications_receive(
+                sender=request.user,
+                authority=authority_for(request.user),
+                items=[fields for fields, errors in checked if errors is None],
+            )
+        )
+        output, results = NotificationOutput(), []
+        for fields, errors in checked:
+            if errors is not None:
+                results.append({"status_code": status.HTTP_400_BAD_REQUEST, "errors": errors})
+                continue
+            notification, created, error = next(answers)
+            if error is not None:
+                results.append({"status_code": status.HTTP_400_BAD_REQUEST, "errors": validation_detail(error)})
+            else:
+                results.append({
+                    "status_code": status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                    "notification": output.to_representation(notification),
+                })
+        return Response({"results": results}, status=status.HTTP_200_OK)
 
 
 class NotificationDetailApi(APIView):

@@ -9,9 +9,11 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
-from casework.audit import audit_event_record
+from casework.audit import audit_event_record, audit_events_record
 from casework.calendar import local_date
 from casework.errors import ConflictError
 from casework.protocol_store import protocol_for
@@ -200,11 +202,12 @@ def episode_update(*, actor, episode, **changes):
 # Police notifications -------------------------------------------------------------------------
 
 
-def _validate_notification(notification, *, now):
+def _validate_notification(notification, *, now, protocol=None):
     """Times not in the future nor before the child was born; a child who could be in scope (N6).
 
     Police do not know whether a young person is a care leaver or has SEND, so only the widest
-    age limit of N6 is applied here; triage decides the rest.
+    age limit of N6 is applied here; triage decides the rest. A batch passes its authority's
+    protocol, read once.
     """
     errors = {}
     not_future(errors, "received_at", notification.received_at, now, "The time received")
@@ -213,7 +216,7 @@ def _validate_notification(notification, *, now):
     today = local_date(now)
     if dob > today:
         errors["child"] = ["The child's date of birth cannot be in the future."]
-    elif rules.age_on(dob, today) >= protocol_for(notification.authority).scope_age_extended:
+    elif rules.age_on(dob, today) >= (protocol or protocol_for(notification.authority)).scope_age_extended:
         errors["child"] = ["This young person is too old to be in the scope of the protocol (N6)."]
     else:
         for field in ("received_at", "occurred_at"):
@@ -300,12 +303,13 @@ def _certain_child(notification):
     return None
 
 
-def _auto_link(notification):
+def _auto_link(notification, certain_child=None):
     """N2/N3: link only what is certain; everything else waits, visibly, for a person.
 
-    A link the episode rules refuse leaves the notification pending rather than losing it.
+    A link the episode rules refuse leaves the notification pending rather than losing it. A
+    batch passes the child it has already found certain (`_certain_children`).
     """
-    child = _certain_child(notification)
+    child = certain_child or _certain_child(notification)
     if child is None:
         return
     open_episode = child.episodes.filter(returned_at__isnull=True).first()
@@ -319,6 +323,142 @@ def _auto_link(notification):
             _link(notification, child=child, actor=None, verb="notification.auto_linked")
     except ValidationError:
         notification.refresh_from_db()
+
+
+def _names_key(given, family, date_of_birth):
+    return given.strip().upper(), family.strip().upper(), date_of_birth
+
+
+def _certain_children(notifications, authority_id):
+    """`_certain_child` for a batch: {notification id: child} for those certain, in one query.
+
+    The database compares names with UPPER (SQLite: ASCII-only LIKE); Python's upper() agrees with
+    both only on ASCII, so a notification or a candidate child with any other letter in a name is
+    decided by `_certain_child` itself, one query as for a single notification.
+    """
+    fast, slow = [], []
+    for notification in notifications:
+        names = notification.child_given_name + notification.child_family_name
+        (fast if names.isascii() else slow).append(notification)
+    certain = {}
+    if fast:
+        # A superset in one indexed query (upper family names and dates of birth of the batch),
+        # narrowed below exactly as `_certain_child` compares.
+        keys = {_names_key(n.child_given_name, n.child_family_name, n.child_date_of_birth) for n in fast}
+        wanted = Q(family_upper__in={key[1] for key in keys}, date_of_birth__in={key[2] for key in keys})
+        ids = {n.police_person_id for n in fast if n.police_person_id}
+        if ids:
+            wanted |= Q(police_person_id__in=ids)
+        candidates = list(
+            Child.objects.annotate(family_upper=Upper("family_name")).filter(
+                wanted, authority_id=authority_id, merged_into__isnull=True
+            )
+        )
+        named, by_id, unsure = {}, {}, set()
+        for child in candidates:
+            # The stored names compare as they are (the query strips only what was sent).
+            key = (child.given_name.upper(), child.family_name.upper(), child.date_of_birth)
+            if not (child.given_name + child.family_name).isascii():
+                if child.family_upper in {k[1] for k in keys}:
+                    unsure.add(child.date_of_birth)
+            else:
+                named.setdefault(key, []).append(child)
+            if child.police_person_id:
+                by_id.setdefault(child.police_person_id, []).append(child)
+        for notification in fast:
+            if notification.child_date_of_birth in unsure:
+                slow.append(notification)
+                continue
+            key = _names_key(
+                notification.child_given_name, notification.child_family_name, notification.child_date_of_birth
+            )
+            same_name = named.get(key, [])
+            if notification.police_person_id:
+                same_id = by_id.get(notification.police_person_id, [])
+                child = same_id[0] if len(same_id) == 1 and same_name == same_id else None
+            else:
+                child = same_name[0] if len(same_name) == 1 and notification.kind == NotificationKind.FOUND else None
+            if child is not None:
+                certain[notification.pk] = child
+    for notification in slow:
+        child = _certain_child(notification)
+        if child is not None:
+            certain[notification.pk] = child
+    return certain
+
+
+def notifications_receive(*, sender, authority, items, upload=None, on_behalf_of=None):
+    """N1 for a batch: each item kept exactly once per sending agency, in one transaction.
+
+    `items` are the field dicts `notification_receive` takes. Answers one (notification, created,
+    error) per item, in order: a rejected item has its ValidationError and nothing of it is saved; a reference
+    already received (before, or earlier in this batch) answers the stored row with created False.
+    The rows, their history and audit rows go in with a few bulk statements; the database's unique
+    constraints still decide between concurrent re-sends (a conflicting insert is skipped and the
+    winner's row answered). Certain matches are then linked one by one, as `notification_receive` does.
+    """
+    sent_by = acting_user(sender)
+    sender_agency_id = on_behalf_of.pk if on_behalf_of is not None else (sent_by.agency_id if sent_by else None)
+    now = timezone.now()
+    protocol = protocol_for(authority)
+    results, fresh = [], {}
+    for fields in items:
+        notification = PoliceNotification(
+            authority=authority, sent_by=sent_by, sender_agency_id=sender_agency_id, upload=upload, **fields
+        )
+        try:
+            _validate_notification(notification, now=now, protocol=protocol)
+        except ValidationError as error:
+            results.append((notification, error))
+            continue
+        results.append((notification, None))
+        fresh.setdefault((notification.source_ref, notification.kind), notification)
+    answers, stored, created_ids = [], {}, set()
+    with transaction.atomic():
+        if fresh:
+            # In the unique constraint's order, so two batches sharing references wait for each
+            # other instead of deadlocking.
+            PoliceNotification.objects.bulk_create([fresh[key] for key in sorted(fresh)], ignore_conflicts=True)
+            same_sender = (
+                Q(sender_agency_id=sender_agency_id)
+                if sender_agency_id
+                else Q(sender_agency__isnull=True, sent_by_id=sent_by.pk if sent_by else None)
+            )
+            stored = {
+                (row.source_ref, row.kind): row
+                for row in PoliceNotification.objects.filter(
+                    same_sender, authority_id=authority.pk, source_ref__in={ref for ref, _ in fresh}
+                )
+            }
+            created = [n for key, n in fresh.items() if key in stored and stored[key].pk == n.pk]
+            if created:
+                PoliceNotification.history.bulk_history_create(created, default_user=sent_by, default_date=now)
+                audit_events_record(
+                    actor=sender,
+                    verb="notification.received",
+                    objs=created,
+                    data_for=lambda n: {"source_ref": n.source_ref},
+                )
+                certain = _certain_children(created, authority.pk)
+                for notification in created:
+                    if notification.pk in certain:
+                        _auto_link(notification, certain_child=certain[notification.pk])
+            created_ids = {n.pk for n in created}
+        answered = set()
+        for notification, errors in results:
+            if errors:
+                answers.append((None, False, errors))
+                continue
+            row = stored.get((notification.source_ref, notification.kind))
+            if row is None:  # the row it conflicted with is gone again: the sender should send it again
+                answers.append((None, False, ValidationError({"source_ref": ["Could not be stored: send it again."]})))
+                continue
+            if row.pk == notification.pk:
+                row = notification
+            first_time = row.pk in created_ids and row.pk not in answered
+            answered.add(row.pk)
+            answers.append((row, first_time, None))
+    return answers
 
 
 def _episode_from_notification(notification, child, actor):

@@ -86,6 +86,27 @@ def test_concurrent_resends_through_the_service(police, authority):
     assert PoliceNotification.objects.count() == 1
 
 
+def test_concurrent_batches_sharing_references_store_each_once_and_never_deadlock(police):
+    """Batches in opposite orders: without one insert order, each would wait on the other's row."""
+    clients = [token_client(police) for _ in range(6)]
+
+    def batch(i):
+        refs = [f"CONC-B{n}" for n in range(20)]
+        bodies = [dict(notification_body(), source_ref=ref) for ref in (refs if i % 2 else reversed(refs))]
+        return clients[i].post("/api/v1/notifications/", bodies, format="json")
+
+    responses = at_once(6, batch)
+    assert [r.status_code for r in responses] == [200] * 6
+    answers = [result for r in responses for result in r.json()["results"]]
+    assert sorted(a["status_code"] for a in answers).count(201) == 20
+    ids = {}
+    for answer in answers:
+        ids.setdefault(answer["notification"]["source_ref"], set()).add(answer["notification"]["id"])
+    assert all(len(same) == 1 for same in ids.values()) and len(ids) == 20
+    assert PoliceNotification.objects.count() == 20
+    assert AuditEvent.objects.filter(verb="notification.received").count() == 20
+
+
 def test_two_coordinators_triaging_at_once_one_wins_the_other_gets_409(mash, authority, agencies):
     second = UserFactory(username="mash2", agency=mash.agency, roles=[Role.MASH_COORDINATOR])
     notification = NotificationFactory(authority=authority)
