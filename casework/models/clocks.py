@@ -175,6 +175,10 @@ class Deadline(models.Model):
             models.Index(fields=["status", "warn_at"], name="deadline_status_warn"),
             models.Index(fields=["child_id", "status"], name="deadline_child_status"),
             models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
+            # "Due and overdue" and the home page's duty counts: an authority's live rows, soonest
+            # first, without reading the history of every authority (issue 13).
+            models.Index(fields=["authority", "due_at"], name="deadline_live_authority_due",
+                         condition=models.Q(status__in=LIVE_STATUSES)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "rule", "key"], name="deadline_once_per_subject"),
