@@ -20,6 +20,7 @@ from casework.clocks.selectors import deadlines_of_child, deadlines_with_facts
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
 from casework.keyset import keyset_page
+from casework.paginator import CappedPaginator
 from casework.models import Agency, AgencyKind, RecordAccess
 from casework.permissions import is_administrator, is_mash_coordinator
 from casework.protocol_store import protocol_for
@@ -293,7 +294,7 @@ def child_list(request):
     children = children_with_missing_status(children_search(request.user, query)).select_related("lead_agency")
     if missing_now:
         children = children.filter(currently_missing=True)
-    page = Paginator(children, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(children, 50).get_page(request.GET.get("page"))
     record_access_log(request, page.object_list, query=query)
     filters = {key: value for key, value in (("q", query), ("missing", MISSING_NOW if missing_now else "")) if value}
     context = {
