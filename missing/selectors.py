@@ -95,11 +95,16 @@ CANDIDATES_SHOWN = 5
 # The likely children of a page of notifications on PostgreSQL: one join of the page's (authority,
 # family name, given name, date of birth) against the child_match_* indexes, plus the police person
 # ids. Each notification reads only the children it names, and the plan does not grow with the page
-# as a hundred OR-ed conditions did (issue 13).
+# as a hundred OR-ed conditions did (issue 13). Children who share only the name (their date of birth
+# differs) all weigh the same, and a common name is shared by more of them the larger the authority:
+# each notification reads at most one more of them than it shows, so the page costs the same at
+# any size and still knows when there are more.
 _LIKELY_IDS_SQL = """
     WITH m AS (SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::date[]) AS m(authority_id, family, given, born))
-    SELECT c.id FROM m JOIN missing_child c ON c.authority_id = m.authority_id
-     AND UPPER(c.family_name::text) = UPPER(m.family) AND UPPER(c.given_name::text) = UPPER(m.given)
+    SELECT same_name.id FROM m CROSS JOIN LATERAL (
+        SELECT c.id FROM missing_child c WHERE c.authority_id = m.authority_id AND c.merged_into_id IS NULL
+         AND UPPER(c.family_name::text) = UPPER(m.family) AND UPPER(c.given_name::text) = UPPER(m.given)
+         LIMIT %s) AS same_name
     UNION
     SELECT c.id FROM m JOIN missing_child c ON c.authority_id = m.authority_id
      AND UPPER(c.family_name::text) = UPPER(m.family) AND c.date_of_birth = m.born
@@ -116,6 +121,7 @@ def _likely_condition(notifications):
             [n.child_family_name.strip() for n in notifications],
             [n.child_given_name.strip() for n in notifications],
             [n.child_date_of_birth for n in notifications],
+            CANDIDATES_SHOWN + 1,
             [n.police_person_id for n in notifications if n.police_person_id],
         )
         return Q(pk__in=RawSQL(_LIKELY_IDS_SQL, params))
@@ -135,8 +141,8 @@ def candidates_for_notifications(user, notifications):
     A likely match (see `_is_likely`) has the police person id, or the family name with the date
     of birth or the given name; the query asks only for those (indexes on the authority and the
     upper-cased names serve it) and each notification then weighs its own few candidates, not every
-    child fetched. Each notification keeps its CANDIDATES_SHOWN closest; `more_candidates` (by
-    notification) says how many likely children were left out.
+    child fetched. On PostgreSQL at most CANDIDATES_SHOWN + 1 of the children who share only the
+    name are read per notification (see _LIKELY_IDS_SQL); `candidates_shown` keeps the closest.
     """
     notifications = list(notifications)
     if not notifications:
@@ -145,6 +151,7 @@ def candidates_for_notifications(user, notifications):
     children = (
         children_visible_to(user)
         .filter(_likely_condition(notifications))
+        .only("authority_id", "given_name", "family_name", "date_of_birth", "police_person_id")
         .prefetch_related(Prefetch("episodes", queryset=open_episodes, to_attr="open_episodes"))
     )
     by_family, by_person_id = defaultdict(list), defaultdict(list)
@@ -169,8 +176,9 @@ def candidates_for_notifications(user, notifications):
 
 
 def candidates_shown(candidates):
-    """The closest CANDIDATES_SHOWN of a notification's likely children, and how many more there are."""
-    return candidates[:CANDIDATES_SHOWN], max(0, len(candidates) - CANDIDATES_SHOWN)
+    """The closest CANDIDATES_SHOWN of a notification's likely children, and whether there are more
+    (how many more is not counted: a common name may be shared by hundreds in a large authority)."""
+    return candidates[:CANDIDATES_SHOWN], len(candidates) > CANDIDATES_SHOWN
 
 
 def children_search(user, query=""):

@@ -59,11 +59,18 @@ def test_the_queue_shows_the_closest_likely_children_and_says_how_many_more(clie
     shown = response.context["rows"][0]["candidates"]
     assert len(shown) == CANDIDATES_SHOWN and shown[0]["child"] == exact
     assert f"link-{notification.pk}-{exact.pk}" in page
-    assert "2 more children on your records are a likely match" in page
+    assert "More children on your records are likely matches" in page
     assert "/missing/children/?q=Tam+Oakley" in page
     logged = set(RecordAccess.objects.filter(user=mash).values_list("child_id", flat=True))
     assert logged == {c["child"].pk for c in shown}
     assert len(logged & {c.pk for c in same_name}) == CANDIDATES_SHOWN - 1
+
+
+def test_a_notification_with_few_likely_children_says_nothing_of_more(client, mash, authority, frozen):
+    NotificationFactory(authority=authority, child_given_name="Bo", child_family_name="Quarry")
+    ChildFactory(authority=authority, given_name="Bo", family_name="Quarry")
+    page = signed_in(client, mash).get(reverse("missing:triage_queue")).content.decode()
+    assert "likely matches, none closer" not in page
 
 
 def test_one_form_per_notification_still_links_the_child_pressed(client, mash, authority, frozen):
