@@ -51,7 +51,8 @@ def record_access_log(request, children, *, query=""):
         # triage queue of 250 likely children that was a fifth of the page's Python time (issue 13).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {RecordAccess._meta.db_table} (id, at, user_id, child_id, channel, path, query) "
+                f"INSERT INTO {connection.ops.quote_name(RecordAccess._meta.db_table)} "
+                "(id, at, user_id, child_id, channel, path, query) "
                 "SELECT gen_random_uuid(), %s, %s, child_id, %s, %s, %s FROM unnest(%s::uuid[]) AS child_id",
                 [timezone.now(), user.pk, channel, path, query, [str(pk) for pk in ids]],
             )
