@@ -100,7 +100,8 @@ CANDIDATES_SHOWN = 5
 # each notification reads at most one more of them than it shows, so the page costs the same at
 # any size and still knows when there are more.
 _LIKELY_IDS_SQL = """
-    WITH m AS (SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::date[]) AS m(authority_id, family, given, born))
+    WITH m AS (SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::date[])
+               AS m(authority_id, family, given, born))
     SELECT same_name.id FROM m CROSS JOIN LATERAL (
         SELECT c.id FROM missing_child c WHERE c.authority_id = m.authority_id AND c.merged_into_id IS NULL
          AND UPPER(c.family_name::text) = UPPER(m.family) AND UPPER(c.given_name::text) = UPPER(m.given)

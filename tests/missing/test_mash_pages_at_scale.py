@@ -37,7 +37,8 @@ def test_likely_matches_agree_with_the_reasons_whatever_the_case_and_spaces(mash
     by_dob = ChildFactory(authority=authority, given_name="Zed", family_name="QUILLBY", date_of_birth=dob)
     by_person_id = ChildFactory(authority=authority, given_name="Una", family_name="Other", police_person_id="PP-9")
     ChildFactory(authority=authority, given_name="Zed", family_name="Quillby", date_of_birth=date(2009, 9, 9))
-    ChildFactory(authority=LocalAuthorityFactory(name="Elsewhere County Council"), given_name="Rae", family_name="Quillby", date_of_birth=dob,
+    elsewhere = LocalAuthorityFactory(name="Elsewhere County Council")
+    ChildFactory(authority=elsewhere, given_name="Rae", family_name="Quillby", date_of_birth=dob,
                  police_person_id="PP-9")
 
     found = candidates_for_notifications(mash, [notification])[notification.pk]
@@ -83,7 +84,8 @@ def test_one_form_per_notification_still_links_the_child_pressed(client, mash, a
     assert f'name="child" value="" id="create-{notification.pk}"' in page
     assert page.count('<form method="post" action="/missing/triage/">') == 1
 
-    response = client.post(reverse("missing:triage_queue"), {"notification": str(notification.pk), "child": str(child.pk)})
+    pressed = {"notification": str(notification.pk), "child": str(child.pk)}
+    response = client.post(reverse("missing:triage_queue"), pressed)
 
     assert response.status_code == 302
     notification.refresh_from_db()
