@@ -3,7 +3,9 @@
 from collections import defaultdict
 from datetime import datetime, time
 
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from casework.calendar import LONDON, describe_working_age, local_date, working_time_between
@@ -86,16 +88,44 @@ def _is_likely(agrees):
     ) or "same name" in agrees
 
 
-def candidates_for_notifications(user, notifications):
-    """Likely children for each notification, with why, in one query for the whole page (N3).
+# How many likely children a notification shows: the closest first (fewest differences). In a large
+# authority a common name is shared by dozens of children; the coordinator searches for the rest.
+CANDIDATES_SHOWN = 5
 
-    A likely match (see `_is_likely`) has the police person id, or the family name with the date
-    of birth or the given name; the query asks only for those (an index on the upper-cased names
-    serves it) and each notification then weighs its own few candidates, not every child fetched.
-    """
-    notifications = list(notifications)
-    if not notifications:
-        return {}
+# The likely children of a page of notifications on PostgreSQL: one join of the page's (authority,
+# family name, given name, date of birth) against the child_match_* indexes, plus the police person
+# ids. Each notification reads only the children it names, and the plan does not grow with the page
+# as a hundred OR-ed conditions did (issue 13). Children who share only the name (their date of birth
+# differs) all weigh the same, and a common name is shared by more of them the larger the authority:
+# each notification reads at most one more of them than it shows, so the page costs the same at
+# any size and still knows when there are more.
+_LIKELY_IDS_SQL = """
+    WITH m AS (SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::date[])
+               AS m(authority_id, family, given, born))
+    SELECT same_name.id FROM m CROSS JOIN LATERAL (
+        SELECT c.id FROM missing_child c WHERE c.authority_id = m.authority_id AND c.merged_into_id IS NULL
+         AND UPPER(c.family_name::text) = UPPER(m.family) AND UPPER(c.given_name::text) = UPPER(m.given)
+         LIMIT %s) AS same_name
+    UNION
+    SELECT c.id FROM m JOIN missing_child c ON c.authority_id = m.authority_id
+     AND UPPER(c.family_name::text) = UPPER(m.family) AND c.date_of_birth = m.born
+    UNION
+    SELECT c.id FROM missing_child c WHERE c.police_person_id = ANY(%s::text[])
+"""
+
+
+def _likely_condition(notifications):
+    """Which children may be likely matches for `notifications` (a superset `_is_likely` narrows)."""
+    if connection.vendor == "postgresql":
+        params = (
+            [n.authority_id for n in notifications],
+            [n.child_family_name.strip() for n in notifications],
+            [n.child_given_name.strip() for n in notifications],
+            [n.child_date_of_birth for n in notifications],
+            CANDIDATES_SHOWN + 1,
+            [n.police_person_id for n in notifications if n.police_person_id],
+        )
+        return Q(pk__in=RawSQL(_LIKELY_IDS_SQL, params))
     condition = Q()
     for n in notifications:
         family = n.child_family_name.strip()
@@ -103,10 +133,26 @@ def candidates_for_notifications(user, notifications):
         condition |= Q(family_name__iexact=family, given_name__iexact=n.child_given_name.strip())
         if n.police_person_id:
             condition |= Q(police_person_id=n.police_person_id)
+    return condition
+
+
+def candidates_for_notifications(user, notifications):
+    """Likely children for each notification, with why, in one query for the whole page (N3).
+
+    A likely match (see `_is_likely`) has the police person id, or the family name with the date
+    of birth or the given name; the query asks only for those (indexes on the authority and the
+    upper-cased names serve it) and each notification then weighs its own few candidates, not every
+    child fetched. On PostgreSQL at most CANDIDATES_SHOWN + 1 of the children who share only the
+    name are read per notification (see _LIKELY_IDS_SQL); `candidates_shown` keeps the closest.
+    """
+    notifications = list(notifications)
+    if not notifications:
+        return {}
     open_episodes = MissingEpisode.objects.filter(returned_at__isnull=True)
     children = (
         children_visible_to(user)
-        .filter(condition)
+        .filter(_likely_condition(notifications))
+        .only("authority_id", "given_name", "family_name", "date_of_birth", "police_person_id")
         .prefetch_related(Prefetch("episodes", queryset=open_episodes, to_attr="open_episodes"))
     )
     by_family, by_person_id = defaultdict(list), defaultdict(list)
@@ -128,6 +174,12 @@ def candidates_for_notifications(user, notifications):
                 )
         found[n.pk].sort(key=lambda c: (len(c["differences"]), -len(c["reasons"]), c["child"].family_name))
     return found
+
+
+def candidates_shown(candidates):
+    """The closest CANDIDATES_SHOWN of a notification's likely children, and whether there are more
+    (how many more is not counted: a common name may be shared by hundreds in a large authority)."""
+    return candidates[:CANDIDATES_SHOWN], len(candidates) > CANDIDATES_SHOWN
 
 
 def children_search(user, query=""):

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 
 from casework.audit import record_access_log
@@ -19,6 +20,7 @@ from casework.clocks.selectors import deadlines_of_child, deadlines_with_facts
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
 from casework.keyset import keyset_page
+from casework.paginator import CappedPaginator
 from casework.models import Agency, AgencyKind, RecordAccess
 from casework.permissions import is_administrator, is_mash_coordinator
 from casework.protocol_store import protocol_for
@@ -35,6 +37,7 @@ from .models import NotificationKind, SubjectAccessExport, Vulnerability
 from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
 from .selectors import (
     candidates_for_notifications,
+    candidates_shown,
     child_flags,
     child_get_visible,
     children_search,
@@ -52,6 +55,7 @@ from .uploads import notification_upload_create
 TRIAGE_PAGE_SIZE = 50
 MISSING_NOW = "now"  # the child list's ?missing=now: only children missing now
 TRIAGE_DONE_KEY = "casework_triage_done"
+_URL_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def _posted(request, *, files=False):
@@ -82,16 +86,58 @@ def _queue_page(request):
 
 def _queue_context(request, page, rows, signature):
     candidates = candidates_for_notifications(request.user, [row["notification"] for row in rows])
+    # Work done once per page, not once per row of the template (issue 13): a child's address is
+    # the address pattern with its id, and every button posts to the same address.
+    child_url = reverse("missing:child_detail", args=[_URL_ID]).replace(_URL_ID, "{}")
     for row in rows:
-        row["candidates"] = candidates.get(row["notification"].pk, [])
+        n = row["notification"]
+        found = n.kind == NotificationKind.FOUND
+        row["candidates"], row["more_candidates"] = candidates_shown(candidates.get(n.pk, []))
+        row.update(is_found=found, received=_moment(n.received_at), occurred=_moment(n.occurred_at),
+                   born=_day(n.child_date_of_birth),
+                   search_url=f"{reverse('missing:child_list')}?{urlencode({'q': n.child_name})}")
+        for candidate in row["candidates"]:
+            child, episode = candidate["child"], candidate["open_episode"]
+            candidate.update(
+                url=child_url.format(child.pk),
+                born=f"Born {_day(child.date_of_birth)}" + (f", police id {child.police_person_id}"
+                                                           if child.police_person_id else ""),
+                agrees=[capfirst(reason) for reason in candidate["reasons"]],
+                differs=[capfirst(difference) for difference in candidate["differences"]],
+                status=_candidate_status(episode, found),
+                linkable=not found or episode is not None,
+            )
     record_access_log(request, [c["child"] for row in rows for c in row["candidates"]])
+    action = reverse("missing:triage_queue") + (f"?page={page.number}" if page.number > 1 else "")
     return {
         "page": page,
         "rows": rows,
         "count": page.paginator.count,
         "signature": signature,
         "found_kind": NotificationKind.FOUND,
+        "triage_action": action,
     }
+
+
+def _day(day):
+    """A date as the pages show it ("3 Mar 2026", the |date:"j M Y" of the templates), without a
+    template filter per row."""
+    return f"{day.day} {day:%b %Y}" if day else ""
+
+
+def _moment(moment):
+    """A moment in local time as the pages show it ("3 Mar 2026 14:05")."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def _candidate_status(episode, found):
+    if episode is not None:
+        text = f"{episode.get_category_display()} since {_moment(episode.started_at)}"
+        return f"{text} ({episode.police_ref})" if episode.police_ref else text
+    return "No open episode to close" if found else "Not missing now"
 
 
 def _triage_done(request):
@@ -248,7 +294,7 @@ def child_list(request):
     children = children_with_missing_status(children_search(request.user, query)).select_related("lead_agency")
     if missing_now:
         children = children.filter(currently_missing=True)
-    page = Paginator(children, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(children, 50).get_page(request.GET.get("page"))
     record_access_log(request, page.object_list, query=query)
     filters = {key: value for key, value in (("q", query), ("missing", MISSING_NOW if missing_now else "")) if value}
     context = {

@@ -13,20 +13,29 @@ from .services import row_facts
 from .sources import source_display
 
 
-def _any_kind(clause_of):
-    """OR of each kind's clause, each limited to that kind's rows; matches nothing when none has one."""
-    combined = Q(pk__in=[])
+def _any_kind(rule_of, *args):
+    """OR of each kind's clause (`rule_of(kind)(*args)`, kinds without that rule left out), each
+    limited to that kind's rows; matches nothing when none has one. Kinds registered with the same
+    rule function share one clause (`subject_type IN (...)`): the query is built and planned once
+    for them, not once per kind (issue 13)."""
+    kinds_of_rule = {}
     for kind in clock_kinds():
-        clause = clause_of(kind)
+        rule = rule_of(kind)
+        if rule is not None:
+            kinds_of_rule.setdefault(rule, []).append(kind.name)
+    combined = Q(pk__in=[])
+    for rule, names in kinds_of_rule.items():
+        clause = rule(*args)
         if clause is not None:
-            combined |= Q(subject_type=kind.name) & clause
+            rows = Q(subject_type=names[0]) if len(names) == 1 else Q(subject_type__in=names)
+            combined |= rows & clause
     return combined
 
 
 def deadlines_visible_to(user):
     if not user or not user.is_authenticated:
         return Deadline.objects.none()
-    return Deadline.objects.filter(_any_kind(lambda kind: kind.visible(user)))
+    return Deadline.objects.filter(_any_kind(lambda kind: kind.visible, user))
 
 
 def escalations_visible_to(user):
@@ -80,11 +89,11 @@ def deadlines_due_for(user, *, mine=False, rule="", agency=None, when="", now=No
     due later today (duties_when)."""
     deadlines = deadlines_visible_to(user).filter(status__in=LIVE_STATUSES)
     if mine:
-        deadlines = deadlines.filter(_any_kind(lambda kind: kind.mine(user) if kind.mine else None))
+        deadlines = deadlines.filter(_any_kind(lambda kind: kind.mine, user))
     if rule:
         deadlines = deadlines.filter(rule=rule)
     if agency is not None:
-        deadlines = deadlines.filter(_any_kind(lambda kind: kind.of_agency(agency) if kind.of_agency else None))
+        deadlines = deadlines.filter(_any_kind(lambda kind: kind.of_agency, agency))
     if when:
         deadlines = deadlines.filter(duties_when(when, now or timezone.now()))
     return deadlines.order_by("due_at", "rule")

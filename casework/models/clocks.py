@@ -178,6 +178,10 @@ class Deadline(models.Model):
             # An authority's rows of one rule that began counting within a range (the MASH daily
             # meeting's threshold crossings), without reading the authority's every deadline.
             models.Index(fields=["authority", "rule", "counts_from"], name="deadline_authority_rule_from"),
+            # "Due and overdue" and the home page's duty counts: an authority's live rows, soonest
+            # first, without reading the history of every authority (issue 13).
+            models.Index(fields=["authority", "due_at"], name="deadline_live_authority_due",
+                         condition=models.Q(status__in=LIVE_STATUSES)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "rule", "key"], name="deadline_once_per_subject"),

@@ -16,7 +16,7 @@ from casework.models import Deadline, DeadlineStatus
 from casework.models.clocks import LIVE_STATUSES
 
 from ..models import Child, MissingEpisode
-from ..permissions import children_visible_to
+from ..permissions import rows_of_visible_children
 from .rules import RULES, deadlines_wanted
 
 EPISODE = "missing.episode"
@@ -38,10 +38,6 @@ def _evaluate(episode, rows, now, protocols):
         strategy_meeting_at=meeting.completed_at if meeting and meeting.status == DeadlineStatus.DONE else None,
         reviews_done=sum(1 for d in rows.values() if d.rule == "T13" and d.status == DeadlineStatus.DONE),
     )
-
-
-def _visible(user):
-    return Q(child_id__in=children_visible_to(user).values("pk"))
 
 
 def _facts(rows):
@@ -85,7 +81,7 @@ EPISODE_CLOCKS = register_clock_kind(
         rules=RULES,
         lock=_lock,
         evaluate=_evaluate,
-        visible=_visible,
+        visible=rows_of_visible_children,
         facts=_facts,
         mine=_mine,
         of_agency=_of_agency,

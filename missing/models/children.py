@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Upper
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -93,6 +94,11 @@ class Child(models.Model):
             models.Index(fields=["authority", "family_name", "given_name"]),
             # Likely matches for the triage queue (N3) share the family name, in any case.
             models.Index(Upper("family_name"), Upper("given_name"), name="child_names_upper"),
+            # The triage queue's likely matches (selectors.candidates_for_notifications) within the
+            # authority: the family name with the given name, or with the date of birth, so each arm
+            # of the page's one query reads only the children it names (issue 13).
+            models.Index(F("authority"), Upper("family_name"), Upper("given_name"), name="child_match_names"),
+            models.Index(F("authority"), Upper("family_name"), F("date_of_birth"), name="child_match_family_dob"),
         ]
         permissions = [("share_child", "Can share a child's record with another agency")]
 

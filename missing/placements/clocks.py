@@ -31,7 +31,7 @@ from casework.models import Deadline, DeadlineStatus, Role, User
 from casework.models.clocks import LIVE_STATUSES
 
 from ..models import AuthorityContact, MissingEpisode, Placement
-from ..permissions import children_visible_to
+from ..permissions import rows_of_visible_children
 
 PLACEMENT = "missing.placement"
 SOURCE = "RULES N7, 002 §6"
@@ -199,10 +199,6 @@ def _addressees(row, now):
     return [(user, f"Not sent: {subject}", note + body) for user in mash]
 
 
-def _visible(user):
-    return Q(child_id__in=children_visible_to(user).values("pk"))
-
-
 def _facts(rows):
     placements = Placement.objects.select_related("child", "child__allocated_worker", "provider").in_bulk(
         {row.subject_id for row in rows})
@@ -231,7 +227,7 @@ PLACEMENT_CLOCKS = register_clock_kind(ClockKind(
     rules=RULES,
     lock=_lock,
     evaluate=_evaluate,
-    visible=_visible,
+    visible=rows_of_visible_children,
     facts=_facts,
     addressees=_addressees,
 ))

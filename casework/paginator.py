@@ -1,0 +1,32 @@
+"""Pages of lists that can hold a whole authority (100,000 children at national size): the count
+stops at a cap, so a broad search costs the same at any size (issue 13)."""
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A Paginator that counts at most `cap` rows. Past the cap, `count` is the cap, `capped` is
+    True and the pages end at the cap: the page says there are more and asks for a narrower search."""
+
+    def __init__(self, object_list, per_page, *, cap=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def _counted(self):
+        # COUNT(*) over a LIMIT: the database stops at the first cap + 1 rows it finds, in any order.
+        rows = self.object_list
+        if hasattr(rows, "values_list"):
+            rows = rows.order_by().values_list("pk", flat=True)
+        return rows[: self.cap + 1].count()
+
+    @cached_property
+    def count(self):
+        return min(self._counted, self.cap)
+
+    @cached_property
+    def capped(self):
+        return self._counted > self.cap
