@@ -23,14 +23,39 @@ def _any_kind(clause_of):
     return combined
 
 
-def deadlines_visible_to(user):
+def _prefixed(clause, prefix):
+    """The same Q over a model that reaches Deadline through `prefix` (e.g. "deadline__")."""
+    copy = Q(_connector=clause.connector, _negated=clause.negated)
+    for child in clause.children:
+        copy.children.append(_prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1]))
+    return copy
+
+
+def _visible_clause(user, prefix=""):
+    """Each kind's rule, and for anyone but a superuser their own authority's rows only: every kind
+    shows a user only subjects of their authority, and saying so on the row's own column lets the
+    lists walk the (authority, due) indexes in order instead of sorting every visible row. None
+    when the user sees no row."""
     if not user or not user.is_authenticated:
-        return Deadline.objects.none()
-    return Deadline.objects.filter(_any_kind(lambda kind: kind.visible(user)))
+        return None
+    clause = _any_kind(lambda kind: kind.visible(user))
+    if not user.is_superuser:
+        if not user.agency_id:
+            return None
+        clause &= Q(authority_id=user.agency.authority_id)
+    return _prefixed(clause, prefix) if prefix else clause
+
+
+def deadlines_visible_to(user):
+    clause = _visible_clause(user)
+    return Deadline.objects.none() if clause is None else Deadline.objects.filter(clause)
 
 
 def escalations_visible_to(user):
-    return Escalation.objects.filter(deadline__in=deadlines_visible_to(user).values("pk"))
+    """Joined to their deadline and filtered there, so that the newest escalations are read first
+    and each is checked against its own deadline, rather than every visible deadline gathered."""
+    clause = _visible_clause(user, prefix="deadline__")
+    return Escalation.objects.none() if clause is None else Escalation.objects.filter(clause)
 
 
 def deadline_describe(deadline, now=None):

@@ -175,6 +175,13 @@ class Deadline(models.Model):
             models.Index(fields=["status", "warn_at"], name="deadline_status_warn"),
             models.Index(fields=["child_id", "status"], name="deadline_child_status"),
             models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
+            # The API's list (deadlines_visible_to, ordered by due_at, rule, id) and its count.
+            models.Index(fields=["authority", "due_at", "rule", "id"], name="deadline_authority_due"),
+            # Its open and overdue filters (Deadline.status_is): the live rows, a small part of all.
+            models.Index(
+                fields=["authority", "due_at", "rule", "id"], name="deadline_authority_live_due",
+                condition=Q(status__in=LIVE_STATUSES),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "rule", "key"], name="deadline_once_per_subject"),

@@ -16,7 +16,7 @@ from casework.models import Deadline, DeadlineStatus
 from casework.models.clocks import LIVE_STATUSES
 
 from ..models import Child, MissingEpisode
-from ..permissions import children_visible_to
+from ..permissions import child_rows_visible_to
 from .rules import RULES, deadlines_wanted
 
 EPISODE = "missing.episode"
@@ -41,7 +41,7 @@ def _evaluate(episode, rows, now, protocols):
 
 
 def _visible(user):
-    return Q(child_id__in=children_visible_to(user).values("pk"))
+    return child_rows_visible_to(user)
 
 
 def _facts(rows):

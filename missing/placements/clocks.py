@@ -31,7 +31,7 @@ from casework.models import Deadline, DeadlineStatus, Role, User
 from casework.models.clocks import LIVE_STATUSES
 
 from ..models import AuthorityContact, MissingEpisode, Placement
-from ..permissions import children_visible_to
+from ..permissions import child_rows_visible_to
 
 PLACEMENT = "missing.placement"
 SOURCE = "RULES N7, 002 §6"
@@ -200,7 +200,7 @@ def _addressees(row, now):
 
 
 def _visible(user):
-    return Q(child_id__in=children_visible_to(user).values("pk"))
+    return child_rows_visible_to(user)
 
 
 def _facts(rows):

@@ -23,7 +23,7 @@ from casework.clocks.registry import (
 )
 
 from ..models import Child, LegalStatus, MissingPersonProfile
-from ..permissions import children_visible_to
+from ..permissions import child_rows_visible_to
 
 PROFILE = "missing.profile"
 N8 = "N8"
@@ -93,7 +93,7 @@ PROFILE_CLOCKS = register_clock_kind(
         rules=RULES,
         lock=_lock,
         evaluate=_evaluate,
-        visible=lambda user: Q(child_id__in=children_visible_to(user).values("pk")),
+        visible=child_rows_visible_to,
         facts=_facts,
         mine=lambda user: Q(child_id__in=Child.objects.filter(allocated_worker=user).values("pk")),
     )
