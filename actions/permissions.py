@@ -28,8 +28,8 @@ def _owner_agency(user):
 register_involvement(_owner_agency)
 
 
-def actions_visible_to(user, *, listing=False):
-    return Action.objects.filter(child__in=children_visible_to(user, listing=listing).values("pk"))
+def actions_visible_to(user):
+    return Action.objects.filter(child__in=children_visible_to(user).values("pk"))
 
 
 def meetings_visible_to(user):
