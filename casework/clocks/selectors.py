@@ -1,7 +1,7 @@
 """The clock engine's reads. Which rows a user sees is decided by each row's clock kind (its
 subject's visibility rule), once, here; every list and lookup starts from deadlines_visible_to."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from casework.calendar import countdown, end_of_day, local_date
@@ -23,15 +23,7 @@ def _any_kind(clause_of):
     return combined
 
 
-def _prefixed(clause, prefix):
-    """The same Q over a model that reaches Deadline through `prefix` (e.g. "deadline__")."""
-    copy = Q(_connector=clause.connector, _negated=clause.negated)
-    for child in clause.children:
-        copy.children.append(_prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1]))
-    return copy
-
-
-def _visible_clause(user, prefix=""):
+def _visible_clause(user):
     """Each kind's rule, and for anyone but a superuser their own authority's rows only: every kind
     shows a user only subjects of their authority, and saying so on the row's own column lets the
     lists walk the (authority, due) indexes in order instead of sorting every visible row. None
@@ -43,7 +35,7 @@ def _visible_clause(user, prefix=""):
         if not user.agency_id:
             return None
         clause &= Q(authority_id=user.agency.authority_id)
-    return _prefixed(clause, prefix) if prefix else clause
+    return clause
 
 
 def deadlines_visible_to(user):
@@ -52,10 +44,14 @@ def deadlines_visible_to(user):
 
 
 def escalations_visible_to(user):
-    """Joined to their deadline and filtered there, so that the newest escalations are read first
-    and each is checked against its own deadline, rather than every visible deadline gathered."""
-    clause = _visible_clause(user, prefix="deadline__")
-    return Escalation.objects.none() if clause is None else Escalation.objects.filter(clause)
+    """Each escalation tested against its own deadline, one index lookup per escalation: there are
+    few escalations, and as a join PostgreSQL read every visible deadline (the whole authority's)
+    to find them. A scalar subquery, because PostgreSQL turns IN and EXISTS back into that join."""
+    clause = _visible_clause(user)
+    if clause is None:
+        return Escalation.objects.none()
+    own_deadline = Deadline.objects.filter(clause, pk=OuterRef("deadline_id")).values("pk")[:1]
+    return Escalation.objects.annotate(visible_deadline=Subquery(own_deadline)).filter(visible_deadline__isnull=False)
 
 
 def deadline_describe(deadline, now=None):

@@ -255,6 +255,8 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["-fired_at"]
         constraints = [models.UniqueConstraint(fields=["deadline", "step"], name="escalation_once_per_step")]
+        # The API's list, newest first: read in order and each checked against its deadline.
+        indexes = [models.Index(fields=["-fired_at", "id"], name="escalation_newest")]
 
     def __str__(self):
         return f"{self.rule} {self.step} at {self.fired_at:%Y-%m-%d %H:%M}"
