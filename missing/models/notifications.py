@@ -140,7 +140,11 @@ class PoliceNotification(models.Model):
                 name="notification_once_per_agencyless_sender_ref",
             ),
         ]
-        indexes = [models.Index(fields=["authority", "status", "received_at"])]
+        indexes = [
+            models.Index(fields=["authority", "status", "received_at"]),
+            # The API's list of every notification, newest first (and its count, from the index alone).
+            models.Index(fields=["authority", "-received_at"], name="notification_authority_newest"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.source_ref}: {self.child_given_name} {self.child_family_name}"
