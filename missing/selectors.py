@@ -4,8 +4,11 @@ from collections import defaultdict
 from datetime import datetime, time
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    Case, CharField, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, Value, When,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from casework.calendar import LONDON, describe_working_age, local_date, working_time_between
@@ -185,11 +188,17 @@ def candidates_shown(candidates):
 def children_search(user, query=""):
     """Children the user may see whose names (or police person id) contain every word of `query`."""
     children = children_visible_to(user)
-    for term in query.replace("\x00", "").split():
+    terms = query.replace("\x00", "").split()
+    for term in terms:
         children = children.filter(
             Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(police_person_id__iexact=term)
         )
-    return children.order_by("family_name", "given_name")
+    if not terms:
+        return children.order_by("family_name", "given_name")
+    # The same order, written so that PostgreSQL cannot walk the name index in order: it would test
+    # every child before the first match (a name starting with O waits for A to N). The matches,
+    # found through the trigram indexes, are few; sorting them is cheap.
+    return children.order_by(Concat("family_name", Value(""), output_field=CharField()), "given_name")
 
 
 def child_with_episodes(queryset):

@@ -1,7 +1,7 @@
 """The clock engine's reads. Which rows a user sees is decided by each row's clock kind (its
 subject's visibility rule), once, here; every list and lookup starts from deadlines_visible_to."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from casework.calendar import countdown, end_of_day, local_date
@@ -32,14 +32,35 @@ def _any_kind(rule_of, *args):
     return combined
 
 
-def deadlines_visible_to(user):
+def _visible_clause(user):
+    """Each kind's rule, and for anyone but a superuser their own authority's rows only: every kind
+    shows a user only subjects of their authority, and saying so on the row's own column lets the
+    lists walk the (authority, due) indexes in order instead of sorting every visible row. None
+    when the user sees no row."""
     if not user or not user.is_authenticated:
-        return Deadline.objects.none()
-    return Deadline.objects.filter(_any_kind(lambda kind: kind.visible, user))
+        return None
+    clause = _any_kind(lambda kind: kind.visible, user)
+    if not user.is_superuser:
+        if not user.agency_id:
+            return None
+        clause &= Q(authority_id=user.agency.authority_id)
+    return clause
+
+
+def deadlines_visible_to(user):
+    clause = _visible_clause(user)
+    return Deadline.objects.none() if clause is None else Deadline.objects.filter(clause)
 
 
 def escalations_visible_to(user):
-    return Escalation.objects.filter(deadline__in=deadlines_visible_to(user).values("pk"))
+    """Each escalation tested against its own deadline, one index lookup per escalation: there are
+    few escalations, and as a join PostgreSQL read every visible deadline (the whole authority's)
+    to find them. A scalar subquery, because PostgreSQL turns IN and EXISTS back into that join."""
+    clause = _visible_clause(user)
+    if clause is None:
+        return Escalation.objects.none()
+    own_deadline = Deadline.objects.filter(clause, pk=OuterRef("deadline_id")).values("pk")[:1]
+    return Escalation.objects.annotate(visible_deadline=Subquery(own_deadline)).filter(visible_deadline__isnull=False)
 
 
 def deadline_describe(deadline, now=None):

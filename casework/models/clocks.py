@@ -178,10 +178,14 @@ class Deadline(models.Model):
             # An authority's rows of one rule that began counting within a range (the MASH daily
             # meeting's threshold crossings), without reading the authority's every deadline.
             models.Index(fields=["authority", "rule", "counts_from"], name="deadline_authority_rule_from"),
-            # "Due and overdue" and the home page's duty counts: an authority's live rows, soonest
-            # first, without reading the history of every authority (issue 13).
-            models.Index(fields=["authority", "due_at"], name="deadline_live_authority_due",
-                         condition=models.Q(status__in=LIVE_STATUSES)),
+            # The API's list (deadlines_visible_to, ordered by due_at, rule, id) and its count.
+            models.Index(fields=["authority", "due_at", "rule", "id"], name="deadline_authority_due"),
+            # Its open and overdue filters (Deadline.status_is), "due and overdue" and the home page's duty
+            # counts: the live rows, a small part of all.
+            models.Index(
+                fields=["authority", "due_at", "rule", "id"], name="deadline_authority_live_due",
+                condition=Q(status__in=LIVE_STATUSES),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "rule", "key"], name="deadline_once_per_subject"),
@@ -255,6 +259,8 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["-fired_at"]
         constraints = [models.UniqueConstraint(fields=["deadline", "step"], name="escalation_once_per_step")]
+        # The API's list, newest first: read in order and each checked against its deadline.
+        indexes = [models.Index(fields=["-fired_at", "id"], name="escalation_newest")]
 
     def __str__(self):
         return f"{self.rule} {self.step} at {self.fired_at:%Y-%m-%d %H:%M}"

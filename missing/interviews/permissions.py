@@ -21,8 +21,8 @@ def _assigned_interviewer(user):
 register_involvement(_assigned_interviewer)
 
 
-def interviews_visible_to(user):
-    return ReturnInterview.objects.filter(child__in=children_visible_to(user).values("pk"))
+def interviews_visible_to(user, *, listing=False):
+    return ReturnInterview.objects.filter(child__in=children_visible_to(user, listing=listing).values("pk"))
 
 
 def checks_visible_to(user):

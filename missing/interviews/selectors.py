@@ -79,7 +79,9 @@ def interview_get_visible(user, interview_id):
 
 
 def interviews_list(user, *, child=None, state=None, mine=False):
-    interviews = with_returns(interviews_visible_to(user)).select_related("child").prefetch_related("episodes")
+    interviews = with_returns(interviews_visible_to(user, listing=True)).select_related("child").prefetch_related(
+        "episodes"
+    )
     if child is not None:
         interviews = interviews.filter(child_id=child)
     if state:
