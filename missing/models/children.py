@@ -93,6 +93,8 @@ class Child(models.Model):
             models.Index(fields=["authority", "family_name", "given_name"]),
             # Likely matches for the triage queue (N3) share the family name, in any case.
             models.Index(Upper("family_name"), Upper("given_name"), name="child_names_upper"),
+            # A child's likely duplicates (N3) share its date of birth (or its police person id).
+            models.Index(fields=["authority", "date_of_birth"], name="child_authority_dob"),
         ]
         permissions = [("share_child", "Can share a child's record with another agency")]
 

@@ -31,6 +31,7 @@ from missing.models import (
     Vulnerability,
 )
 from missing.demo import demo_duplicates, demo_profiles_updates_and_meeting
+from missing.duplicates import duplicate_pairs_rebuild
 from missing.placements.demo import seed_placements
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
@@ -92,6 +93,7 @@ class Command(BaseCommand):
             agencies = self._agencies(la)
             users = self._users(la, agencies)
         kids = self._children(la, agencies, users, children, rng, now)
+        duplicate_pairs_rebuild(authority_id=la.pk)  # bulk-made records: their likely pairs (N3) in one pass
         self._history(kids, rng, now)
         self._recent(kids, users["mash"], rng, now)
         self._interviews(users["mash"], users["rhi"], rng)

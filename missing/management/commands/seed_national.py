@@ -25,6 +25,7 @@ from casework.retention import retention_policy_for
 from casework.services import agency_create
 from missing.clocks.kind import EPISODE
 from missing.management.commands.seed_demo import AGENCIES, FIRST, LAST_A, LAST_B, PLACES, PROVIDERS
+from missing.duplicates import duplicate_pairs_rebuild
 from missing.models import Child, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview
 
 DEMO_AUTHORITY = "Demo Borough Council"
@@ -82,6 +83,8 @@ class Command(BaseCommand):
             made = self._episodes(kids, episodes - MissingEpisode.objects.count(), rng, now, reader)
             self._log(started, f"{made} episodes with deadlines, clocks, interviews, notifications and audit")
         self._log(started, "indexes and foreign keys made again")
+        pairs = duplicate_pairs_rebuild()
+        self._log(started, f"{pairs} likely duplicate pairs stored")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in BULK_MODELS:
