@@ -223,32 +223,27 @@ def duplicate_pairs_refresh(child_id):
     return DuplicatePair.objects.bulk_create(rows)
 
 
-def _maybe_alike_names(one, two, alike):
-    """A cheap test that every name rule of `name_reasons` needs (one of: the same letters, alike
-    given names, given and family names alike crosswise, a shared part of the family name), so
-    that only pairs passing it are checked in full. `alike` remembers the answers per pair of names."""
-    if one.whole == two.whole or one.families & two.families:
-        return True
-    for a, b in ((one.given, two.given), (one.given, two.family)):
-        key = (a, b)
-        known = alike.get(key)
-        if known is None:
-            known = alike[key] = _alike(a, b)
-        if known:
-            return True
-    return False
-
-
 def likely_pairs(records):
     """Every likely pair among `records` (_Record-like, ordered by authority and date of birth):
     {pair key: (one, two, reasons)}. Only records sharing an authority and a date of birth are
     compared by name; those sharing a police person id are found by `likely_pairs_by_police_id`."""
     found, alike, group, current = {}, {}, [], None
 
+    def names_alike(a, b):  # _alike, remembered per pair of names: few distinct names, many records
+        known = alike.get((a, b))
+        if known is None:
+            known = alike[(a, b)] = _alike(a, b)
+        return known
+
     def compare(members):
+        # Only pairs passing a cheap test that every rule of name_reasons needs (the same letters, a
+        # shared part of the family name, alike given names, or given and family names alike
+        # crosswise) are checked in full.
         for i, one in enumerate(members):
+            whole, given, families = one.whole, one.given, one.families
             for two in members[i + 1:]:
-                if _maybe_alike_names(one, two, alike):
+                if (whole == two.whole or not families.isdisjoint(two.families) or names_alike(given, two.given)
+                        or names_alike(given, two.family)):
                     reasons = match_reasons(one, two)
                     if reasons:
                         found[pair_key(one.pk, two.pk)] = (one, two, reasons)

@@ -93,7 +93,6 @@ class Command(BaseCommand):
             agencies = self._agencies(la)
             users = self._users(la, agencies)
         kids = self._children(la, agencies, users, children, rng, now)
-        duplicate_pairs_rebuild(authority_id=la.pk)  # bulk-made records: their likely pairs (N3) in one pass
         self._history(kids, rng, now)
         self._recent(kids, users["mash"], rng, now)
         self._interviews(users["mash"], users["rhi"], rng)
@@ -168,7 +167,9 @@ class Command(BaseCommand):
                 school=f"{rng.choice(LAST_A)} Academy",
                 lead_agency=rng.choice(leads),
             ))
-        return Child.objects.bulk_create(rows, batch_size=2000)
+        made = Child.objects.bulk_create(rows, batch_size=2000)
+        duplicate_pairs_rebuild(authority_id=la.pk)  # records made in bulk: their likely pairs (N3) in one pass
+        return made
 
     def _history(self, kids, rng, now):
         """Episodes older than a month: bulk-inserted, all returned."""
