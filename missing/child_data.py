@@ -20,6 +20,7 @@ from casework.clocks.services import deadlines_erase_for_child
 from casework.models import AuditEvent, Deadline, Escalation, RecordAccess
 
 from .clocks.kind import EPISODE
+from .duplicates import duplicate_pairs_refresh
 from .models import (
     Child,
     EducationCase,
@@ -139,6 +140,7 @@ def _anonymise_record(child):
             responsible_authority="",
         )
         _delete_history(Child, [record.pk])
+        duplicate_pairs_refresh(record.pk)  # new names and date of birth: other likely pairs, or none
 
 
 def _erase_record(child):

@@ -5,17 +5,25 @@ or when they share a date of birth and their names are alike after the usual sli
 accents, spaces, hyphens and apostrophes ignored; a typo or two (Damerau-Levenshtein: a swap of two
 adjacent letters counts once); given and family names swapped; one part of a hyphenated name.
 Nothing here merges: a coordinator decides, or dismisses the pair as not the same child.
+
+The MASH list of every likely pair is not worked out when it is read: the pairs are stored
+(DuplicatePair) and kept right by the services that change what they depend on, each of which
+calls `duplicate_pairs_refresh` for the one child it changed inside its transaction (a few indexed
+queries: the children sharing its date of birth or police person id). `duplicate_pairs_rebuild`
+makes them all at once for records written in bulk (a migration, the national seed).
 """
 
 import unicodedata
-from collections import defaultdict
+from collections.abc import Sequence
 from itertools import combinations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
-from .models import Child, DuplicateDismissal
-from .permissions import children_visible_to
+from casework.permissions import is_mash_coordinator
+
+from .models import Child, DuplicateDismissal, DuplicatePair
+from .permissions import children_visible_to, live_children
 
 SAME_POLICE_ID = "same police person id"
 SAME_DOB = "same date of birth"
@@ -118,43 +126,171 @@ def child_duplicates(user, child):
     return found
 
 
-def possible_duplicate_pairs(user):
-    """Every likely pair among the children `user` may see, for the MASH list: [{one, two, reasons}].
+class PairList(Sequence):
+    """The stored pairs of a query as the MASH list shows them ({one, two, reasons}), read lazily:
+    a paginator counts them with one query and reads one page with another."""
 
-    Candidates come only from groups that share a date of birth or a police person id within an
-    authority (found by grouping in the database), so the queries stay the same in number however
-    many children there are: the groups, the children in them, and the dismissed pairs.
-    """
-    visible = children_visible_to(user)
-    shared_dob = (
-        visible.order_by().values("authority_id", "date_of_birth").annotate(n=Count("pk")).filter(n__gt=1)
-        .values("date_of_birth")
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    @staticmethod
+    def _item(pair):
+        return {"one": pair.one, "two": pair.two, "reasons": pair.reasons}
+
+    def count(self):
+        return self.pairs.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._item(pair) for pair in self.pairs[index]]
+        return self._item(self.pairs[index])
+
+    def __iter__(self):
+        return (self._item(pair) for pair in self.pairs)
+
+    def __eq__(self, other):
+        return list(self) == list(other) if isinstance(other, (list, tuple, PairList)) else NotImplemented
+
+
+def possible_duplicate_pairs(user):
+    """Every likely pair among the children `user` may see, for the MASH list: [{one, two, reasons}]
+    in the name order of `one`, read from the stored pairs (dismissed pairs are not stored). A MASH
+    coordinator's list is one index range of their authority, whatever the number of children."""
+    pairs = DuplicatePair.objects.select_related("one", "two").order_by(
+        "one_family_name", "one_given_name", "one_id", "two_id"
     )
-    shared_id = (
-        visible.exclude(police_person_id="").order_by().values("authority_id", "police_person_id")
-        .annotate(n=Count("pk")).filter(n__gt=1).values("police_person_id")
+    if not user or not user.is_authenticated:
+        return PairList(pairs.none())
+    if user.is_superuser:  # every live child: the stored pairs hold live children only
+        return PairList(pairs)
+    if user.agency_id and is_mash_coordinator(user):  # the whole authority, as children_visible_to says
+        return PairList(pairs.filter(authority_id=user.agency.authority_id))
+    visible = children_visible_to(user).values("pk")
+    return PairList(pairs.filter(one__in=visible, two__in=visible))
+
+
+# Keeping the stored pairs ------------------------------------------------------------------------
+
+_MATCHED_FIELDS = ("pk", "authority_id", "given_name", "family_name", "date_of_birth", "police_person_id")
+
+
+class _Record:
+    """What matching reads of a child, with its names normalised once."""
+
+    __slots__ = (*_MATCHED_FIELDS, "given", "family", "whole", "families")
+
+    def __init__(self, pk, authority_id, given_name, family_name, date_of_birth, police_person_id):
+        self.pk, self.authority_id, self.date_of_birth = pk, authority_id, date_of_birth
+        self.given_name, self.family_name, self.police_person_id = given_name, family_name, police_person_id
+        self.given, self.family = normalise(given_name), normalise(family_name)
+        self.whole = self.given + self.family
+        self.families = name_parts(family_name)
+
+
+def _pair(one, two, reasons, model=DuplicatePair):
+    """The stored row of a likely pair: `one` is the record first in name order."""
+    if (two.family_name, two.given_name, str(two.pk)) < (one.family_name, one.given_name, str(one.pk)):
+        one, two = two, one
+    return model(authority_id=one.authority_id, one_id=one.pk, two_id=two.pk, one_family_name=one.family_name,
+                 one_given_name=one.given_name, reasons=reasons)
+
+
+def duplicate_pairs_refresh(child_id):
+    """Make the stored pairs of one child right again, after it was made, its names, date of birth
+    or police person id changed, it was merged (a merged-away record is in no pair) or anonymised.
+    Callers are the services that make those changes, inside their transaction. A few indexed
+    queries: the child, the records sharing its date of birth or police person id, its dismissed
+    pairs, the delete and the insert."""
+    DuplicatePair.objects.filter(Q(one_id=child_id) | Q(two_id=child_id)).delete()
+    found = live_children().filter(pk=child_id).values_list(*_MATCHED_FIELDS).first()
+    if found is None:
+        return []
+    child = _Record(*found)
+    same = Q(date_of_birth=child.date_of_birth)
+    if child.police_person_id:
+        same |= Q(police_person_id=child.police_person_id)
+    pool = live_children().filter(same, authority_id=child.authority_id).exclude(pk=child.pk)
+    dismissed = _dismissed(DuplicateDismissal.objects.filter(Q(first_id=child.pk) | Q(second_id=child.pk)))
+    rows = []
+    for values in pool.values_list(*_MATCHED_FIELDS):
+        other = _Record(*values)
+        reasons = match_reasons(child, other)
+        if reasons and pair_key(child.pk, other.pk) not in dismissed:
+            rows.append(_pair(child, other, reasons))
+    return DuplicatePair.objects.bulk_create(rows)
+
+
+def likely_pairs(records):
+    """Every likely pair among `records` (_Record-like, ordered by authority and date of birth):
+    {pair key: (one, two, reasons)}. Only records sharing an authority and a date of birth are
+    compared by name; those sharing a police person id are found by `likely_pairs_by_police_id`."""
+    found, alike, group, current = {}, {}, [], None
+
+    def names_alike(a, b):  # _alike, remembered per pair of names: few distinct names, many records
+        known = alike.get((a, b))
+        if known is None:
+            known = alike[(a, b)] = _alike(a, b)
+        return known
+
+    def compare(members):
+        # Only pairs passing a cheap test that every rule of name_reasons needs (the same letters, a
+        # shared part of the family name, alike given names, or given and family names alike
+        # crosswise) are checked in full.
+        for i, one in enumerate(members):
+            whole, given, families = one.whole, one.given, one.families
+            for two in members[i + 1:]:
+                if (whole == two.whole or not families.isdisjoint(two.families) or names_alike(given, two.given)
+                        or names_alike(given, two.family)):
+                    reasons = match_reasons(one, two)
+                    if reasons:
+                        found[pair_key(one.pk, two.pk)] = (one, two, reasons)
+
+    for record in records:
+        key = (record.authority_id, record.date_of_birth)
+        if key != current:
+            compare(group)
+            group, current = [], key
+        group.append(record)
+    compare(group)
+    return found
+
+
+def duplicate_pairs_rebuild(*, child_model=Child, pair_model=DuplicatePair, dismissal_model=DuplicateDismissal,
+                            authority_id=None, batch=5000):
+    """Store every likely pair again, from the records as they are: for records written in bulk
+    (a migration, the national seed), not for a service's change. The models are parameters so
+    that a migration passes its own. Streams the live children in (authority, date of birth) order
+    once, compares names only within those groups (after a cheap test), then the groups sharing a
+    police person id; answers the number of pairs stored."""
+    live = child_model.objects.filter(merged_into__isnull=True)
+    stale = pair_model.objects.all()
+    if authority_id is not None:
+        live, stale = live.filter(authority_id=authority_id), stale.filter(authority_id=authority_id)
+    stale.delete()
+    in_order = live.order_by("authority_id", "date_of_birth").values_list(*_MATCHED_FIELDS)
+    found = likely_pairs(_Record(*values) for values in in_order.iterator(chunk_size=20000))
+    shared = (
+        live.exclude(police_person_id="").order_by().values("authority_id", "police_person_id")
+        .annotate(n=Count("pk")).filter(n__gt=1)
     )
-    candidates = list(
-        visible.filter(Q(date_of_birth__in=shared_dob) | Q(police_person_id__in=shared_id))
-        .select_related("lead_agency").order_by("family_name", "given_name", "pk")
-    )
-    groups = defaultdict(list)
-    for child in candidates:
-        groups[(child.authority_id, "dob", child.date_of_birth)].append(child)
-        if child.police_person_id:
-            groups[(child.authority_id, "pid", child.police_person_id)].append(child)
-    pairs = {}
-    for members in groups.values():
+    by_id = {}
+    for values in live.filter(police_person_id__in=shared.values("police_person_id")).values_list(*_MATCHED_FIELDS):
+        record = _Record(*values)
+        by_id.setdefault((record.authority_id, record.police_person_id), []).append(record)
+    for members in by_id.values():
         for one, two in combinations(members, 2):
             key = pair_key(one.pk, two.pk)
-            if key not in pairs:
+            if key not in found:
                 reasons = match_reasons(one, two)
                 if reasons:
-                    pairs[key] = {"one": one, "two": two, "reasons": reasons}
-    dismissed = _dismissed(DuplicateDismissal.objects.filter(first_id__in=visible.values("pk")))
-    found = [pair for key, pair in pairs.items() if key not in dismissed]
-    found.sort(key=lambda p: (p["one"].family_name, p["one"].given_name, str(p["one"].pk), str(p["two"].pk)))
-    return found
+                    found[key] = (one, two, reasons)
+    dismissed = _dismissed(dismissal_model.objects.all())
+    rows = [_pair(one, two, reasons, pair_model) for key, (one, two, reasons) in found.items() if key not in dismissed]
+    pair_model.objects.bulk_create(rows, batch_size=batch)
+    return len(rows)
 
 
 def child_merged_into(user, child_id):

@@ -29,7 +29,7 @@ from casework.clocks.services import deadlines_move_child
 from casework.errors import ConflictError
 
 from .clocks.kind import episode_clocks_reconcile
-from .duplicates import pair_key
+from .duplicates import duplicate_pairs_refresh, pair_key
 from .services import validate_child
 from .interviews.services import return_interview_not_possible
 from .models import (
@@ -38,6 +38,7 @@ from .models import (
     ChildGroupObjectPermission,
     ChildUserObjectPermission,
     DuplicateDismissal,
+    DuplicatePair,
     EducationCase,
     InterviewState,
     MissingEpisode,
@@ -101,14 +102,14 @@ def register_child_id_holder(name, move):
 
 def child_relations():
     """(model, foreign key) of every model pointing at Child, except the merge pointer itself, the
-    field history (it records what was, under the id it was) and dismissed pairs (the merged-away
-    record is offered to nobody any more)."""
+    field history (it records what was, under the id it was), dismissed pairs (the merged-away
+    record is offered to nobody any more) and the stored likely pairs (made again for the survivor)."""
     relations = []
     for relation in Child._meta.get_fields(include_hidden=True):
         if not relation.auto_created or relation.concrete or not (relation.one_to_many or relation.one_to_one):
             continue
         model = relation.related_model
-        if model is Child or model is DuplicateDismissal or issubclass(model, HistoricalChanges):
+        if model is Child or model in (DuplicateDismissal, DuplicatePair) or issubclass(model, HistoricalChanges):
             continue
         relations.append((model, relation.field))
     return sorted(relations, key=lambda item: (item[0]._meta.label, item[1].name))
@@ -257,6 +258,8 @@ def child_merge(*, actor, child, other, keep):
             moved[name] = count
     merged.merged_into = survivor
     merged.save(update_fields=["merged_into", "updated_at"])
+    duplicate_pairs_refresh(merged.pk)  # a merged-away record is in no pair any more
+    duplicate_pairs_refresh(survivor.pk)  # the facts kept may pair it with other records
     episode_clocks_reconcile(child=survivor, now=now)
     record = {
         "survivor": str(survivor.pk),
@@ -283,6 +286,7 @@ def duplicate_dismiss(*, actor, child, other, reason=""):
     dismissal, created = DuplicateDismissal.objects.get_or_create(
         first_id=first, second_id=second, defaults={"reason": reason, "dismissed_by": actor}
     )
+    DuplicatePair.objects.filter(Q(one_id=first, two_id=second) | Q(one_id=second, two_id=first)).delete()
     if created:
         data = {"first": str(first), "second": str(second), "reason": reason}
         audit_event_record(actor=actor, verb="child.duplicate_dismissed", obj=dismissal, child_id=child.pk, data=data)

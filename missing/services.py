@@ -33,6 +33,7 @@ from .models import (
     Vulnerability,
 )
 from .clocks.kind import episode_clocks_reconcile
+from .duplicates import duplicate_pairs_refresh
 from .education.services import education_cases_link_episode
 from .interviews.services import return_interview_on_return_changed
 from .placements.clocks import placement_clocks_reconcile
@@ -58,6 +59,8 @@ CHILD_FIELDS = {
     "placement_type",
     "home_area",
 }
+# What decides whether two records are likely one child (N3): a change to one refreshes its pairs.
+MATCHED_FIELDS = {"given_name", "family_name", "date_of_birth", "police_person_id"}
 HOME_AREA = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 EPISODE_FIELDS = {
     "category",
@@ -113,6 +116,7 @@ def child_create(*, actor, authority, **fields):
     validate_child(child, today=local_date(timezone.now()))
     child.save()
     audit_event_record(actor=actor, verb="child.created", obj=child, child_id=child.pk)
+    duplicate_pairs_refresh(child.pk)
     return child
 
 
@@ -128,6 +132,8 @@ def child_update(*, actor, child, **changes):
         return child
     child.save()
     audit_event_record(actor=actor, verb="child.updated", obj=child, child_id=child.pk, data={"fields": changed})
+    if MATCHED_FIELDS.intersection(changed):
+        duplicate_pairs_refresh(child.pk)
     episode_clocks_reconcile(child=child)
     return child
 

@@ -1,5 +1,5 @@
 from .children import Child, ChildGroupObjectPermission, ChildUserObjectPermission, Gender, LegalStatus, Vulnerability
-from .duplicates import DuplicateDismissal
+from .duplicates import DuplicateDismissal, DuplicatePair
 from .daily import DailyRiskDiscussion, DailyRiskMeeting, DailyRiskOutcome
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .exports import SubjectAccessExport
@@ -32,6 +32,7 @@ from .notifications import NotificationKind, NotificationStatus, NotificationUpl
 __all__ = [
     "AuthorityContact",
     "DuplicateDismissal",
+    "DuplicatePair",
     "DailyRiskDiscussion",
     "DailyRiskMeeting",
     "DailyRiskOutcome",

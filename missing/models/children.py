@@ -109,6 +109,8 @@ class Child(models.Model):
                 fields=["authority", "family_name", "given_name"], condition=Q(merged_into__isnull=True),
                 name="child_live_by_name",
             ),
+            # A child's likely duplicates (N3) share its date of birth (or its police person id).
+            models.Index(fields=["authority", "date_of_birth"], name="child_authority_dob"),
         ]
         permissions = [("share_child", "Can share a child's record with another agency")]
 

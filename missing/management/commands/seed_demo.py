@@ -31,6 +31,7 @@ from missing.models import (
     Vulnerability,
 )
 from missing.demo import demo_duplicates, demo_profiles_updates_and_meeting
+from missing.duplicates import duplicate_pairs_rebuild
 from missing.placements.demo import seed_placements
 from missing.services import episode_create, episode_update, notification_receive
 from panels.demo import seed_panel
@@ -166,7 +167,9 @@ class Command(BaseCommand):
                 school=f"{rng.choice(LAST_A)} Academy",
                 lead_agency=rng.choice(leads),
             ))
-        return Child.objects.bulk_create(rows, batch_size=2000)
+        made = Child.objects.bulk_create(rows, batch_size=2000)
+        duplicate_pairs_rebuild(authority_id=la.pk)  # records made in bulk: their likely pairs (N3) in one pass
+        return made
 
     def _history(self, kids, rng, now):
         """Episodes older than a month: bulk-inserted, all returned."""

@@ -25,6 +25,7 @@ from casework.retention import retention_policy_for
 from casework.services import agency_create
 from missing.clocks.kind import EPISODE
 from missing.management.commands.seed_demo import AGENCIES, FIRST, LAST_A, LAST_B, PLACES, PROVIDERS
+from missing.duplicates import duplicate_pairs_rebuild
 from missing.models import Child, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview
 from panels.clocks import MEETING
 from panels.models import Meeting, MeetingChild, MeetingStatus, Panel, PanelMember, Rating
@@ -93,6 +94,8 @@ class Command(BaseCommand):
             meetings = self._panel_history(plan, kids, rng, now)
             self._log(started, f"{meetings} past panel meetings with their lists, ratings, actions and deadlines")
         self._log(started, "indexes and foreign keys made again")
+        pairs = duplicate_pairs_rebuild()
+        self._log(started, f"{pairs} likely duplicate pairs stored")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in BULK_MODELS:
