@@ -220,3 +220,16 @@ class EpisodePlace(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["place", "episode"], name="episode_place_once")]
+
+
+class FoundAt(models.Model):
+    """An episode counted at a place: a child was found there in it, by any of the three ways
+    selectors.episodes_matching decides (a person's link, the found location, a held return
+    interview's account). Derived, and kept by the writes that change the answer (found.py), so
+    that counting a place's episodes reads one index instead of matching text over every episode."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="found_at", db_index=False)
+    episode = models.ForeignKey("missing.MissingEpisode", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["place", "episode"], name="found_at_once")]
