@@ -165,7 +165,7 @@ def _episode_changed(*, actor, episode, created, changed_fields):
         return_interview_on_return_changed(actor=actor, episode=episode)
     if created:
         education_cases_link_episode(episode=episode)
-    if created or "found_location" in changed_fields:
+    if episode.found_location if created else "found_location" in changed_fields:
         episodes_found_changed([episode.pk])
 
 
