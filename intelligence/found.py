@@ -13,8 +13,11 @@ A merge of two records moves episodes, not FoundAt rows: the rows follow their e
 `fill_all` makes every row from scratch in one statement (the migration, seed_national).
 """
 
+from collections import Counter
+from uuid import UUID
+
 from django.db import connection
-from django.db.models import UUIDField, Value
+from django.db.models import F, UUIDField, Value
 
 from missing.models import MissingEpisode, ReturnInterview
 
@@ -23,35 +26,61 @@ from .selectors import DROPPED, episodes_matching, places_matching
 
 
 def _insert(pairs):
-    """INSERT the (place id, episode id) rows a query answers, in one statement."""
+    """INSERT the (place id, episode id) rows a query answers, in one statement; answers the place
+    ids of the rows made."""
     sql, params = pairs.query.sql_with_params()
     conflict = " ON CONFLICT DO NOTHING" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
-        cursor.execute(f'INSERT INTO "{FoundAt._meta.db_table}" ("place_id", "episode_id") {sql}{conflict}', params)
+        cursor.execute(
+            f'INSERT INTO "{FoundAt._meta.db_table}" ("place_id", "episode_id") {sql}{conflict} RETURNING "place_id"',
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _delete(rows):
+    """Delete FoundAt rows; answers the place ids of the rows deleted."""
+    taken = list(rows.select_for_update().values_list("pk", "place_id"))
+    FoundAt.objects.filter(pk__in=[pk for pk, _ in taken]).delete()
+    return [place_id for _, place_id in taken]
+
+
+def _count(made, deleted):
+    """Move each place's stored count by what was made and deleted: an increment, not a recount, so
+    that two transactions changing one place's rows at once both count."""
+    change = Counter(UUID(str(pk)) for pk in made)  # SQLite answers hex, PostgreSQL UUIDs
+    change.subtract(UUID(str(pk)) for pk in deleted)
+    for place_id, delta in change.items():
+        if delta:
+            Place.objects.filter(pk=place_id).update(found_count=F("found_count") + delta)
 
 
 def place_refresh(place):
-    FoundAt.objects.filter(place_id=place.pk).delete()
+    deleted = _delete(FoundAt.objects.filter(place_id=place.pk))
     episodes = episodes_matching(place).order_by().annotate(place_ref=Value(place.pk, output_field=UUIDField()))
-    _insert(episodes.values_list("place_ref", "pk"))
+    _count(_insert(episodes.values_list("place_ref", "pk")), deleted)
 
 
 def episodes_refresh(episode_ids):
-    FoundAt.objects.filter(episode_id__in=episode_ids).delete()
+    deleted = _delete(FoundAt.objects.filter(episode_id__in=episode_ids))
+    made = []
     for episode_id, authority_id in MissingEpisode.objects.filter(pk__in=episode_ids).values_list(
         "pk", "child__authority_id"
     ):
         places = places_matching(Place.objects.filter(panel__authority_id=authority_id), episode_id).order_by()
-        _insert(places.annotate(episode_ref=Value(episode_id, output_field=UUIDField())).values_list(
+        made += _insert(places.annotate(episode_ref=Value(episode_id, output_field=UUIDField())).values_list(
             "pk", "episode_ref"))
+    _count(made, deleted)
 
 
 def link_counted(place, episode):
-    FoundAt.objects.get_or_create(place=place, episode=episode)
+    _, made = FoundAt.objects.get_or_create(place=place, episode=episode)
+    if made:
+        _count([place.pk], [])
 
 
 def child_forgotten(child):
-    FoundAt.objects.filter(episode__child=child).delete()
+    _count([], _delete(FoundAt.objects.filter(episode__child=child)))
 
 
 def _normalised(column, params):
@@ -64,7 +93,8 @@ def _normalised(column, params):
 
 
 def fill_all(using_connection=None):
-    """Every FoundAt row, made from the text in one statement (rows already there are kept). Each
+    """Every FoundAt row, made from the text in one statement (rows already there are kept), then every
+    place's count in a second. Each
     found location and account is normalised once (the materialised CTEs), not once per place."""
     db = using_connection or connection
     position = "strpos" if db.vendor == "postgresql" else "instr"
@@ -111,5 +141,10 @@ def fill_all(using_connection=None):
         WHERE c.authority_id = p.authority_id
         ON CONFLICT DO NOTHING
     """
+    recount = f"""
+        UPDATE "{names['place']}" SET found_count = (
+            SELECT COUNT(*) FROM "{names['found_at']}" f WHERE f.place_id = "{names['place']}".id)
+    """
     with db.cursor() as cursor:
         cursor.execute(sql, params)
+        cursor.execute(recount)

@@ -36,6 +36,8 @@ class Place(models.Model):
     notes = models.TextField(blank=True)
     address_key = models.CharField(max_length=300, null=True, blank=True, editable=False)
     postcode_key = models.CharField(max_length=10, null=True, blank=True, editable=False)
+    # The episodes counted here (its FoundAt rows), kept with them by found.py: lists read it, not a count.
+    found_count = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

@@ -82,10 +82,11 @@ def places_matching(places, episode_id):
 
 def places_with_episode_counts(places, *, child=None):
     """Annotate `episode_count` on each place, in the list's one query: the episodes of the panel's
-    authority (of `child` only, if given) in which a child was found there, counted from FoundAt."""
-    found = FoundAt.objects.filter(place_id=OuterRef("pk"))
-    if child is not None:
-        found = found.filter(episode__child_id=child.pk)
+    authority (of `child` only, if given) in which a child was found there: the place's stored count,
+    or for one child its FoundAt rows."""
+    if child is None:
+        return places.annotate(episode_count=F("found_count"))
+    found = FoundAt.objects.filter(place_id=OuterRef("pk"), episode__child_id=child.pk)
     counted = found.order_by().annotate(n=Func(F("episode_id"), function="COUNT")).values("n")
     return places.annotate(episode_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
 

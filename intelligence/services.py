@@ -112,7 +112,7 @@ def place_update(*, actor, place, **fields):
         setattr(place, name, value)
     keys = (place.address_key, place.postcode_key)
     _set_keys(place)
-    place.save()
+    place.save(update_fields=[*fields, "address_key", "postcode_key"])  # found_count is found.py's to change
     if (place.address_key, place.postcode_key) != keys:  # what it is matched on changed
         found.place_refresh(place)
     audit_event_record(actor=actor, verb="intelligence.place_updated", obj=place, data={"fields": changed})
