@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from missing.child_data import INTELLIGENCE, ChildDataPart, ExportRecord, register_child_data_part
 
+from .found import child_forgotten
 from .models import Association, EpisodePlace
 from .selectors import child_reference
 
@@ -47,6 +48,7 @@ def _erase(child):
     rows.delete()
     Association.history.filter(id__in=ids).delete()
     EpisodePlace.objects.filter(episode__child=child).delete()
+    child_forgotten(child)  # anonymised, the episodes no longer say where the child was found
 
 
 def register():

@@ -36,6 +36,8 @@ class Place(models.Model):
     notes = models.TextField(blank=True)
     address_key = models.CharField(max_length=300, null=True, blank=True, editable=False)
     postcode_key = models.CharField(max_length=10, null=True, blank=True, editable=False)
+    # The episodes counted here (its FoundAt rows), kept with them by found.py: lists read it, not a count.
+    found_count = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -220,3 +222,16 @@ class EpisodePlace(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["place", "episode"], name="episode_place_once")]
+
+
+class FoundAt(models.Model):
+    """An episode counted at a place: a child was found there in it, by any of the three ways
+    selectors.episodes_matching decides (a person's link, the found location, a held return
+    interview's account). Derived, and kept by the writes that change the answer (found.py), so
+    that counting a place's episodes reads one index instead of matching text over every episode."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="found_at", db_index=False)
+    episode = models.ForeignKey("missing.MissingEpisode", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["place", "episode"], name="found_at_once")]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from missing.models import MissingEpisode, ReturnInterview
 from missing.permissions import children_visible_to
 
-from .models import Association, EndType, EpisodePlace, Place
+from .models import Association, EndType, EpisodePlace, FoundAt, Place
 
 # What normalising an address drops, in Python and in SQL alike, so both give the same key.
 DROPPED = " ,.-'/()\n\r\t"
@@ -58,32 +58,43 @@ def _episodes_with_found_key():
     return MissingEpisode.objects.annotate(found_key=_normalised("found_location"))
 
 
-def places_with_episode_counts(places, *, child=None):
-    """Annotate `episode_count` on each place, in the list's one query: the episodes of the panel's
-    authority (of `child` only, if given) in which a child was found there."""
+def episodes_matching(place):
+    """The episodes of the panel's authority in which a child was found at `place`, decided from
+    the text (found.py keeps FoundAt from this; reads count FoundAt)."""
+
+    def value(name, nested=False):
+        return getattr(place, name)
+
+    return _episodes_with_found_key().filter(_found_at(value), child__authority_id=place.panel.authority_id)
+
+
+def places_matching(places, episode_id):
+    """The places of `places` at which a child was found in the episode, decided from the text."""
 
     def outer(name, nested=False):
         return OuterRef(OuterRef(name)) if nested else OuterRef(name)
 
-    episodes = _episodes_with_found_key().filter(_found_at(outer), child__authority_id=OuterRef("panel__authority_id"))
-    if child is not None:
-        episodes = episodes.filter(child_id=child.pk)
-    counted = episodes.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    episodes = _episodes_with_found_key().filter(
+        _found_at(outer), pk=episode_id, child__authority_id=OuterRef("panel__authority_id")
+    )
+    return places.filter(Exists(episodes))
+
+
+def places_with_episode_counts(places, *, child=None):
+    """Annotate `episode_count` on each place, in the list's one query: the episodes of the panel's
+    authority (of `child` only, if given) in which a child was found there: the place's stored count,
+    or for one child its FoundAt rows."""
+    if child is None:
+        return places.annotate(episode_count=F("found_count"))
+    found = FoundAt.objects.filter(place_id=OuterRef("pk"), episode__child_id=child.pk)
+    counted = found.order_by().annotate(n=Func(F("episode_id"), function="COUNT")).values("n")
     return places.annotate(episode_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
 
 
 def episodes_found_at(place):
     """The episodes counted for `place`, newest first, with their children."""
-
-    def value(name, nested=False):
-        return getattr(place, name)
-
-    return (
-        _episodes_with_found_key()
-        .filter(_found_at(value), child__authority_id=place.panel.authority_id)
-        .select_related("child")
-        .order_by("-started_at")
-    )
+    counted = FoundAt.objects.filter(place_id=place.pk).values("episode_id")
+    return MissingEpisode.objects.filter(pk__in=counted).select_related("child").order_by("-started_at")
 
 
 # The network around a child, an adult or a place ----------------------------------------------

@@ -13,6 +13,7 @@ from casework.audit import audit_event_record
 from casework.calendar import local_date
 from casework.validation import acting_user, only_fields
 
+from . import found
 from .models import (
     Association,
     Disruption,
@@ -95,6 +96,7 @@ def place_create(*, actor, panel, name, kind, address="", postcode="", notes="")
     place = Place(panel=panel, created_by=acting_user(actor), **fields)
     _set_keys(place)
     place.save()
+    found.place_refresh(place)
     audit_event_record(actor=actor, verb="intelligence.place_created", obj=place)
     return place
 
@@ -108,8 +110,11 @@ def place_update(*, actor, place, **fields):
     changed = sorted(name for name, value in fields.items() if getattr(place, name) != value)
     for name, value in fields.items():
         setattr(place, name, value)
+    keys = (place.address_key, place.postcode_key)
     _set_keys(place)
-    place.save()
+    place.save(update_fields=[*fields, "address_key", "postcode_key"])  # found_count is found.py's to change
+    if (place.address_key, place.postcode_key) != keys:  # what it is matched on changed
+        found.place_refresh(place)
     audit_event_record(actor=actor, verb="intelligence.place_updated", obj=place, data={"fields": changed})
     return place
 
@@ -122,6 +127,7 @@ def place_link_episode(*, actor, place, episode):
     link, made = EpisodePlace.objects.get_or_create(place=place, episode=episode,
                                                     defaults={"linked_by": acting_user(actor)})
     if made:
+        found.link_counted(place, episode)
         audit_event_record(actor=actor, verb="intelligence.episode_linked", obj=link,
                            data={"place": str(place.pk), "episode": str(episode.pk)})
     return link

@@ -35,6 +35,7 @@ from .models import (
 from .clocks.kind import episode_clocks_reconcile
 from .duplicates import duplicate_pairs_refresh
 from .education.services import education_cases_link_episode
+from .found import episodes_found_changed
 from .interviews.services import return_interview_on_return_changed
 from .placements.clocks import placement_clocks_reconcile
 
@@ -164,13 +165,16 @@ def _validate_episode(episode, *, now):
 
 def _episode_changed(*, actor, episode, created, changed_fields):
     """What follows from an episode's facts, in this order: the clocks (T1 counts from the return),
-    then the return interview owed for a return, then an open missing-education case."""
+    then the return interview owed for a return, then an open missing-education case, then what
+    other apps derive from where the child was found."""
     episode_clocks_reconcile(child=episode.child, episode=episode)
     placement_clocks_reconcile(child=episode.child)  # N7: the other council is told of the episode
     if "returned_at" in changed_fields:
         return_interview_on_return_changed(actor=actor, episode=episode)
     if created:
         education_cases_link_episode(episode=episode)
+    if episode.found_location if created else "found_location" in changed_fields:
+        episodes_found_changed([episode.pk])
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from ..models import (
     SafeAndWellCheck,
 )
 from ..clocks.kind import episode_deadlines_complete
+from ..found import episodes_found_changed
 
 # Which agencies each kind of interviewer the child may choose works in.
 ROLE_AGENCY_KINDS = {
@@ -354,6 +355,7 @@ def return_interview_complete(*, actor, interview, held_at, **content):
     interview.held_at = held_at
     interview.save()
     audit_event_record(actor=actor, verb="return_interview.completed", obj=interview, child_id=interview.child_id)
+    episodes_found_changed(interview.episodes.values_list("pk", flat=True))
     for episode in interview.episodes.all():
         episode_deadlines_complete(
             episode=episode,

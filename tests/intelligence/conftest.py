@@ -6,6 +6,7 @@ from django.utils import timezone
 from casework.models import AgencyKind, Role
 from intelligence import services
 from intelligence.models import EndType
+from missing.interviews.services import return_interview_accept, return_interview_complete
 from missing.models import ReturnInterview
 from missing.services import episode_create, episode_update
 from panels.services import panel_create
@@ -60,12 +61,13 @@ def world(panel, people, authority, agencies, mash):
     elsewhere = episode_create(actor=mash, child=unseen, category="missing", started_at=now - timedelta(days=3),
                                reported_at=now - timedelta(days=3), risk_level="low", location_type="home")
     episode_update(actor=mash, episode=elsewhere, returned_at=now - timedelta(days=2), found_location="Town centre")
-    # The interview says where the child stayed in the second episode only.
-    interview = ReturnInterview.objects.filter(child=unseen).first() or ReturnInterview.objects.create(
-        child=unseen, offered_at=now - timedelta(days=4))
+    # The interview, held for the second episode only, says where the child stayed.
+    interview = ReturnInterview.objects.get(child=unseen)
     interview.episodes.set([second])
-    ReturnInterview.objects.filter(pk=interview.pk).update(
-        where_and_with_whom="Stayed at 14 station road. with an older man")
+    return_interview_accept(actor=mash, interview=interview, interviewer=people["nurse"], interviewer_role="health")
+    return_interview_complete(actor=mash, interview=interview, held_at=now - timedelta(days=1),
+                              where_and_with_whom="Stayed at 14 station road. with an older man",
+                              voice_of_child="Said they were fine.")
 
     grade = {"source_evaluation": "2", "intelligence_evaluation": "B", "handling": "P"}
     today = date.today()

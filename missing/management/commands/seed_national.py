@@ -23,6 +23,8 @@ from casework.models import Agency, AgencyKind, AuditEvent, Deadline, LocalAutho
 from casework.models.clocks import SubjectClock
 from casework.retention import retention_policy_for
 from casework.services import agency_create
+from intelligence.found import fill_all as found_at_fill_all
+from intelligence.models import FoundAt
 from missing.clocks.kind import EPISODE
 from missing.management.commands.seed_demo import AGENCIES, FIRST, LAST_A, LAST_B, PLACES, PROVIDERS
 from missing.duplicates import duplicate_pairs_rebuild
@@ -101,6 +103,12 @@ class Command(BaseCommand):
                 for model in BULK_MODELS:
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         self._log(started, "analysed")
+        with transaction.atomic():
+            found_at_fill_all()  # the bulk-made episodes counted at the demo panel's places
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f'ANALYZE "{FoundAt._meta.db_table}"')
+        self._log(started, "episodes counted at places")
         self.stdout.write(self.style.SUCCESS(
             f"{LocalAuthority.objects.count()} authorities, {Child.objects.count()} children, "
             f"{MissingEpisode.objects.count()} episodes, {Deadline.objects.count()} deadlines."
