@@ -32,7 +32,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from casework.clocks.services import deadlines_sweep  # noqa: E402
-from casework.models import Deadline, User  # noqa: E402
+from casework.models import ClockHeartbeat, Deadline, User  # noqa: E402
 from casework.services import api_token_issue  # noqa: E402
 from config.screens import APIS, PAGES, Fixtures, sign_in  # noqa: E402
 from missing.models import Child, MissingEpisode, PoliceNotification  # noqa: E402
@@ -66,6 +66,9 @@ def _table(title, rows, clients, fixtures, headers_for):
         if path is None:
             print(f"{label:<44} {'skipped: no such object in this data set':>40}")
             continue
+        # In service the clock sweeps each minute: a data set seeded a while ago would otherwise show
+        # (and time) the "clock has stopped" banner and send its email on coordinators' pages.
+        ClockHeartbeat.objects.filter(pk=1).update(last_finished_at=timezone.now())
         status, median, p95, queries = measure(clients[who], path, headers_for(who))
         baseline = baseline or median
         ratio = median / baseline
