@@ -92,10 +92,11 @@ def fast_password_hashing(settings):
 def signed_in(client):
     """signed_in(user): the browser client signed in as `user`, past the TOTP step where they need it."""
     from django.urls import reverse
+    from django.utils import timezone
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from casework.middleware import needs_second_factor
+    from casework.middleware import LAST_SEEN_KEY, needs_second_factor
 
     def sign_in(user):
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -106,6 +107,11 @@ def signed_in(client):
             code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
             response = client.post(reverse("two_factor"), {"token": f"{code:0{device.digits}d}"})
             assert response.status_code == 302, response.content
+        # As the sign-in page does, the session starts active: its first page is then a page like any
+        # other (activity is recorded at most once a minute, so a query count does not catch a write).
+        session = client.session
+        session[LAST_SEEN_KEY] = timezone.now().timestamp()
+        session.save()
         return client
 
     return sign_in
@@ -128,15 +134,16 @@ def celery_queue():
 
     from config.celery import app
 
-    # Start from the configured broker and result backend, whatever an earlier test pointed the app at.
-    if app.conf.broker_url != django_settings.CELERY_BROKER_URL or \
-            app.conf.result_backend != django_settings.CELERY_RESULT_BACKEND:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-        app.conf.broker_url = django_settings.CELERY_BROKER_URL
-        app.conf.result_backend = django_settings.CELERY_RESULT_BACKEND
+    # Start from the configured broker and result backend on fresh connections, whatever an earlier
+    # test pointed the app at or left behind: a connection an earlier test's Redis dropped would make
+    # this test's sends fail ("Connection to Redis lost") and its worker wait for nothing.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)
+    app.conf.broker_url = django_settings.CELERY_BROKER_URL
+    app.conf.result_backend = django_settings.CELERY_RESULT_BACKEND
     name = f"test-{uuid.uuid4().hex[:10]}"
     saved = app.conf.task_default_queue
     app.conf.task_default_queue = name
