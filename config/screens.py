@@ -18,7 +18,9 @@ from actions.models import Action, ChildMeeting
 from casework.middleware import needs_second_factor
 from casework.models import User
 from missing.education.services import education_case_open
-from missing.models import Child, EducationCase, MissingEpisode, PoliceNotification, ReturnInterview
+from missing.models import (
+    Child, EducationCase, MissingEpisode, MissingPersonProfile, PoliceNotification, ReturnInterview,
+)
 from panels import services
 from panels.models import Attendance, Meeting, MeetingChild, Panel
 from referrals.models import Referral
@@ -37,6 +39,8 @@ class Fixtures:
         kids = Child.objects.filter(authority_id=authority)
         self.child = kids.filter(episodes__isnull=False, return_interviews__isnull=False).first() or kids.first()
         self.episode = MissingEpisode.objects.filter(child__authority_id=authority).order_by("-started_at").first()
+        profile = MissingPersonProfile.objects.filter(child__authority_id=authority).first()
+        self.profile_child = profile.child_id if profile else self.child.pk  # the API answers 404 without one
         self.interview = ReturnInterview.objects.filter(child__authority_id=authority, state="accepted").first()
         self.notification = PoliceNotification.objects.filter(authority_id=authority).first()
         self.panel = Panel.objects.filter(authority_id=authority).first()
@@ -190,7 +194,7 @@ APIS = [
      lambda f: f"/api/v1/child-meetings/{_id(f.child_meeting)}/" if f.child_meeting else None),
     ("GET child duplicates", "mash", lambda f: f"/api/v1/children/{f.child.pk}/duplicates/"),
     ("GET children/duplicates", "mash", lambda f: "/api/v1/children/duplicates/"),
-    ("GET child profile", "mash", lambda f: f"/api/v1/children/{f.child.pk}/profile/"),
+    ("GET child profile", "mash", lambda f: f"/api/v1/children/{f.profile_child}/profile/"),
     ("GET child updates", "mash", lambda f: f"/api/v1/children/{f.child.pk}/updates/"),
     ("GET providers", "mash", lambda f: "/api/v1/providers/"),
     ("GET child placements", "mash", lambda f: f"/api/v1/children/{f.child.pk}/placements/"),
