@@ -134,16 +134,15 @@ def celery_queue():
 
     from config.celery import app
 
-    # Start from the configured broker and result backend on fresh connections, whatever an earlier
-    # test pointed the app at or left behind: a connection an earlier test's Redis dropped would make
-    # this test's sends fail ("Connection to Redis lost") and its worker wait for nothing.
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    app._local.__dict__.pop("backend", None)
-    app.conf.broker_url = django_settings.CELERY_BROKER_URL
-    app.conf.result_backend = django_settings.CELERY_RESULT_BACKEND
+    # Start from the configured broker and result backend, whatever an earlier test pointed the app at.
+    if app.conf.broker_url != django_settings.CELERY_BROKER_URL or \
+            app.conf.result_backend != django_settings.CELERY_RESULT_BACKEND:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        app.conf.broker_url = django_settings.CELERY_BROKER_URL
+        app.conf.result_backend = django_settings.CELERY_RESULT_BACKEND
     name = f"test-{uuid.uuid4().hex[:10]}"
     saved = app.conf.task_default_queue
     app.conf.task_default_queue = name
