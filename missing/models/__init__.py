@@ -3,7 +3,7 @@ from .duplicates import DuplicateDismissal
 from .daily import DailyRiskDiscussion, DailyRiskMeeting, DailyRiskOutcome
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .exports import SubjectAccessExport
-from .episodes import Category, LocationType, MissingEpisode, RiskLevel
+from .episodes import Category, EpisodeMonthFigure, LocationType, MissingEpisode, RiskLevel
 from .interviews import (
     INTERVIEW_TRANSITIONS,
     OWED_STATES,
@@ -32,6 +32,7 @@ from .notifications import NotificationKind, NotificationStatus, NotificationUpl
 __all__ = [
     "AuthorityContact",
     "DuplicateDismissal",
+    "EpisodeMonthFigure",
     "DailyRiskDiscussion",
     "DailyRiskMeeting",
     "DailyRiskOutcome",

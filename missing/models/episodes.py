@@ -60,6 +60,8 @@ class MissingEpisode(models.Model):
             # Open episodes (returned_at IS NULL) and those back since a time: the home page's counts
             # and today's high-risk list, which would otherwise read every episode of the authority.
             models.Index(fields=["returned_at"], name="episode_returned_at"),
+            # Episodes that began in a month or a year: the dashboard's period and twelve-month trend.
+            models.Index(fields=["started_at"], name="episode_started_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -78,3 +80,26 @@ class MissingEpisode(models.Model):
     @property
     def is_open(self):
         return self.returned_at is None
+
+
+class EpisodeMonthFigure(models.Model):
+    """One number of the monthly dashboard, kept so that the dashboard reads a year in one query:
+    for an authority and a calendar month (Europe/London) of episode starts, how many episodes (and
+    distinct children) fall in one value of one dimension (a police category, an age band, a
+    placement provider, the 'repeats' band of a child's episodes that month...).
+    missing/report_months.py is the only writer: the services that change an episode's or a
+    child's reported facts recompute the months concerned inside their transaction."""
+
+    authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    dimension = models.CharField(max_length=40)
+    value = models.CharField(max_length=300, blank=True)
+    episodes = models.IntegerField(null=True, blank=True)
+    children = models.IntegerField()
+    shown = models.CharField(max_length=300, blank=True, help_text="The value as written, for display.")
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "month"], name="episode_month_figure_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.dimension}={self.value}: {self.episodes}/{self.children}"

@@ -172,7 +172,12 @@ class ReturnInterview(models.Model):
 
     class Meta:
         ordering = ["-offered_at"]
-        indexes = [models.Index(fields=["child", "state"]), models.Index(fields=["interviewer", "state"])]
+        indexes = [
+            models.Index(fields=["child", "state"]),
+            models.Index(fields=["interviewer", "state"]),
+            # Interviews offered in a month or a year: the dashboard's interview sections.
+            models.Index(fields=["offered_at"], name="interview_offered_at"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["child"],

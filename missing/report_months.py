@@ -1,0 +1,294 @@
+"""The monthly figures of episodes kept for the dashboard (missing.models.EpisodeMonthFigure).
+
+The dashboard (reporting/figures.py) counts, for a month, the episodes that began in it and their
+distinct children by many dimensions, and draws each over twelve months. Counting that from the
+episodes on every view reads a year of an authority's history each time; these rows hold the same
+counts per (authority, month), so a view reads twelve months of them in one query.
+
+What a band is (the age at the start, how long the child was gone, ...) is defined here, once, and
+the reports count with the same definitions. Every row is written by set-based SQL built from those
+definitions (`refresh`): all history at once (the migration, seed_national) or the months of one
+authority that a change touched. The services that change an episode's or a child's reported facts
+call `months_changed` inside their transaction (explicitly, never from a signal).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Case, CharField, Count, DateField, DurationField, ExpressionWrapper, F, IntegerField, Min, Q, TextField, Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear, Lower, Trim, TruncMonth
+from django.db.models.lookups import GreaterThan
+
+from casework.calendar import LONDON
+
+from .interviews.selectors import with_t1_due
+from .models import (
+    Category,
+    EpisodeMonthFigure,
+    Gender,
+    InterviewState,
+    LegalStatus,
+    MissingEpisode,
+    PlacementType,
+    PullFactor,
+    PushFactor,
+    ReturnInterview,
+    RiskLevel,
+)
+
+
+@dataclass(frozen=True)
+class Band:
+    key: str
+    label: str
+    q: Q
+
+
+def choice_bands(path, choices, *, blank_label=None):
+    bands = [Band(value, label, Q(**{path: value})) for value, label in choices.choices]
+    if blank_label:
+        bands.append(Band("not_recorded", blank_label, Q(**{path: ""})))
+    return bands
+
+
+DURATION_BANDS = [
+    Band("under_24h", "Under 24 hours", Q(duration__lt=timedelta(hours=24))),
+    Band("1_3_days", "1 to 3 days", Q(duration__gte=timedelta(hours=24), duration__lt=timedelta(days=3))),
+    Band("3_7_days", "3 to 7 days", Q(duration__gte=timedelta(days=3), duration__lt=timedelta(days=7))),
+    Band("over_7_days", "Over 7 days", Q(duration__gte=timedelta(days=7))),
+    Band("not_returned", "Not yet returned", Q(returned_at__isnull=True)),
+]
+AGE_BANDS = [
+    Band("under_10", "Under 10", Q(age__lt=10)),
+    Band("10_12", "10 to 12", Q(age__gte=10, age__lte=12)),
+    Band("13_15", "13 to 15", Q(age__gte=13, age__lte=15)),
+    Band("16_17", "16 and 17", Q(age__gte=16, age__lte=17)),
+    Band("18_plus", "18 and over", Q(age__gte=18)),
+]
+PLACED_BANDS = [
+    Band("out_of_area", "Placed out of area by this council", Q(child__placed_out_of_area=True)),
+    Band("placed_here", "Placed here by other councils", Q(child__placed_by_other_authority=True)),
+    Band("neither", "Neither", Q(child__placed_out_of_area=False, child__placed_by_other_authority=False)),
+]
+ALL_BAND = Band("all", "All episodes", Q())
+
+# Dimensions whose bands exclude each other: one value per episode.
+EXCLUSIVE = {
+    "category": choice_bands("category", Category),
+    "duration": DURATION_BANDS,
+    "age": AGE_BANDS,
+    "gender": choice_bands("child__gender", Gender),
+    "legal_status": choice_bands("child__legal_status", LegalStatus),
+    "placement_type": choice_bands("child__placement_type", PlacementType, blank_label="Not recorded"),
+    "risk": choice_bands("risk_level", RiskLevel),
+}
+# Bands that may overlap: each is a dimension of its own (its value is the band's key).
+SINGLE = {"all": ALL_BAND, **{f"placed_{band.key}": band for band in PLACED_BANDS}}
+# Recorded values, compared trimmed and in lower case; `shown` keeps one spelling to display.
+VALUES = {"provider": "placement_provider", "area": "child__home_area", "found": "found_location"}
+
+REPEAT_BANDS = [("1", "1 episode", 1, 1), ("2", "2 episodes", 2, 2), ("3_5", "3 to 5 episodes", 3, 5),
+                ("6_10", "6 to 10 episodes", 6, 10), ("11_plus", "11 or more episodes", 11, None)]
+REPEATS = "repeats"
+
+# Return interviews, by the month they were offered: each band may overlap others, and a count of
+# interviews is kept in `children` (as the dashboard shows it), `episodes` left empty.
+INTERVIEW_BANDS = [
+    Band("offered", "Offered", Q()),
+    Band("completed", "Completed", Q(state=InterviewState.COMPLETED)),
+    Band("within_72h", "Completed within 72 hours (T1)",
+         Q(state=InterviewState.COMPLETED, held_at__lte=F("t1_due_at"))),
+    Band("declined", "Declined", Q(state=InterviewState.DECLINED)),
+    Band("not_possible", "Not possible", Q(state=InterviewState.NOT_POSSIBLE)),
+]
+
+
+def factor_bands(prefix, path, choices):
+    return [Band(f"{prefix}_{value}", label, Q(**{f"{path}__contains": f'"{value}"'}))
+            for value, label in choices.choices]
+
+
+INTERVIEW_DIMENSIONS = {
+    "interviews": INTERVIEW_BANDS,
+    "push_factors": factor_bands("push", "push_text", PushFactor),
+    "pull_factors": factor_bands("pull", "pull_text", PullFactor),
+}
+
+
+def interviews_with_t1(interviews):
+    """Interviews with T1's due time read from the clock's deadline rows (never recomputed; looked
+    up for completed interviews only, the only ones compared with it), and the push and pull
+    factors as text to look for a factor in (any database)."""
+    return with_t1_due(interviews, only=Q(state=InterviewState.COMPLETED)).annotate(
+        push_text=Cast("push_factors", output_field=TextField()),
+        pull_text=Cast("pull_factors", output_field=TextField()),
+    )
+
+
+def band_source(breakdown_key, band_key):
+    """Where a dashboard band's numbers are kept: (dimension, value)."""
+    if breakdown_key == "headline":
+        return ("all", "all") if band_key == "all" else ("category", band_key)
+    if breakdown_key == "placed":
+        return f"placed_{band_key}", band_key
+    return breakdown_key, band_key
+
+
+def clean_text(path):
+    return Lower(Trim(path))
+
+
+def with_age_and_duration(episodes):
+    """Each episode with how long it lasted and the child's age in whole years when it began (a
+    birthday later in the year than the start, as month*100+day, is not reached yet)."""
+    started, born = "started_at", "child__date_of_birth"
+    started_day = ExtractMonth(started) * 100 + ExtractDay(started)
+    born_day = ExtractMonth(born) * 100 + ExtractDay(born)
+    return episodes.annotate(
+        duration=ExpressionWrapper(F("returned_at") - F(started), output_field=DurationField()),
+        age=ExpressionWrapper(
+            ExtractYear(started) - ExtractYear(born)
+            - Case(When(GreaterThan(born_day, started_day), then=Value(1)), default=Value(0)),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def month_start(day):
+    return datetime.combine(day.replace(day=1), time.min, tzinfo=LONDON)
+
+
+def _next_month(day):
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _scope(authority_id, months):
+    episodes = MissingEpisode.objects.all()
+    if authority_id is not None:
+        episodes = episodes.filter(child__authority_id=authority_id)
+    if months is not None:
+        episodes = episodes.filter(_months_q("started_at", months))
+    return with_age_and_duration(episodes).annotate(
+        f_authority=F("child__authority_id"),
+        f_month=TruncMonth("started_at", output_field=DateField(), tzinfo=LONDON),
+    )
+
+
+def _months_q(path, months):
+    within = Q(pk__in=[])
+    for month in months:
+        within |= Q(**{f"{path}__gte": month_start(month), f"{path}__lt": month_start(_next_month(month))})
+    return within
+
+
+def _interview_scope(authority_id, months):
+    interviews = ReturnInterview.objects.all()
+    if authority_id is not None:
+        interviews = interviews.filter(child__authority_id=authority_id)
+    if months is not None:
+        interviews = interviews.filter(_months_q("offered_at", months))
+    return interviews_with_t1(interviews).annotate(
+        f_authority=F("child__authority_id"),
+        f_month=TruncMonth("offered_at", output_field=DateField(), tzinfo=LONDON),
+    )
+
+
+def _interview_branch(interviews, dimension, band):
+    return (
+        interviews.filter(band.q)
+        .annotate(f_dimension=Value(dimension, output_field=CharField()),
+                  f_value=Value(band.key, output_field=CharField()))
+        .order_by()
+        .values("f_authority", "f_month", "f_dimension", "f_value")
+        .annotate(f_episodes=Value(None, output_field=IntegerField()), f_children=Count("pk", distinct=True),
+                  f_shown=Value("", output_field=CharField()))
+        .values(*COLUMNS)
+    )
+
+
+COLUMNS = ("f_authority", "f_month", "f_dimension", "f_value", "f_episodes", "f_children", "f_shown")
+
+
+def _branch(episodes, dimension, value, shown=None):
+    return (
+        episodes.annotate(f_dimension=Value(dimension, output_field=CharField()), f_value=value)
+        .filter(f_value__isnull=False)
+        .order_by()
+        .values("f_authority", "f_month", "f_dimension", "f_value")
+        .annotate(f_episodes=Count("pk"), f_children=Count("child_id", distinct=True),
+                  f_shown=shown if shown is not None else Value("", output_field=CharField()))
+        .values(*COLUMNS)
+    )
+
+
+def _counts_query(episodes, interviews):
+    branches = [
+        _branch(episodes, key, Case(*[When(band.q, then=Value(band.key)) for band in bands],
+                                    default=None, output_field=CharField()))
+        for key, bands in EXCLUSIVE.items()
+    ]
+    branches += [
+        _branch(episodes.filter(band.q), key, Value(band.key, output_field=CharField()))
+        for key, band in SINGLE.items()
+    ]
+    branches += [_branch(episodes, key, clean_text(path), Min(path)) for key, path in VALUES.items()]
+    branches += [_interview_branch(interviews, key, band)
+                 for key, bands in INTERVIEW_DIMENSIONS.items() for band in bands]
+    first, *rest = branches
+    return first.union(*rest, all=True)
+
+
+def _repeats_sql(episodes):
+    per_child = episodes.order_by().values("f_authority", "f_month", "child_id").annotate(n=Count("pk"))
+    inner, params = per_child.query.sql_with_params()
+    band = "CASE " + " ".join(
+        f"WHEN n >= {low}{f' AND n <= {high}' if high else ''} THEN '{key}'" for key, _label, low, high in REPEAT_BANDS
+    ) + " END"
+    q = connection.ops.quote_name
+    sql = (f"SELECT {q('f_authority')}, {q('f_month')}, '{REPEATS}', {band}, NULL, COUNT(*), '' "
+           f"FROM ({inner}) per_child GROUP BY {q('f_authority')}, {q('f_month')}, {band}")
+    return sql, params
+
+
+def refresh(authority_id=None, months=None):
+    """Recompute the rows of an authority's months (None: every authority, every month) from the
+    episodes: one DELETE and two INSERT ... SELECT statements, whatever the number of episodes."""
+    if months is not None:
+        months = sorted({day.replace(day=1) for day in months})
+        if not months:
+            return
+    stale = EpisodeMonthFigure.objects.all()
+    if authority_id is not None:
+        stale = stale.filter(authority_id=authority_id)
+    if months is not None:
+        stale = stale.filter(month__in=months)
+    stale.delete()
+    episodes = _scope(authority_id, months)
+    table = connection.ops.quote_name(EpisodeMonthFigure._meta.db_table)
+    target = ", ".join(connection.ops.quote_name(c) for c in (
+        "authority_id", "month", "dimension", "value", "episodes", "children", "shown"))
+    counts_sql, counts_params = _counts_query(episodes, _interview_scope(authority_id, months)).query.sql_with_params()
+    repeats_sql, repeats_params = _repeats_sql(episodes)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({target}) SELECT * FROM ({counts_sql}) counted", counts_params)
+        cursor.execute(f"INSERT INTO {table} ({target}) {repeats_sql}", repeats_params)
+
+
+def months_changed(authority_id, moments):
+    """A service changed episodes that began at `moments` (datetimes; None is ignored), or the facts
+    of a child whose episodes they are: recompute those months of the authority, in the caller's
+    transaction."""
+    months = {moment.astimezone(LONDON).date().replace(day=1) for moment in moments if moment is not None}
+    if authority_id is not None and months:
+        refresh(authority_id, months)
+
+
+def child_months_changed(child):
+    """A child's reported facts (gender, legal status, placement, area, date of birth) changed:
+    every month one of their episodes began in."""
+    months_changed(child.authority_id, MissingEpisode.objects.filter(child_id=child.pk)
+                   .values_list("started_at", flat=True))
