@@ -20,6 +20,7 @@ from casework.clocks.services import deadlines_erase_for_child
 from casework.models import AuditEvent, Deadline, Escalation, RecordAccess
 
 from .clocks.kind import EPISODE
+from .report_months import child_months_changed, months_changed
 from .models import (
     Child,
     EducationCase,
@@ -139,6 +140,7 @@ def _anonymise_record(child):
             responsible_authority="",
         )
         _delete_history(Child, [record.pk])
+        child_months_changed(record)  # the date of birth, so the age bands, changed
 
 
 def _erase_record(child):
@@ -156,11 +158,15 @@ def _episodes(child):
 def _anonymise_episodes(child):
     episodes = MissingEpisode.objects.filter(child=child)
     _delete_history(MissingEpisode, list(episodes.values_list("pk", flat=True)))
+    started = list(episodes.values_list("started_at", flat=True))
     episodes.update(circumstances="", found_location="", police_ref="")
+    months_changed(child.authority_id, started)
 
 
 def _erase_episodes(child):
+    started = list(MissingEpisode.objects.filter(child=child).values_list("started_at", flat=True))
     _delete_with_history(MissingEpisode, MissingEpisode.objects.filter(child=child))
+    months_changed(child.authority_id, started)
 
 
 def _notifications(child):
@@ -203,7 +209,9 @@ def _interviews(child):
 
 
 def _erase_interviews(child):
+    offered = list(ReturnInterview.objects.filter(child=child).values_list("offered_at", flat=True))
     _delete_with_history(ReturnInterview, ReturnInterview.objects.filter(child=child))
+    months_changed(child.authority_id, offered)
 
 
 def _education(child):

@@ -30,6 +30,7 @@ from casework.errors import ConflictError
 
 from .clocks.kind import episode_clocks_reconcile
 from .duplicates import pair_key
+from .report_months import child_months_changed
 from .services import validate_child
 from .interviews.services import return_interview_not_possible
 from .models import (
@@ -258,6 +259,7 @@ def child_merge(*, actor, child, other, keep):
     merged.merged_into = survivor
     merged.save(update_fields=["merged_into", "updated_at"])
     episode_clocks_reconcile(child=survivor, now=now)
+    child_months_changed(survivor)  # its episodes now include the other record's
     record = {
         "survivor": str(survivor.pk),
         "merged": str(merged.pk),

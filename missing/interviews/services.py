@@ -31,6 +31,7 @@ from ..models import (
     SafeAndWellCheck,
 )
 from ..clocks.kind import episode_deadlines_complete
+from ..report_months import months_changed
 
 # Which agencies each kind of interviewer the child may choose works in.
 ROLE_AGENCY_KINDS = {
@@ -115,6 +116,11 @@ def _arranged(interview, actor):
         interview.arranged_by_mash_coordinator = is_mash_coordinator(actor)
 
 
+def _figures_changed(interview):
+    """The dashboard's kept figures of the month the interview was offered in (missing.report_months)."""
+    months_changed(interview.child.authority_id, [interview.offered_at])
+
+
 # Offering on return ----------------------------------------------------------------------------
 
 
@@ -145,6 +151,7 @@ def return_interview_offer_for_return(*, actor, episode):
         referrer=child.allocated_worker or acting_user(actor),
     )
     interview.episodes.add(episode)
+    _figures_changed(interview)
     audit_event_record(
         actor=actor,
         verb="return_interview.offered",
@@ -257,6 +264,7 @@ def return_interview_decline(*, actor, interview, declined_by, refusal_learnt):
     interview.routed_at = now
     _arranged(interview, actor)
     interview.save()
+    _figures_changed(interview)
     audit_event_record(
         actor=actor, verb="return_interview.declined", obj=interview, child_id=interview.child_id,
         data={"declined_by": declined_by},
@@ -290,6 +298,7 @@ def return_interview_not_possible(*, actor, interview, reason):
     interview.state = InterviewState.NOT_POSSIBLE
     interview.not_possible_reason = reason.strip()
     interview.save()
+    _figures_changed(interview)
     audit_event_record(actor=actor, verb="return_interview.not_possible", obj=interview, child_id=interview.child_id)
     _complete_t1(interview, actor=actor, note=f"Not possible: {interview.not_possible_reason}")
     return interview
@@ -314,6 +323,7 @@ def return_interview_reoffer(*, actor, interview):
     interview.interviewer_agency = None
     interview.accepted_at = None
     interview.save()
+    _figures_changed(interview)
     audit_event_record(actor=actor, verb="return_interview.reoffered", obj=interview, child_id=interview.child_id)
     return interview
 
@@ -353,6 +363,7 @@ def return_interview_complete(*, actor, interview, held_at, **content):
     interview.state = InterviewState.COMPLETED
     interview.held_at = held_at
     interview.save()
+    _figures_changed(interview)
     audit_event_record(actor=actor, verb="return_interview.completed", obj=interview, child_id=interview.child_id)
     for episode in interview.episodes.all():
         episode_deadlines_complete(
