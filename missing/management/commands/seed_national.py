@@ -25,7 +25,10 @@ from casework.retention import retention_policy_for
 from casework.services import agency_create
 from missing.clocks.kind import EPISODE
 from missing.management.commands.seed_demo import AGENCIES, FIRST, LAST_A, LAST_B, PLACES, PROVIDERS
-from missing.models import Child, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview
+from missing import report_months
+from missing.models import (
+    Child, EpisodeMonthFigure, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview,
+)
 
 DEMO_AUTHORITY = "Demo Borough Council"
 STATUSES = [LegalStatus.NONE] * 4 + [LegalStatus.CHILD_IN_NEED] * 2 + [LegalStatus.LOOKED_AFTER] * 3 + [
@@ -82,9 +85,12 @@ class Command(BaseCommand):
             made = self._episodes(kids, episodes - MissingEpisode.objects.count(), rng, now, reader)
             self._log(started, f"{made} episodes with deadlines, clocks, interviews, notifications and audit")
         self._log(started, "indexes and foreign keys made again")
+        with transaction.atomic():
+            report_months.refresh()  # the dashboard's monthly figures of the bulk history, set-based
+        self._log(started, "dashboard monthly figures")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in BULK_MODELS:
+                for model in [*BULK_MODELS, EpisodeMonthFigure]:
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         self._log(started, "analysed")
         self.stdout.write(self.style.SUCCESS(
