@@ -1,0 +1,80 @@
+"""The dashboard's kept monthly figures (missing.report_months): a month's sections read from them
+equal the same sections counted from the episodes, and the services that change episodes and
+children keep them equal to a full recount, inside their transaction."""
+
+from datetime import timedelta
+
+import pytest
+
+from missing import report_months
+from missing.models import EpisodeMonthFigure
+from missing.services import child_update, episode_create, episode_update
+from reporting.figures import _kept_episode_sections, _live_episode_sections, dashboard_figures, month_period
+
+from .conftest import NOW, at
+
+pytestmark = pytest.mark.django_db
+
+MONTHS = ("2025-08", "2026-05", "2026-07", "2026-08", "2026-09", "2026-10")
+
+
+def _flat(sections):
+    first, repeated, static, values, interviews = sections
+    return [(s.key, s.months, s.rows) for s in (first, repeated, *static, *values, *interviews)]
+
+
+def assert_kept_equals_live(authority):
+    for month in MONTHS:
+        period = month_period(month)
+        assert _flat(_kept_episode_sections(authority, period)) == _flat(_live_episode_sections(authority, period)), month
+
+
+def kept_rows():
+    return sorted(EpisodeMonthFigure.objects.values_list(
+        "authority_id", "month", "dimension", "value", "episodes", "children", "shown"))
+
+
+def assert_same_as_full_recount():
+    kept = kept_rows()
+    report_months.refresh()
+    assert kept == kept_rows()
+
+
+def test_a_month_read_from_the_kept_figures_equals_counting_the_episodes(seeded, authority):
+    assert EpisodeMonthFigure.objects.filter(authority=authority).exists()
+    assert_kept_equals_live(authority)
+    september = {(r.dimension, r.value): r for r in EpisodeMonthFigure.objects.filter(month="2026-09-01")}
+    assert (september[("all", "all")].episodes, september[("all", "all")].children) == (7, 2)
+    assert september[("found", "bus station")].episodes == 7
+    assert september[("repeats", "6_10")].children == 1
+
+
+def test_the_services_keep_the_figures_right(seeded, authority, mash):
+    zeb, mari, pere = seeded["children"]
+    # A new episode in August, through the service.
+    made = episode_create(actor=mash, child=pere, category="missing", risk_level="high", location_type="home",
+                          started_at=at("2026-08-20"), reported_at=at("2026-08-20", 11),
+                          returned_at=at("2026-08-21"), found_location="Canal towpath")
+    assert_same_as_full_recount()
+    # Its start corrected into September: both months change.
+    episode_update(actor=mash, episode=made, started_at=at("2026-09-25"), reported_at=at("2026-09-25", 11),
+                   returned_at=at("2026-09-27"))
+    assert_same_as_full_recount()
+    august = dashboard_figures(authority, month_period("2026-08"), now=NOW)
+    assert next(r for r in august[0].rows if r["key"] == "all")["episodes"] == 1
+    # A child's facts: gender and date of birth move their episodes between bands.
+    child_update(actor=mash, child=zeb, gender="female", date_of_birth=zeb.date_of_birth - timedelta(days=365 * 3))
+    assert_same_as_full_recount()
+    assert_kept_equals_live(authority)
+    september = dashboard_figures(authority, month_period("2026-09"), now=NOW)
+    headline = next(s for s in september if s.key == "headline")
+    assert next(r for r in headline.rows if r["key"] == "all")["episodes"] == 8
+
+
+def test_an_authority_and_months_refresh_leaves_the_rest_alone(seeded, authority):
+    before = kept_rows()
+    report_months.refresh(authority.pk, [at("2026-09-01").date()])
+    assert kept_rows() == before
+    EpisodeMonthFigure.objects.filter(month="2026-05-01").delete()
+    report_months.refresh(authority.pk, [at("2026-05-14").date()])
+    assert kept_rows() == before
