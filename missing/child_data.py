@@ -20,7 +20,7 @@ from casework.clocks.services import deadlines_erase_for_child
 from casework.models import AuditEvent, Deadline, Escalation, RecordAccess
 
 from .clocks.kind import EPISODE
-from .report_months import child_months_changed, months_changed
+from .report_months import child_months_changed, episode_span, months_changed
 from .models import (
     Child,
     EducationCase,
@@ -164,9 +164,11 @@ def _anonymise_episodes(child):
 
 
 def _erase_episodes(child):
-    started = list(MissingEpisode.objects.filter(child=child).values_list("started_at", flat=True))
+    months = set()
+    for started_at, returned_at in MissingEpisode.objects.filter(child=child).values_list("started_at", "returned_at"):
+        months.update(episode_span(started_at, returned_at))
     _delete_with_history(MissingEpisode, MissingEpisode.objects.filter(child=child))
-    months_changed(child.authority_id, started)
+    months_changed(child.authority_id, months)
 
 
 def _notifications(child):

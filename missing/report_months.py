@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
+from django.utils import timezone
 from django.db.models import (
     Case, CharField, Count, DateField, DurationField, ExpressionWrapper, F, IntegerField, Min, Q, TextField, Value,
     When,
@@ -24,10 +25,12 @@ from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYe
 from django.db.models.lookups import GreaterThan
 
 from casework.calendar import LONDON
+from casework.models import LocalAuthority
 
 from .interviews.selectors import with_t1_due
 from .models import (
     Category,
+    Child,
     EpisodeMonthFigure,
     Gender,
     InterviewState,
@@ -94,6 +97,12 @@ VALUES = {"provider": "placement_provider", "area": "child__home_area", "found":
 REPEAT_BANDS = [("1", "1 episode", 1, 1), ("2", "2 episodes", 2, 2), ("3_5", "3 to 5 episodes", 3, 5),
                 ("6_10", "6 to 10 episodes", 6, 10), ("11_plus", "11 or more episodes", 11, None)]
 REPEATS = "repeats"
+# Children missing at the end of the month (an episode begun before it, not ended by it): episodes
+# count in every month their span touches, so a change refreshes the months from start to return.
+AT_MONTH_END = ("missing_at_end", "all")
+# Written for every (authority, month) refreshed, with or without episodes: a month without it was
+# never counted (time passed with no change there), so its month-end figure is counted live.
+COUNTED = ("counted", "")
 
 # Return interviews, by the month they were offered: each band may overlap others, and a count of
 # interviews is kept in `children` (as the dashboard shows it), `episodes` left empty.
@@ -254,6 +263,75 @@ def _repeats_sql(episodes):
     return sql, params
 
 
+def _at_month_end_branches(authority_id, months):
+    """Per month: the distinct children with an episode begun before the month's end and not ended
+    by it, per authority (one small read of the returned_at index each). For every month of the
+    history at once, PostgreSQL reads each episode once instead (_at_month_end_sql)."""
+    if months is None and connection.vendor == "postgresql":
+        return []
+    if months is None:
+        first = MissingEpisode.objects.order_by("started_at").values_list("started_at", flat=True).first()
+        if first is None:
+            return []
+        months = months_between(first, timezone.now())
+    episodes = MissingEpisode.objects.all()
+    if authority_id is not None:
+        episodes = episodes.filter(child__authority_id=authority_id)
+    branches = []
+    for month in months:
+        end = month_start(_next_month(month))
+        branches.append(
+            episodes.filter(Q(returned_at__isnull=True) | Q(returned_at__gte=end), started_at__lt=end)
+            .annotate(f_authority=F("child__authority_id"), f_month=Value(month, output_field=DateField()),
+                      f_dimension=Value(AT_MONTH_END[0], output_field=CharField()),
+                      f_value=Value(AT_MONTH_END[1], output_field=CharField()))
+            .order_by()
+            .values("f_authority", "f_month", "f_dimension", "f_value")
+            .annotate(f_episodes=Value(None, output_field=IntegerField()),
+                      f_children=Count("child_id", distinct=True), f_shown=Value("", output_field=CharField()))
+            .values(*COLUMNS)
+        )
+    return branches
+
+
+def _at_month_end_sql(authority_id):
+    """Every month's children missing at its end, in one pass over the episodes: each episode is
+    joined to the month ends it spans (most span none: they last hours), then counted per authority
+    and month. Months are London calendar months; an open episode spans to the end of this month."""
+    q = connection.ops.quote_name
+    episode, child = q(MissingEpisode._meta.db_table), q(Child._meta.db_table)
+    where, params = "", []
+    if authority_id is not None:
+        where, params = f"WHERE c.{q('authority_id')} = %s", [authority_id]
+    local = "AT TIME ZONE 'Europe/London'"
+    sql = (
+        f"SELECT c.{q('authority_id')}, (m_end - interval '1 month')::date, '{AT_MONTH_END[0]}', "
+        f"'{AT_MONTH_END[1]}', NULL, COUNT(DISTINCT e.{q('child_id')}), '' "
+        f"FROM {episode} e JOIN {child} c ON c.{q('id')} = e.{q('child_id')} "
+        f"CROSS JOIN LATERAL generate_series("
+        f"date_trunc('month', e.{q('started_at')} {local}) + interval '1 month', "
+        f"COALESCE(e.{q('returned_at')} {local}, GREATEST(now() {local}, e.{q('started_at')} {local}) "
+        f"+ interval '1 month'), interval '1 month') AS m_end "
+        f"{where} GROUP BY 1, 2"
+    )
+    return sql, params
+
+
+def months_between(first, last):
+    """The months (first days) from the month of `first` to the month of `last`, datetimes or dates."""
+    day, end = _local_month(first), _local_month(last)
+    months = []
+    while day <= end:
+        months.append(day)
+        day = _next_month(day)
+    return months
+
+
+def _local_month(moment):
+    day = moment.astimezone(LONDON).date() if isinstance(moment, datetime) else moment
+    return day.replace(day=1)
+
+
 def refresh(authority_id=None, months=None):
     """Recompute the rows of an authority's months (None: every authority, every month) from the
     episodes: one DELETE and two INSERT ... SELECT statements, whatever the number of episodes."""
@@ -271,24 +349,57 @@ def refresh(authority_id=None, months=None):
     table = connection.ops.quote_name(EpisodeMonthFigure._meta.db_table)
     target = ", ".join(connection.ops.quote_name(c) for c in (
         "authority_id", "month", "dimension", "value", "episodes", "children", "shown"))
-    counts_sql, counts_params = _counts_query(episodes, _interview_scope(authority_id, months)).query.sql_with_params()
+    counts = _counts_query(episodes, _interview_scope(authority_id, months))
+    branches = _at_month_end_branches(authority_id, months)
+    if branches:
+        counts = counts.union(*branches, all=True)
+    counts_sql, counts_params = counts.query.sql_with_params()
     repeats_sql, repeats_params = _repeats_sql(episodes)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({target}) SELECT * FROM ({counts_sql}) counted", counts_params)
         cursor.execute(f"INSERT INTO {table} ({target}) {repeats_sql}", repeats_params)
+        if months is None and connection.vendor == "postgresql":
+            ends_sql, ends_params = _at_month_end_sql(authority_id)
+            cursor.execute(f"INSERT INTO {table} ({target}) {ends_sql}", ends_params)
+    _mark_counted(authority_id, months)
+
+
+def _mark_counted(authority_id, months):
+    """One COUNTED row per authority and month refreshed: a few hundred rows at most, by one bulk insert."""
+    if months is None:
+        first = MissingEpisode.objects.order_by("started_at").values_list("started_at", flat=True).first()
+        months = months_between(first, timezone.now()) if first is not None else []
+    if authority_id is None:
+        authorities = list(LocalAuthority.objects.values_list("pk", flat=True))
+    else:
+        authorities = [authority_id]
+    EpisodeMonthFigure.objects.bulk_create(
+        [EpisodeMonthFigure(authority_id=authority, month=month, dimension=COUNTED[0], value=COUNTED[1],
+                            episodes=None, children=0) for authority in authorities for month in months],
+        batch_size=2000,
+    )
 
 
 def months_changed(authority_id, moments):
-    """A service changed episodes that began at `moments` (datetimes; None is ignored), or the facts
-    of a child whose episodes they are: recompute those months of the authority, in the caller's
-    transaction."""
-    months = {moment.astimezone(LONDON).date().replace(day=1) for moment in moments if moment is not None}
+    """A service changed episodes that began at `moments` (datetimes or dates; None is ignored), or
+    interviews offered then: recompute those months of the authority, in the caller's transaction."""
+    months = {_local_month(moment) for moment in moments if moment is not None}
     if authority_id is not None and months:
         refresh(authority_id, months)
 
 
+def episode_span(started_at, returned_at):
+    """The months an episode counts in: from its start to its return (or to now, while open)."""
+    if started_at is None:
+        return []
+    return months_between(started_at, max(returned_at or timezone.now(), started_at))
+
+
 def child_months_changed(child):
-    """A child's reported facts (gender, legal status, placement, area, date of birth) changed:
-    every month one of their episodes began in."""
-    months_changed(child.authority_id, MissingEpisode.objects.filter(child_id=child.pk)
-                   .values_list("started_at", flat=True))
+    """A child's reported facts (gender, legal status, placement, area, date of birth) or episodes
+    changed: every month one of their episodes touches."""
+    months = set()
+    for started_at, returned_at in MissingEpisode.objects.filter(child_id=child.pk).values_list(
+            "started_at", "returned_at"):
+        months.update(episode_span(started_at, returned_at))
+    months_changed(child.authority_id, months)

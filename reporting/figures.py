@@ -30,6 +30,8 @@ from missing.models import (
 )
 from missing.report_months import (
     AGE_BANDS,
+    AT_MONTH_END,
+    COUNTED,
     DURATION_BANDS,
     INTERVIEW_BANDS,
     PLACED_BANDS,
@@ -303,25 +305,33 @@ def _as_moment(value):
     return value if value is None or value.tzinfo else value.replace(tzinfo=LONDON)
 
 
-def currently_missing(authority, period, now):
+def currently_missing(authority, period, now, at_month_end=None):
     """Children missing now, by category (one query), and missing at the end of each month of the
-    trend (one query of conditional counts)."""
+    trend: from `at_month_end` ({month: children}, the kept figures) for months ended by `now`
+    when given, otherwise (and for a month not ended yet) by one query of conditional counts."""
     months = trend_months(period)
     episodes = MissingEpisode.objects.filter(child__authority=authority)
     open_now = episodes.filter(returned_at__isnull=True, started_at__lte=now)
     counts = {value: Count("child_id", distinct=True, filter=Q(category=value)) for value, _ in Category.choices}
     by_category = open_now.aggregate(**counts)
-    ends = {}
+    ends, trend, moments = {}, [0] * len(months), []
     for n, month in enumerate(months):
-        moment = min(datetime.combine(add_months(month, 1), time.min, tzinfo=LONDON), now)
+        end = datetime.combine(add_months(month, 1), time.min, tzinfo=LONDON)
+        if at_month_end is not None and end <= now and month in at_month_end:
+            trend[n] = at_month_end.get(month, 0)
+            continue
+        moment = min(end, now)
+        moments.append(moment)
         ends[f"m{n}"] = Count("child_id", distinct=True, filter=Q(started_at__lt=moment) & (
             Q(returned_at__isnull=True) | Q(returned_at__gte=moment)))
-    # Only an episode still open at the first month's end (or at `now`, if sooner) can count in any
-    # month: the filter lets the database read those through the returned_at index, not the history.
-    first_moment = min(datetime.combine(add_months(months[0], 1), time.min, tzinfo=LONDON), now)
-    at_month_end = episodes.filter(
-        Q(returned_at__isnull=True) | Q(returned_at__gte=first_moment), started_at__lt=period.end,
-    ).aggregate(**ends)
+    if ends:
+        # Only an episode still open at the first moment can count in any month: the filter lets the
+        # database read those through the returned_at index, not the history.
+        counted = episodes.filter(
+            Q(returned_at__isnull=True) | Q(returned_at__gte=min(moments)), started_at__lt=period.end,
+        ).aggregate(**ends)
+        for key, value in counted.items():
+            trend[int(key[1:])] = value
     breakdown = Breakdown("currently_missing", "Children missing now", [],
                           "Children with an episode not yet ended, now; the trend counts those missing at each "
                           "month's end.",
@@ -330,7 +340,7 @@ def currently_missing(authority, period, now):
                       for value, label in Category.choices]
     breakdown.rows.append({"key": "all", "label": "All children missing, absent or away", "episodes": None,
                            "children": sum(by_category.values()),
-                           "trend": [at_month_end[f"m{n}"] for n in range(len(months))]})
+                           "trend": trend})
     return breakdown
 
 
@@ -464,7 +474,7 @@ def _live_episode_sections(authority, period):
     # The headline and the static breakdowns share one pass over the period and one over the trend.
     first, *static = fill_breakdowns(episodes, [headline_breakdown(), *static_breakdowns()], period)
     values = [by_value(episodes, period, **spec) for spec in VALUE_SECTIONS]
-    return first, repeats(episodes, period), static, values, interviews_breakdowns(authority, period)
+    return first, repeats(episodes, period), static, values, interviews_breakdowns(authority, period), None
 
 
 def _kept_episode_sections(authority, period):
@@ -517,7 +527,10 @@ def _kept_episode_sections(authority, period):
             breakdown.rows.append({"key": band.key, "label": band.label, "episodes": None, "children": count,
                                    "trend": trend})
         interviews.append(breakdown)
-    return first, repeated, static, values, interviews
+    # Children missing at each month's end, for the months counted (a month never counted is not 0).
+    ends = kept.get(AT_MONTH_END, {})
+    at_month_end = {m: (ends[m][1] or 0) if m in ends else 0 for m in kept.get(COUNTED, {})}
+    return first, repeated, static, values, interviews, at_month_end
 
 
 def _kept_by_value(kept, ranked, months, month, *, key, title, path, description="", blank_label="Not recorded"):
@@ -554,10 +567,10 @@ def dashboard_figures(authority, period, *, now):
     month's episode sections come from the kept monthly figures; a quarter's (the board's PDF,
     counting distinct children over three months) are counted from the episodes."""
     if period.months == 1:
-        first, repeated, static, values, interviews = _kept_episode_sections(authority, period)
+        first, repeated, static, values, interviews, at_month_end = _kept_episode_sections(authority, period)
     else:
-        first, repeated, static, values, interviews = _live_episode_sections(authority, period)
-    return [first, repeated, currently_missing(authority, period, now), *static, *values, *interviews]
+        first, repeated, static, values, interviews, at_month_end = _live_episode_sections(authority, period)
+    return [first, repeated, currently_missing(authority, period, now, at_month_end), *static, *values, *interviews]
 
 
 def section(sections, key):

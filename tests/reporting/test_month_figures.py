@@ -19,7 +19,7 @@ MONTHS = ("2025-08", "2026-05", "2026-07", "2026-08", "2026-09", "2026-10")
 
 
 def _flat(sections):
-    first, repeated, static, values, interviews = sections
+    first, repeated, static, values, interviews, _at_month_end = sections
     return [(s.key, s.months, s.rows) for s in (first, repeated, *static, *values, *interviews)]
 
 
