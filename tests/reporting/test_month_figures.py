@@ -9,7 +9,13 @@ import pytest
 from missing import report_months
 from missing.models import EpisodeMonthFigure
 from missing.services import child_update, episode_create, episode_update
-from reporting.figures import _kept_episode_sections, _live_episode_sections, dashboard_figures, month_period
+from reporting.figures import (
+    _kept_episode_sections,
+    _live_episode_sections,
+    currently_missing,
+    dashboard_figures,
+    month_period,
+)
 
 from .conftest import NOW, at
 
@@ -78,3 +84,43 @@ def test_an_authority_and_months_refresh_leaves_the_rest_alone(seeded, authority
     EpisodeMonthFigure.objects.filter(month="2026-05-01").delete()
     report_months.refresh(authority.pk, [at("2026-05-14").date()])
     assert kept_rows() == before
+
+
+def _missing_at_month_end(authority, month, kept):
+    period = month_period(month)
+    at_month_end = _kept_episode_sections(authority, period)[5] if kept else None
+    return currently_missing(authority, period, NOW, at_month_end).rows[-1]["trend"]
+
+
+def test_children_missing_at_each_months_end_from_the_kept_figures(seeded, authority, mash):
+    zeb, mari, pere = seeded["children"]
+    for month in ("2026-07", "2026-09", "2026-10"):
+        assert _missing_at_month_end(authority, month, True) == _missing_at_month_end(authority, month, False)
+    assert _missing_at_month_end(authority, "2026-09", True)[-3:] == [1, 1, 1]  # Pere, away since July
+    # Pere's return recorded on 2 October: July, August and September's ends still count him.
+    open_episode = pere.episodes.get(returned_at__isnull=True)
+    episode_update(actor=mash, episode=open_episode, returned_at=at("2026-10-02"))
+    assert_same_as_full_recount()
+    assert _missing_at_month_end(authority, "2026-09", True)[-3:] == [1, 1, 1]
+    # Corrected: he was back on 25 August.
+    episode_update(actor=mash, episode=open_episode, returned_at=at("2026-08-25"))
+    assert_same_as_full_recount()
+    assert _missing_at_month_end(authority, "2026-09", True)[-3:] == [1, 0, 0]
+    assert _missing_at_month_end(authority, "2026-09", True) == _missing_at_month_end(authority, "2026-09", False)
+
+
+def test_a_month_never_counted_is_counted_live(seeded, authority):
+    live = _missing_at_month_end(authority, "2026-09", False)
+    EpisodeMonthFigure.objects.filter(month="2026-08-01").delete()  # as if no change touched August
+    assert _missing_at_month_end(authority, "2026-09", True) == live
+
+
+def test_an_interview_offered_through_the_service_is_counted(seeded, authority, mash):
+    zeb, mari, pere = seeded["children"]
+    episode_create(actor=mash, child=zeb, category="missing", risk_level="low", location_type="home",
+                   started_at=at("2026-10-10"), reported_at=at("2026-10-10", 11), returned_at=at("2026-10-11"))
+    assert_same_as_full_recount()
+    october = dashboard_figures(authority, month_period("2026-10"), now=NOW)
+    offered = next(s for s in october if s.key == "interviews").rows[0]
+    assert offered["key"] == "offered" and offered["children"] == 1
+    assert_kept_equals_live(authority)
