@@ -12,9 +12,11 @@ authority that a change touched. The services that change an episode's or a chil
 call `months_changed` inside their transaction (explicitly, never from a signal).
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 from django.db.models import (
@@ -220,7 +222,7 @@ def _interview_branch(interviews, dimension, band):
                   f_value=Value(band.key, output_field=CharField()))
         .order_by()
         .values("f_authority", "f_month", "f_dimension", "f_value")
-        .annotate(f_episodes=Value(None, output_field=IntegerField()), f_children=Count("pk", distinct=True),
+        .annotate(f_episodes=Cast(Value(None), output_field=IntegerField()), f_children=Count("pk", distinct=True),
                   f_shown=Value("", output_field=CharField()))
         .values(*COLUMNS)
     )
@@ -294,7 +296,7 @@ def _at_month_end_branches(authority_id, months):
                       f_value=Value(AT_MONTH_END[1], output_field=CharField()))
             .order_by()
             .values("f_authority", "f_month", "f_dimension", "f_value")
-            .annotate(f_episodes=Value(None, output_field=IntegerField()),
+            .annotate(f_episodes=Cast(Value(None), output_field=IntegerField()),
                       f_children=Count("child_id", distinct=True), f_shown=Value("", output_field=CharField()))
             .values(*COLUMNS)
         )
@@ -360,11 +362,18 @@ def refresh(authority_id=None, months=None):
     branches = _at_month_end_branches(authority_id, months)
     if branches:
         counts = counts.union(*branches, all=True)
-    counts_sql, counts_params = counts.query.sql_with_params()
-    repeats_sql, repeats_params = _repeats_sql(episodes)
+    statements = []
+    # A month whose episodes and interviews are all gone (erased, or moved to another month) has
+    # nothing to count: Django answers such a query with EmptyResultSet rather than SQL.
+    with suppress(EmptyResultSet):
+        counts_sql, counts_params = counts.query.sql_with_params()
+        statements.append((f"INSERT INTO {table} ({target}) SELECT * FROM ({counts_sql}) counted", counts_params))
+    with suppress(EmptyResultSet):
+        repeats_sql, repeats_params = _repeats_sql(episodes)
+        statements.append((f"INSERT INTO {table} ({target}) {repeats_sql}", repeats_params))
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({target}) SELECT * FROM ({counts_sql}) counted", counts_params)
-        cursor.execute(f"INSERT INTO {table} ({target}) {repeats_sql}", repeats_params)
+        for sql, params in statements:
+            cursor.execute(sql, params)
         if months is None and connection.vendor == "postgresql":
             ends_sql, ends_params = _at_month_end_sql(authority_id)
             cursor.execute(f"INSERT INTO {table} ({target}) {ends_sql}", ends_params)

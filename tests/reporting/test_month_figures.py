@@ -124,3 +124,16 @@ def test_an_interview_offered_through_the_service_is_counted(seeded, authority, 
     offered = next(s for s in october if s.key == "interviews").rows[0]
     assert offered["key"] == "offered" and offered["children"] == 1
     assert_kept_equals_live(authority)
+
+
+def test_a_month_left_with_nothing_is_counted_as_nothing(seeded, authority, mash):
+    zeb, mari, pere = seeded["children"]
+    lone = episode_create(actor=mash, child=pere, category="missing", risk_level="low", location_type="home",
+                          started_at=at("2026-03-10"), reported_at=at("2026-03-10", 11),
+                          returned_at=at("2026-03-10", 15))
+    assert EpisodeMonthFigure.objects.filter(month="2026-03-01", dimension="all").get().episodes == 1
+    # Its start corrected into April: March has no episode left, and is counted as such.
+    episode_update(actor=mash, episode=lone, started_at=at("2026-04-10"), reported_at=at("2026-04-10", 11),
+                   returned_at=at("2026-04-10", 15))
+    assert not EpisodeMonthFigure.objects.filter(month="2026-03-01", dimension="all").exists()
+    assert_same_as_full_recount()
