@@ -189,8 +189,8 @@ class Command(BaseCommand):
                 ))
         MissingEpisode.objects.bulk_create(rows, batch_size=5000)
         # bulk_create passes the services by: count the dashboard's monthly figures of these months.
-        report_months.months_changed(kids[0].authority_id if kids else None,
-                                     [m for row in rows for m in report_months.episode_span(row.started_at, row.returned_at)])
+        spans = [report_months.episode_span(row.started_at, row.returned_at) for row in rows]
+        report_months.months_changed(kids[0].authority_id if kids else None, [m for span in spans for m in span])
 
     def _recent(self, kids, mash, rng, now):
         """A few recent and open episodes, through the services so that their clocks start."""
