@@ -309,9 +309,11 @@ def _at_month_end_sql(authority_id):
     and month. Months are London calendar months; an open episode spans to the end of this month."""
     q = connection.ops.quote_name
     episode, child = q(MissingEpisode._meta.db_table), q(Child._meta.db_table)
-    where, params = "", []
+    # The application's now (not the database's), as the per-month recount and the spans use.
+    where, params = "", [timezone.now()]
     if authority_id is not None:
-        where, params = f"WHERE c.{q('authority_id')} = %s", [authority_id]
+        where = f"WHERE c.{q('authority_id')} = %s"
+        params.append(authority_id)
     local = "AT TIME ZONE 'Europe/London'"
     sql = (
         f"SELECT c.{q('authority_id')}, (m_end - interval '1 month')::date, '{AT_MONTH_END[0]}', "
@@ -319,7 +321,7 @@ def _at_month_end_sql(authority_id):
         f"FROM {episode} e JOIN {child} c ON c.{q('id')} = e.{q('child_id')} "
         f"CROSS JOIN LATERAL generate_series("
         f"date_trunc('month', e.{q('started_at')} {local}) + interval '1 month', "
-        f"COALESCE(e.{q('returned_at')} {local}, GREATEST(now() {local}, e.{q('started_at')} {local}) "
+        f"COALESCE(e.{q('returned_at')} {local}, GREATEST(%s::timestamptz {local}, e.{q('started_at')} {local}) "
         f"+ interval '1 month'), interval '1 month') AS m_end "
         f"{where} GROUP BY 1, 2"
     )
