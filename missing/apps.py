@@ -13,7 +13,7 @@ class MissingConfig(AppConfig):
         from .profiles import clocks as profile_clocks  # noqa: F401
         from .education import permissions as education_permissions  # noqa: F401
         from .interviews import permissions as interview_permissions  # noqa: F401
-        from . import child_data, exports, home, merge, navigation, retention
+        from . import child_data, exports, home, merge, navigation, report_months, retention
         from .profiles import child_data as profile_data
         from .profiles.links import child_links_register
 
@@ -27,3 +27,4 @@ class MissingConfig(AppConfig):
         exports.register()
         retention.register()
         merge.register()
+        report_months.register()

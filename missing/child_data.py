@@ -21,6 +21,7 @@ from casework.models import AuditEvent, Deadline, Escalation, RecordAccess
 
 from .clocks.kind import EPISODE
 from .duplicates import duplicate_pairs_refresh
+from .report_months import child_months_changed, episode_span, months_changed
 from .models import (
     Child,
     EducationCase,
@@ -141,6 +142,7 @@ def _anonymise_record(child):
         )
         _delete_history(Child, [record.pk])
         duplicate_pairs_refresh(record.pk)  # new names and date of birth: other likely pairs, or none
+        child_months_changed(record)  # the date of birth, so the age bands, changed
 
 
 def _erase_record(child):
@@ -158,11 +160,17 @@ def _episodes(child):
 def _anonymise_episodes(child):
     episodes = MissingEpisode.objects.filter(child=child)
     _delete_history(MissingEpisode, list(episodes.values_list("pk", flat=True)))
+    started = list(episodes.values_list("started_at", flat=True))
     episodes.update(circumstances="", found_location="", police_ref="")
+    months_changed(child.authority_id, started)
 
 
 def _erase_episodes(child):
+    months = set()
+    for started_at, returned_at in MissingEpisode.objects.filter(child=child).values_list("started_at", "returned_at"):
+        months.update(episode_span(started_at, returned_at))
     _delete_with_history(MissingEpisode, MissingEpisode.objects.filter(child=child))
+    months_changed(child.authority_id, months)
 
 
 def _notifications(child):
@@ -205,7 +213,9 @@ def _interviews(child):
 
 
 def _erase_interviews(child):
+    offered = list(ReturnInterview.objects.filter(child=child).values_list("offered_at", flat=True))
     _delete_with_history(ReturnInterview, ReturnInterview.objects.filter(child=child))
+    months_changed(child.authority_id, offered)
 
 
 def _education(child):

@@ -30,6 +30,7 @@ from casework.errors import ConflictError
 
 from .clocks.kind import episode_clocks_reconcile
 from .duplicates import duplicate_pairs_refresh, pair_key
+from .report_months import child_months_changed
 from .services import validate_child
 from .interviews.services import return_interview_not_possible
 from .models import (
@@ -261,6 +262,7 @@ def child_merge(*, actor, child, other, keep):
     duplicate_pairs_refresh(merged.pk)  # a merged-away record is in no pair any more
     duplicate_pairs_refresh(survivor.pk)  # the facts kept may pair it with other records
     episode_clocks_reconcile(child=survivor, now=now)
+    child_months_changed(survivor)  # its episodes now include the other record's
     record = {
         "survivor": str(survivor.pk),
         "merged": str(merged.pk),

@@ -38,6 +38,7 @@ from .education.services import education_cases_link_episode
 from .found import episodes_found_changed
 from .interviews.services import return_interview_on_return_changed
 from .placements.clocks import placement_clocks_reconcile
+from .report_months import child_months_changed, episode_span, months_changed
 
 CHILD_FIELDS = {
     "given_name",
@@ -136,6 +137,7 @@ def child_update(*, actor, child, **changes):
     if MATCHED_FIELDS.intersection(changed):
         duplicate_pairs_refresh(child.pk)
     episode_clocks_reconcile(child=child)
+    child_months_changed(child)  # the dashboard's kept figures count the child's facts
     return child
 
 
@@ -187,6 +189,7 @@ def episode_create(*, actor, child, **fields):
     episode.save()
     audit_event_record(actor=actor, verb="episode.created", obj=episode, child_id=child.pk)
     _episode_changed(actor=actor, episode=episode, created=True, changed_fields=sorted(fields))
+    months_changed(child.authority_id, episode_span(episode.started_at, episode.returned_at))
     return episode
 
 
@@ -195,6 +198,7 @@ def episode_update(*, actor, episode, **changes):
     """Correct or complete an episode. History keeps every earlier value; the clocks recompute."""
     only_fields(changes, EPISODE_FIELDS, verb="changed")
     episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+    span_before = episode_span(episode.started_at, episode.returned_at)
     changed = sorted(name for name, value in changes.items() if getattr(episode, name) != value)
     for name, value in changes.items():
         setattr(episode, name, value)
@@ -206,6 +210,10 @@ def episode_update(*, actor, episode, **changes):
         actor=actor, verb="episode.updated", obj=episode, child_id=episode.child_id, data={"fields": changed}
     )
     _episode_changed(actor=actor, episode=episode, created=False, changed_fields=changed)
+    # The episode's month before and after, and the months of the interviews covering it (their
+    # T1 due time follows the return).
+    months_changed(episode.child.authority_id, [*span_before, *episode_span(episode.started_at, episode.returned_at),
+                                                *episode.return_interviews.values_list("offered_at", flat=True)])
     return episode
 
 

@@ -8,6 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from casework.calendar import local_date
 from casework.forms import GovUKForm
@@ -15,7 +18,9 @@ from casework.services import authority_for
 from casework.spreadsheets import csv_safe
 
 from .charts import charts_for
-from .figures import add_months, count_shown, dashboard_figures, month_period
+from missing.report_months import months_marked
+
+from .figures import add_months, count_shown, dashboard_figures, month_period, trend_months
 from .readers import can_read_dashboard, suppresses_small_counts
 
 
@@ -42,22 +47,43 @@ def _read(request):
     return form, now
 
 
+NUMERIC_CELL = '<td class="govuk-table__cell govuk-table__cell--numeric">'
+NUMERIC_HEADER = '<th scope="col" class="govuk-table__header govuk-table__header--numeric">'
+
+
+def _cells(values):
+    """A trend row's twelve cells, written once here rather than by a template loop per cell (the
+    dashboard has some hundred rows of twelve)."""
+    return mark_safe("".join(f"{NUMERIC_CELL}{escape(value)}</td>" for value in values))
+
+
 def _shown_rows(breakdown, suppress):
     """The rows as a reader sees them: small counts hidden where they must be."""
-    return [
-        {**row,
-         "episodes_shown": count_shown(row["episodes"], suppress=suppress),
-         "children_shown": count_shown(row["children"], suppress=suppress),
-         "trend_shown": [count_shown(v, suppress=suppress) for v in row["trend"]] if row["trend"] else None}
-        for row in breakdown.rows
-    ]
+    rows = []
+    for row in breakdown.rows:
+        trend_shown = [count_shown(v, suppress=suppress) for v in row["trend"]] if row["trend"] else None
+        rows.append({**row,
+                     "episodes_shown": count_shown(row["episodes"], suppress=suppress),
+                     "children_shown": count_shown(row["children"], suppress=suppress),
+                     "trend_shown": trend_shown,
+                     "trend_cells": _cells(trend_shown) if trend_shown else ""})
+    return rows
+
+
+def _month_headers(months):
+    return mark_safe("".join(f"{NUMERIC_HEADER}{escape(date_format(month, 'M Y'))}</th>" for month in months))
 
 
 def present(sections, suppress):
+    headers = {}
+    for breakdown in sections:
+        if tuple(breakdown.months) not in headers:
+            headers[tuple(breakdown.months)] = _month_headers(breakdown.months)
     return [
         {"breakdown": breakdown, "rows": _shown_rows(breakdown, suppress), **charts_for(breakdown, suppress=suppress),
          "has_episodes": bool(breakdown.rows) and breakdown.rows[0]["episodes"] is not None,
-         "has_trend": any(row["trend"] for row in breakdown.rows)}
+         "has_trend": any(row["trend"] for row in breakdown.rows),
+         "month_headers": headers[tuple(breakdown.months)]}
         for breakdown in sections
     ]
 
@@ -69,10 +95,13 @@ def dashboard(request):
         return render(request, "reporting/dashboard.html", {"form": form}, status=400)
     period = form.cleaned_data["month"]
     suppress = suppresses_small_counts(request.user)
-    sections = dashboard_figures(authority_for(request.user), period, now=now)
+    authority = authority_for(request.user)
+    sections = dashboard_figures(authority, period, now=now)
+    recounting, since = months_marked(authority.pk, trend_months(period)) if period.months == 1 else ([], None)
     return render(request, "reporting/dashboard.html", {
         "form": form, "period": period, "month": form.data["month"], "suppress": suppress,
         "sections": present(sections, suppress), "generated_at": now,
+        "recounting": recounting, "recounting_since": since,
     })
 
 

@@ -12,17 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import (
-    Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Min, Q, TextField, Value, When,
-)
-from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear, Lower, Trim, TruncMonth
-from django.db.models.lookups import GreaterThan
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncMonth
 
 from casework.calendar import LONDON
 from missing.models import (
     Category,
+    EpisodeMonthFigure,
     Gender,
-    InterviewState,
     LegalStatus,
     MissingEpisode,
     PlacementType,
@@ -31,7 +28,23 @@ from missing.models import (
     ReturnInterview,
     RiskLevel,
 )
-from missing.interviews.selectors import with_t1_due
+from missing.report_months import (
+    AGE_BANDS,
+    AT_MONTH_END,
+    COUNTED,
+    DURATION_BANDS,
+    INTERVIEW_BANDS,
+    PLACED_BANDS,
+    REPEAT_BANDS,
+    REPEATS,
+    Band,
+    band_source,
+    choice_bands,
+    clean_text,
+    factor_bands,
+    with_age_and_duration,
+)
+from missing.report_months import interviews_with_t1 as _with_t1
 
 SMALL_COUNT = 5
 SMALL_COUNT_TEXT = "fewer than 5"
@@ -122,13 +135,6 @@ def trend_months(period):
 # Bands ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Band:
-    key: str
-    label: str
-    q: Q
-
-
 @dataclass
 class Breakdown:
     key: str
@@ -140,32 +146,7 @@ class Breakdown:
     counts_children: bool = True
 
 
-def _choice_bands(path, choices, *, blank_label=None):
-    bands = [Band(value, label, Q(**{path: value})) for value, label in choices.choices]
-    if blank_label:
-        bands.append(Band("not_recorded", blank_label, Q(**{path: ""})))
-    return bands
-
-
-DURATION_BANDS = [
-    Band("under_24h", "Under 24 hours", Q(duration__lt=timedelta(hours=24))),
-    Band("1_3_days", "1 to 3 days", Q(duration__gte=timedelta(hours=24), duration__lt=timedelta(days=3))),
-    Band("3_7_days", "3 to 7 days", Q(duration__gte=timedelta(days=3), duration__lt=timedelta(days=7))),
-    Band("over_7_days", "Over 7 days", Q(duration__gte=timedelta(days=7))),
-    Band("not_returned", "Not yet returned", Q(returned_at__isnull=True)),
-]
-AGE_BANDS = [
-    Band("under_10", "Under 10", Q(age__lt=10)),
-    Band("10_12", "10 to 12", Q(age__gte=10, age__lte=12)),
-    Band("13_15", "13 to 15", Q(age__gte=13, age__lte=15)),
-    Band("16_17", "16 and 17", Q(age__gte=16, age__lte=17)),
-    Band("18_plus", "18 and over", Q(age__gte=18)),
-]
-PLACED_BANDS = [
-    Band("out_of_area", "Placed out of area by this council", Q(child__placed_out_of_area=True)),
-    Band("placed_here", "Placed here by other councils", Q(child__placed_by_other_authority=True)),
-    Band("neither", "Neither", Q(child__placed_out_of_area=False, child__placed_by_other_authority=False)),
-]
+_choice_bands = choice_bands
 
 
 def static_breakdowns():
@@ -188,18 +169,8 @@ def static_breakdowns():
 
 def episodes_of(authority):
     """The authority's episodes, each with how long it lasted and the child's age in whole years
-    when it began (a birthday later in the year than the start, as month*100+day, is not reached yet)."""
-    started, born = "started_at", "child__date_of_birth"
-    started_day = ExtractMonth(started) * 100 + ExtractDay(started)
-    born_day = ExtractMonth(born) * 100 + ExtractDay(born)
-    return MissingEpisode.objects.filter(child__authority=authority).annotate(
-        duration=ExpressionWrapper(F("returned_at") - F(started), output_field=DurationField()),
-        age=ExpressionWrapper(
-            ExtractYear(started) - ExtractYear(born)
-            - Case(When(GreaterThan(born_day, started_day), then=Value(1)), default=Value(0)),
-            output_field=IntegerField(),
-        ),
-    )
+    when it began (missing.report_months.with_age_and_duration: the kept figures count the same)."""
+    return with_age_and_duration(MissingEpisode.objects.filter(child__authority=authority))
 
 
 def _month_index(months):
@@ -268,16 +239,17 @@ def _band(breakdowns, b_key, band_key):
     return next(band for band in breakdown.bands if band.key == band_key)
 
 
+def headline_breakdown():
+    bands = [Band("all", "All episodes", Q())] + _choice_bands("category", Category)
+    return Breakdown("headline", "Episodes and individual children", bands,
+                     "Episodes that began in the period, and the children they belong to.")
+
+
 def headline(episodes, period):
     """Episodes and individual children, in all and by category, with their monthly trend."""
-    bands = [Band("all", "All episodes", Q())] + _choice_bands("category", Category)
-    breakdown = Breakdown("headline", "Episodes and individual children", bands,
-                          "Episodes that began in the period, and the children they belong to.")
-    return fill_breakdowns(episodes, [breakdown], period)[0]
+    return fill_breakdowns(episodes, [headline_breakdown()], period)[0]
 
 
-REPEAT_BANDS = [("1", "1 episode", 1, 1), ("2", "2 episodes", 2, 2), ("3_5", "3 to 5 episodes", 3, 5),
-                ("6_10", "6 to 10 episodes", 6, 10), ("11_plus", "11 or more episodes", 11, None)]
 
 
 def repeats(episodes, period):
@@ -333,20 +305,33 @@ def _as_moment(value):
     return value if value is None or value.tzinfo else value.replace(tzinfo=LONDON)
 
 
-def currently_missing(authority, period, now):
+def currently_missing(authority, period, now, at_month_end=None):
     """Children missing now, by category (one query), and missing at the end of each month of the
-    trend (one query of conditional counts)."""
+    trend: from `at_month_end` ({month: children}, the kept figures) for months ended by `now`
+    when given, otherwise (and for a month not ended yet) by one query of conditional counts."""
     months = trend_months(period)
     episodes = MissingEpisode.objects.filter(child__authority=authority)
     open_now = episodes.filter(returned_at__isnull=True, started_at__lte=now)
     counts = {value: Count("child_id", distinct=True, filter=Q(category=value)) for value, _ in Category.choices}
     by_category = open_now.aggregate(**counts)
-    ends = {}
+    ends, trend, moments = {}, [0] * len(months), []
     for n, month in enumerate(months):
-        moment = min(datetime.combine(add_months(month, 1), time.min, tzinfo=LONDON), now)
+        end = datetime.combine(add_months(month, 1), time.min, tzinfo=LONDON)
+        if at_month_end is not None and end <= now and month in at_month_end:
+            trend[n] = at_month_end.get(month, 0)
+            continue
+        moment = min(end, now)
+        moments.append(moment)
         ends[f"m{n}"] = Count("child_id", distinct=True, filter=Q(started_at__lt=moment) & (
             Q(returned_at__isnull=True) | Q(returned_at__gte=moment)))
-    at_month_end = episodes.filter(started_at__lt=period.end).aggregate(**ends)
+    if ends:
+        # Only an episode still open at the first moment can count in any month: the filter lets the
+        # database read those through the returned_at index, not the history.
+        counted = episodes.filter(
+            Q(returned_at__isnull=True) | Q(returned_at__gte=min(moments)), started_at__lt=period.end,
+        ).aggregate(**ends)
+        for key, value in counted.items():
+            trend[int(key[1:])] = value
     breakdown = Breakdown("currently_missing", "Children missing now", [],
                           "Children with an episode not yet ended, now; the trend counts those missing at each "
                           "month's end.",
@@ -355,12 +340,11 @@ def currently_missing(authority, period, now):
                       for value, label in Category.choices]
     breakdown.rows.append({"key": "all", "label": "All children missing, absent or away", "episodes": None,
                            "children": sum(by_category.values()),
-                           "trend": [at_month_end[f"m{n}"] for n in range(len(months))]})
+                           "trend": trend})
     return breakdown
 
 
-def _clean_text(path):
-    return Lower(Trim(path))
+_clean_text = clean_text
 
 
 def by_value(episodes, period, *, key, title, path, description="", blank_label="Not recorded"):
@@ -416,38 +400,26 @@ def _display_value(row, blank_label):
 
 # Return interviews --------------------------------------------------------------------------------
 
-INTERVIEW_BANDS = [
-    Band("offered", "Offered", Q()),
-    Band("completed", "Completed", Q(state=InterviewState.COMPLETED)),
-    Band("within_72h", "Completed within 72 hours (T1)",
-         Q(state=InterviewState.COMPLETED, held_at__lte=F("t1_due_at"))),
-    Band("declined", "Declined", Q(state=InterviewState.DECLINED)),
-    Band("not_possible", "Not possible", Q(state=InterviewState.NOT_POSSIBLE)),
-]
-
-
-def _factor_bands(prefix, path, choices):
-    return [Band(f"{prefix}_{value}", label, Q(**{f"{path}__contains": f'"{value}"'}))
-            for value, label in choices.choices]
+_factor_bands = factor_bands
 
 
 def interviews_with_t1(authority):
-    """The authority's interviews with T1's due time read from the clock's deadline rows (never
-    recomputed), and the push and pull factors as text to look for a factor in (any database)."""
-    return with_t1_due(ReturnInterview.objects.filter(child__authority=authority)).annotate(
-        push_text=Cast("push_factors", output_field=TextField()),
-        pull_text=Cast("pull_factors", output_field=TextField()),
-    )
+    """The authority's interviews with T1's due time and their factors as text (missing.report_months)."""
+    return _with_t1(ReturnInterview.objects.filter(child__authority=authority))
 
 
-def _fill_interview_breakdown(interviews, breakdown, period, path):
-    """Like fill_breakdowns, for interviews offered in the period (counted by `path`)."""
+def _fill_interview_breakdowns(interviews, breakdowns, period, path):
+    """Like fill_breakdowns, for interviews offered in the period (counted by `path`): every band of
+    every breakdown in one query for the period and one grouped by month for the trend."""
     months = trend_months(period)
     trend_start = datetime.combine(months[0], time.min, tzinfo=LONDON)
-    counts = {f"i{n}": Count("pk", filter=band.q, distinct=True) for n, band in enumerate(breakdown.bands)}
+    counts = {
+        f"i{k}_{n}": Count("pk", filter=band.q, distinct=True)
+        for k, breakdown in enumerate(breakdowns) for n, band in enumerate(breakdown.bands)
+    }
     totals = interviews.filter(_in(period.start, period.end, path)).aggregate(**counts)
     which = _month_index(months)
-    trend = [[0] * len(months) for _ in breakdown.bands]
+    trend = {alias: [0] * len(months) for alias in counts}
     rows = (
         interviews.filter(_in(trend_start, period.end, path))
         .annotate(month=TruncMonth(path, tzinfo=LONDON))
@@ -458,45 +430,147 @@ def _fill_interview_breakdown(interviews, breakdown, period, path):
     for row in rows:
         n = which(row["month"])
         if n is not None:
-            for b, _band in enumerate(breakdown.bands):
-                trend[b][n] = row[f"i{b}"]
-    breakdown.months = months
-    breakdown.counts_children = False
-    breakdown.rows = [{"key": band.key, "label": band.label, "episodes": None, "children": totals[f"i{b}"],
-                       "trend": trend[b]} for b, band in enumerate(breakdown.bands)]
-    return breakdown
+            for alias in counts:
+                trend[alias][n] = row[alias]
+    for k, breakdown in enumerate(breakdowns):
+        breakdown.months = months
+        breakdown.counts_children = False
+        breakdown.rows = [{"key": band.key, "label": band.label, "episodes": None, "children": totals[f"i{k}_{b}"],
+                           "trend": trend[f"i{k}_{b}"]} for b, band in enumerate(breakdown.bands)]
+    return breakdowns
+
+
+def interview_breakdowns():
+    """The interview sections, unfilled (keys as missing.report_months.INTERVIEW_DIMENSIONS)."""
+    return [
+        Breakdown("interviews", "Return home interviews", INTERVIEW_BANDS,
+                  "Interviews offered in the period; 72 hours is read from each episode's T1 deadline."),
+        Breakdown("push_factors", "Push factors named in return interviews",
+                  _factor_bands("push", "push_text", PushFactor), "What drove children away."),
+        Breakdown("pull_factors", "Pull factors named in return interviews",
+                  _factor_bands("pull", "pull_text", PullFactor), "What drew children elsewhere."),
+    ]
 
 
 def interviews_breakdowns(authority, period):
-    interviews = interviews_with_t1(authority)
-    offered = Breakdown("interviews", "Return home interviews", INTERVIEW_BANDS,
-                        "Interviews offered in the period; 72 hours is read from each episode's T1 deadline.")
-    push = Breakdown("push_factors", "Push factors named in return interviews",
-                     _factor_bands("push", "push_text", PushFactor), "What drove children away.")
-    pull = Breakdown("pull_factors", "Pull factors named in return interviews",
-                     _factor_bands("pull", "pull_text", PullFactor), "What drew children elsewhere.")
-    return [_fill_interview_breakdown(interviews, b, period, "offered_at") for b in (offered, push, pull)]
+    return _fill_interview_breakdowns(interviews_with_t1(authority), interview_breakdowns(), period, "offered_at")
 
 
 # The dashboard ------------------------------------------------------------------------------------
 
 
-def dashboard_figures(authority, period, *, now):
-    """Every section of the dashboard, in order: a few queries per section, whatever the data."""
+VALUE_SECTIONS = [
+    dict(key="provider", title="By placement provider (establishment)", path="placement_provider",
+         description="Where the child was placed when the episode began (N7)."),
+    dict(key="area", title="By area (the child's home postcode district)", path="child__home_area"),
+    dict(key="found", title="Where children were found", path="found_location",
+         description="As recorded on the episode; the same place written the same way is counted together.",
+         blank_label="Not recorded or not yet found"),
+]
+
+
+def _live_episode_sections(authority, period):
     episodes = episodes_of(authority)
-    sections = [headline(episodes, period), repeats(episodes, period), currently_missing(authority, period, now)]
-    sections += fill_breakdowns(episodes, static_breakdowns(), period)
-    sections += [
-        by_value(episodes, period, key="provider", title="By placement provider (establishment)",
-                 path="placement_provider", description="Where the child was placed when the episode began (N7)."),
-        by_value(episodes, period, key="area", title="By area (the child's home postcode district)",
-                 path="child__home_area"),
-        by_value(episodes, period, key="found", title="Where children were found", path="found_location",
-                 description="As recorded on the episode; the same place written the same way is counted together.",
-                 blank_label="Not recorded or not yet found"),
+    # The headline and the static breakdowns share one pass over the period and one over the trend.
+    first, *static = fill_breakdowns(episodes, [headline_breakdown(), *static_breakdowns()], period)
+    values = [by_value(episodes, period, **spec) for spec in VALUE_SECTIONS]
+    return first, repeats(episodes, period), static, values, interviews_breakdowns(authority, period), None
+
+
+def _kept_episode_sections(authority, period):
+    """The same sections as _live_episode_sections (episodes and interviews) for a period of one
+    month, read from the kept monthly figures (missing.report_months) in one query: twelve months of
+    rows, not of episodes."""
+    months = trend_months(period)
+    month = period.first_month
+    kept = {}  # (dimension, value) -> {month: (episodes, children, shown)}, in the database's order
+    rows = (EpisodeMonthFigure.objects.filter(authority=authority, month__in=months)
+            .order_by("-episodes", "value")
+            .values_list("month", "dimension", "value", "episodes", "children", "shown"))
+    ranked = {spec["key"]: [] for spec in VALUE_SECTIONS}  # the period's values, most episodes first
+    for day, dimension, value, episodes, children, shown in rows:
+        kept.setdefault((dimension, value), {})[day] = (episodes, children, shown)
+        if day == month and dimension in ranked:
+            ranked[dimension].append(value)
+
+    def numbers(source):
+        by_month = kept.get(source, {})
+        now = by_month.get(month, (0, 0, ""))
+        return now[0] or 0, now[1] or 0, [by_month.get(m, (0,))[0] or 0 for m in months]
+
+    def filled(breakdown):
+        breakdown.months = months
+        breakdown.rows = []
+        for band in breakdown.bands:
+            episodes, children, trend = numbers(band_source(breakdown.key, band.key))
+            breakdown.rows.append({"key": band.key, "label": band.label, "episodes": episodes,
+                                   "children": children, "trend": trend})
+        return breakdown
+
+    first = filled(headline_breakdown())
+    static = [filled(breakdown) for breakdown in static_breakdowns()]
+    repeated = Breakdown("repeats", "Repeat missing: children by episodes in the period", [],
+                         "Each child is counted once, in the band of their number of episodes.",
+                         months=months, counts_children=False)
+    repeated.rows = []
+    for key, label, *_ in REPEAT_BANDS:
+        _episodes, children, _trend = numbers((REPEATS, key))
+        trend = [kept.get((REPEATS, key), {}).get(m, (0, 0))[1] or 0 for m in months]
+        repeated.rows.append({"key": key, "label": label, "episodes": None, "children": children, "trend": trend})
+    values = [_kept_by_value(kept, ranked[spec["key"]], months, month, **spec) for spec in VALUE_SECTIONS]
+    interviews = []
+    for breakdown in interview_breakdowns():
+        breakdown.months, breakdown.counts_children, breakdown.rows = months, False, []
+        for band in breakdown.bands:
+            _none, count, _trend = numbers((breakdown.key, band.key))
+            trend = [kept.get((breakdown.key, band.key), {}).get(m, (0, 0))[1] or 0 for m in months]
+            breakdown.rows.append({"key": band.key, "label": band.label, "episodes": None, "children": count,
+                                   "trend": trend})
+        interviews.append(breakdown)
+    # Children missing at each month's end, for the months counted (a month never counted is not 0).
+    ends = kept.get(AT_MONTH_END, {})
+    at_month_end = {m: (ends[m][1] or 0) if m in ends else 0 for m in kept.get(COUNTED, {})}
+    return first, repeated, static, values, interviews, at_month_end
+
+
+def _kept_by_value(kept, ranked, months, month, *, key, title, path, description="", blank_label="Not recorded"):
+    """by_value from the kept figures: the period's values in the database's order (most episodes
+    first, then by value, as by_value asks), the first ten kept, the rest together; each kept
+    value's trend, and the others'."""
+    top = [(value, kept[(key, value)][month]) for value in ranked]
+    kept_values, rest = [value for value, _ in top[:TOP_VALUES]], top[TOP_VALUES:]
+    trend = {value: [0] * len(months) for value in kept_values}
+    other = [0] * len(months)
+    for (dimension, value), by_month in kept.items():
+        if dimension != key:
+            continue
+        for n, m in enumerate(months):
+            if m in by_month:
+                target = trend[value] if value in trend else other
+                target[n] += by_month[m][0] or 0
+    breakdown = Breakdown(key, title, [], description, months=months)
+    breakdown.rows = [
+        {"key": value or "not_recorded", "label": (numbers[2] or "").strip() or blank_label,
+         "episodes": numbers[0], "children": numbers[1], "trend": trend[value]}
+        for value, numbers in top[:TOP_VALUES]
     ]
-    sections += interviews_breakdowns(authority, period)
-    return sections
+    if rest or any(other):
+        breakdown.rows.append({
+            "key": "other", "label": "All others", "episodes": sum(n[0] for _, n in rest),
+            "children": sum(n[1] for _, n in rest), "trend": other,
+        })
+    return breakdown
+
+
+def dashboard_figures(authority, period, *, now):
+    """Every section of the dashboard, in order: a few queries per section, whatever the data. A
+    month's episode sections come from the kept monthly figures; a quarter's (the board's PDF,
+    counting distinct children over three months) are counted from the episodes."""
+    if period.months == 1:
+        first, repeated, static, values, interviews, at_month_end = _kept_episode_sections(authority, period)
+    else:
+        first, repeated, static, values, interviews, at_month_end = _live_episode_sections(authority, period)
+    return [first, repeated, currently_missing(authority, period, now, at_month_end), *static, *values, *interviews]
 
 
 def section(sections, key):

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -16,6 +17,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
 )
 from django.utils import timezone
 
@@ -42,13 +44,17 @@ def _t1_rows():
     return Deadline.objects.filter(subject_type=EPISODE, rule="T1").exclude(status=DeadlineStatus.CANCELLED)
 
 
-def with_t1_due(interviews):
+def with_t1_due(interviews, *, only=None):
     """Each interview's due time, read from the earliest T1 deadline row of the episodes it covers
     (the clock computes T1, once; an interview covering several episodes is due from the first).
-    No aggregate: the reports count over it."""
+    No aggregate: the reports count over it. `only` (a Q): the due time of those interviews alone
+    (None for the others), so that a report looks up no row it will not compare."""
     covered = ReturnInterview.episodes.through.objects.filter(returninterview_id=OuterRef(OuterRef("pk")))
     earliest = _t1_rows().filter(subject_id__in=covered.values("missingepisode_id")).order_by("due_at")
-    return interviews.annotate(t1_due_at=Subquery(earliest.values("due_at")[:1]))
+    due = Subquery(earliest.values("due_at")[:1])
+    if only is not None:
+        due = Case(When(only, then=due), default=None, output_field=DateTimeField())
+    return interviews.annotate(t1_due_at=due)
 
 
 def with_returns(interviews):

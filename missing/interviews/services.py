@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..clocks.kind import episode_deadlines_complete
 from ..found import episodes_found_changed
+from ..report_months import months_changed
 
 # Which agencies each kind of interviewer the child may choose works in.
 ROLE_AGENCY_KINDS = {
@@ -116,6 +117,11 @@ def _arranged(interview, actor):
         interview.arranged_by_mash_coordinator = is_mash_coordinator(actor)
 
 
+def _figures_changed(interview):
+    """The dashboard's kept figures of the month the interview was offered in (missing.report_months)."""
+    months_changed(interview.child.authority_id, [interview.offered_at])
+
+
 # Offering on return ----------------------------------------------------------------------------
 
 
@@ -146,6 +152,7 @@ def return_interview_offer_for_return(*, actor, episode):
         referrer=child.allocated_worker or acting_user(actor),
     )
     interview.episodes.add(episode)
+    _figures_changed(interview)
     audit_event_record(
         actor=actor,
         verb="return_interview.offered",
@@ -258,6 +265,7 @@ def return_interview_decline(*, actor, interview, declined_by, refusal_learnt):
     interview.routed_at = now
     _arranged(interview, actor)
     interview.save()
+    _figures_changed(interview)
     audit_event_record(
         actor=actor, verb="return_interview.declined", obj=interview, child_id=interview.child_id,
         data={"declined_by": declined_by},
@@ -291,6 +299,7 @@ def return_interview_not_possible(*, actor, interview, reason):
     interview.state = InterviewState.NOT_POSSIBLE
     interview.not_possible_reason = reason.strip()
     interview.save()
+    _figures_changed(interview)
     audit_event_record(actor=actor, verb="return_interview.not_possible", obj=interview, child_id=interview.child_id)
     _complete_t1(interview, actor=actor, note=f"Not possible: {interview.not_possible_reason}")
     return interview
@@ -315,6 +324,7 @@ def return_interview_reoffer(*, actor, interview):
     interview.interviewer_agency = None
     interview.accepted_at = None
     interview.save()
+    _figures_changed(interview)
     audit_event_record(actor=actor, verb="return_interview.reoffered", obj=interview, child_id=interview.child_id)
     return interview
 
@@ -354,6 +364,7 @@ def return_interview_complete(*, actor, interview, held_at, **content):
     interview.state = InterviewState.COMPLETED
     interview.held_at = held_at
     interview.save()
+    _figures_changed(interview)
     audit_event_record(actor=actor, verb="return_interview.completed", obj=interview, child_id=interview.child_id)
     episodes_found_changed(interview.episodes.values_list("pk", flat=True))
     for episode in interview.episodes.all():

@@ -3,7 +3,7 @@ from .duplicates import DuplicateDismissal, DuplicatePair
 from .daily import DailyRiskDiscussion, DailyRiskMeeting, DailyRiskOutcome
 from .education import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry
 from .exports import SubjectAccessExport
-from .episodes import Category, LocationType, MissingEpisode, RiskLevel
+from .episodes import Category, EpisodeMonthFigure, LocationType, MissingEpisode, MonthRecount, RiskLevel
 from .interviews import (
     INTERVIEW_TRANSITIONS,
     OWED_STATES,
@@ -33,6 +33,8 @@ __all__ = [
     "AuthorityContact",
     "DuplicateDismissal",
     "DuplicatePair",
+    "EpisodeMonthFigure",
+    "MonthRecount",
     "DailyRiskDiscussion",
     "DailyRiskMeeting",
     "DailyRiskOutcome",

@@ -83,3 +83,45 @@ class MissingEpisode(models.Model):
     @property
     def is_open(self):
         return self.returned_at is None
+
+
+class EpisodeMonthFigure(models.Model):
+    """One number of the monthly dashboard, kept so that the dashboard reads a year in one query:
+    for an authority and a calendar month (Europe/London) of episode starts, how many episodes (and
+    distinct children) fall in one value of one dimension (a police category, an age band, a
+    placement provider, the 'repeats' band of a child's episodes that month...).
+    missing/report_months.py is the only writer: the services that change an episode's or a
+    child's reported facts mark the months concerned (MonthRecount) inside their transaction, and a
+    background job recounts them."""
+
+    authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    dimension = models.CharField(max_length=40)
+    value = models.CharField(max_length=300, blank=True)
+    episodes = models.IntegerField(null=True, blank=True)
+    children = models.IntegerField()
+    shown = models.CharField(max_length=300, blank=True, help_text="The value as written, for display.")
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "month"], name="episode_month_figure_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.dimension}={self.value}: {self.episodes}/{self.children}"
+
+
+class MonthRecount(models.Model):
+    """A month of an authority whose kept figures (EpisodeMonthFigure) a change has made out of date.
+    The service that changed the facts writes (or renews) the mark inside its transaction; the
+    recount job (missing/report_months.py) recounts the marked months and removes each mark it saw,
+    unless it was renewed meanwhile (`token`), so a change made during a recount is never lost."""
+
+    authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    token = models.UUIDField(default=uuid.uuid4)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["authority", "month"], name="month_recount_once")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} of {self.authority_id}, marked {self.marked_at:%Y-%m-%d %H:%M}"

@@ -177,6 +177,8 @@ class ReturnInterview(models.Model):
             models.Index(fields=["interviewer", "state"]),
             # Interviews held within a range across an authority: the panel agenda's part 1 themes.
             models.Index(fields=["held_at"], condition=models.Q(state="completed"), name="interview_completed_held_at"),
+            # Interviews offered in a month or a year: the dashboard's interview sections.
+            models.Index(fields=["offered_at"], name="interview_offered_at"),
         ]
         constraints = [
             models.UniqueConstraint(

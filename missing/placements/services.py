@@ -21,6 +21,7 @@ from casework.calendar import local_date
 from casework.validation import acting_user, only_fields
 
 from ..models import AuthorityContact, Child, Placement, PlacementProvider, PlacementType, ProviderKind
+from ..report_months import child_months_changed
 from .clocks import placement_clocks_reconcile, placement_clocks_reconcile_owed
 
 PROVIDER_FIELDS = {"name", "kind", "address", "postcode", "ofsted_urn", "host_authority"}
@@ -152,6 +153,7 @@ def _sync_child(*, actor, child):
     child.save()
     audit_event_record(actor=actor, verb="child.updated", obj=child, child_id=child.pk,
                        data={"fields": changed, "by": "placement"})
+    child_months_changed(child)
 
 
 @transaction.atomic

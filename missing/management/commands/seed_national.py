@@ -27,8 +27,9 @@ from intelligence.found import fill_all as found_at_fill_all
 from intelligence.models import FoundAt
 from missing.clocks.kind import EPISODE
 from missing.management.commands.seed_demo import AGENCIES, FIRST, LAST_A, LAST_B, PLACES, PROVIDERS
+from missing import report_months
 from missing.duplicates import duplicate_pairs_rebuild
-from missing.models import Child, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview
+from missing.models import Child, EpisodeMonthFigure, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview
 from panels.clocks import MEETING
 from panels.models import Meeting, MeetingChild, MeetingStatus, Panel, PanelMember, Rating
 from panels.rules import meeting_deadlines, panel_protocol
@@ -98,9 +99,12 @@ class Command(BaseCommand):
         self._log(started, "indexes and foreign keys made again")
         pairs = duplicate_pairs_rebuild()
         self._log(started, f"{pairs} likely duplicate pairs stored")
+        with transaction.atomic():
+            report_months.refresh()  # the dashboard's monthly figures of the bulk history, set-based
+        self._log(started, "dashboard monthly figures")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in BULK_MODELS:
+                for model in [*BULK_MODELS, EpisodeMonthFigure]:
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         self._log(started, "analysed")
         with transaction.atomic():
