@@ -34,7 +34,7 @@ class RecordAccess(models.Model):
     """One showing of a child's data to a user, by page, API, PDF or admin."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     child_id = models.UUIDField(db_index=True)
     channel = models.CharField(max_length=10, choices=[("page", "Page"), ("api", "API"), ("admin", "Admin")])
@@ -44,6 +44,12 @@ class RecordAccess(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name_plural = "record accesses"
+        indexes = [
+            # The log page's keyset order, newest first by (at, id), read backwards 50 rows at a time
+            # (at national size the index on `at` alone left a sort of the whole log: 1.7 s to 1 ms);
+            # also retention's "older than".
+            models.Index(fields=["at", "id"], name="record_access_at_id"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} opened {self.child_id}"
