@@ -7,6 +7,11 @@ from django.utils.functional import cached_property
 COUNT_CAP = 1000
 
 
+def count_up_to(rows, cap):
+    """How many rows, counting no further than cap + 1: the database stops there, in any order."""
+    return rows.order_by().values_list("pk", flat=True)[: cap + 1].count()
+
+
 class CappedPaginator(Paginator):
     """A Paginator that counts at most `cap` rows. Past the cap, `count` is the cap, `capped` is
     True and the pages end at the cap: the page says there are more and asks for a narrower search."""
@@ -20,7 +25,7 @@ class CappedPaginator(Paginator):
         # COUNT(*) over a LIMIT: the database stops at the first cap + 1 rows it finds, in any order.
         rows = self.object_list
         if hasattr(rows, "values_list"):
-            rows = rows.order_by().values_list("pk", flat=True)
+            return count_up_to(rows, self.cap)
         return rows[: self.cap + 1].count()
 
     @cached_property

@@ -27,6 +27,7 @@ from .clocks.registry import NOTICE, ClockKind, ClockRule, RowFacts, SubjectCloc
 from .clocks.services import clock_reconcile
 from .errors import PermissionDeniedError
 from .models import AuditEvent, RecordAccess, RetentionPolicy
+from .paginator import count_up_to
 from .permissions import is_administrator
 from .validation import only_fields
 
@@ -137,6 +138,7 @@ def retention_dispose(*, actor, policy, kind, object_ids, confirmed):
 # The audit log's own retention -----------------------------------------------------------------
 
 AUDIT_LOG = "casework.audit_log"
+AUDIT_COUNT_CAP = 10_000
 
 
 def _audit_cutoff(today):
@@ -150,11 +152,14 @@ def _audit_due(policy, today):
     if cutoff is None:
         return []
     moment = datetime.combine(cutoff, time.min, tzinfo=LONDON)
-    old = AuditEvent.objects.filter(at__lt=moment).count() + RecordAccess.objects.filter(at__lt=moment).count()
-    if not old:
+    # Counted no further than AUDIT_COUNT_CAP each: at national size millions may be due, and the
+    # page would count them all on every view to print one number.
+    counts = [count_up_to(model.objects.filter(at__lt=moment), AUDIT_COUNT_CAP) for model in (AuditEvent, RecordAccess)]
+    if not any(counts):
         return []
+    many = f"More than {AUDIT_COUNT_CAP:,}" if max(counts) > AUDIT_COUNT_CAP else str(sum(counts))
     return [RetentionCandidate(
-        kind=AUDIT_LOG, object_id=cutoff.isoformat(), label=f"{old} audit entries from before {cutoff:%d %B %Y}",
+        kind=AUDIT_LOG, object_id=cutoff.isoformat(), label=f"{many} audit entries from before {cutoff:%d %B %Y}",
         reason=f"Older than the audit period ({policy.audit_log_years} years here, the longest of any council kept)",
         due_on=cutoff,
     )]
