@@ -40,7 +40,6 @@ from casework.models import BackgroundJob, JobStatus, LocalAuthority
 from .interviews.selectors import with_t1_due
 from .models import (
     Category,
-    Child,
     EpisodeMonthFigure,
     Gender,
     InterviewState,
@@ -192,7 +191,7 @@ def _by_ids(model, authority_id, months, path):
     a filter on the authority made each branch read all of the authority's children."""
     rows = model.objects.all()
     if authority_id is not None:
-        rows = rows.filter(child__authority_id=authority_id)
+        rows = rows.filter(authority_id=authority_id)
     if months is None:
         return rows
     rows = rows.filter(_months_q(path, months))
@@ -204,7 +203,7 @@ def _by_ids(model, authority_id, months, path):
 def _scope(authority_id, months):
     episodes = _by_ids(MissingEpisode, authority_id, months, "started_at")
     return with_age_and_duration(episodes).annotate(
-        f_authority=F("child__authority_id"),
+        f_authority=F("authority_id"),
         f_month=TruncMonth("started_at", output_field=DateField(), tzinfo=LONDON),
     )
 
@@ -219,7 +218,7 @@ def _months_q(path, months):
 def _interview_scope(authority_id, months):
     interviews = _by_ids(ReturnInterview, authority_id, months, "offered_at")
     return interviews_with_t1(interviews).annotate(
-        f_authority=F("child__authority_id"),
+        f_authority=F("authority_id"),
         f_month=TruncMonth("offered_at", output_field=DateField(), tzinfo=LONDON),
     )
 
@@ -294,13 +293,13 @@ def _at_month_end_branches(authority_id, months):
         months = months_between(first, timezone.now())
     episodes = MissingEpisode.objects.all()
     if authority_id is not None:
-        episodes = episodes.filter(child__authority_id=authority_id)
+        episodes = episodes.filter(authority_id=authority_id)
     branches = []
     for month in months:
         end = month_start(_next_month(month))
         branches.append(
             episodes.filter(Q(returned_at__isnull=True) | Q(returned_at__gte=end), started_at__lt=end)
-            .annotate(f_authority=F("child__authority_id"), f_month=Value(month, output_field=DateField()),
+            .annotate(f_authority=F("authority_id"), f_month=Value(month, output_field=DateField()),
                       f_dimension=Value(AT_MONTH_END[0], output_field=CharField()),
                       f_value=Value(AT_MONTH_END[1], output_field=CharField()))
             .order_by()
@@ -317,17 +316,17 @@ def _at_month_end_sql(authority_id):
     joined to the month ends it spans (most span none: they last hours), then counted per authority
     and month. Months are London calendar months; an open episode spans to the end of this month."""
     q = connection.ops.quote_name
-    episode, child = q(MissingEpisode._meta.db_table), q(Child._meta.db_table)
+    episode = q(MissingEpisode._meta.db_table)
     # The application's now (not the database's), as the per-month recount and the spans use.
     where, params = "", [timezone.now()]
     if authority_id is not None:
-        where = f"WHERE c.{q('authority_id')} = %s"
+        where = f"WHERE e.{q('authority_id')} = %s"
         params.append(authority_id)
     local = "AT TIME ZONE 'Europe/London'"
     sql = (
-        f"SELECT c.{q('authority_id')}, (m_end - interval '1 month')::date, '{AT_MONTH_END[0]}', "
+        f"SELECT e.{q('authority_id')}, (m_end - interval '1 month')::date, '{AT_MONTH_END[0]}', "
         f"'{AT_MONTH_END[1]}', NULL, COUNT(DISTINCT e.{q('child_id')}), '' "
-        f"FROM {episode} e JOIN {child} c ON c.{q('id')} = e.{q('child_id')} "
+        f"FROM {episode} e "
         f"CROSS JOIN LATERAL generate_series("
         f"date_trunc('month', e.{q('started_at')} {local}) + interval '1 month', "
         f"COALESCE(e.{q('returned_at')} {local}, GREATEST(%s::timestamptz {local}, e.{q('started_at')} {local}) "

@@ -78,17 +78,14 @@ def part1(meeting, since):
     places children were found (hotspots) and children missing education."""
     authority_id = meeting.panel.authority_id
     until = meeting.ended_at or timezone.now()
-    episodes = MissingEpisode.objects.filter(child__authority_id=authority_id, started_at__gte=since,
-                                             started_at__lt=until)
+    episodes = MissingEpisode.objects.filter(authority_id=authority_id, started_at__gte=since, started_at__lt=until)
     figures = episodes.aggregate(
         episodes=Count("pk"),
         children=Count("child", distinct=True),
         high_risk=Count("pk", filter=Q(risk_level=RiskLevel.HIGH)),
     )
-    figures["missing_now"] = MissingEpisode.objects.filter(
-        child__authority_id=authority_id, returned_at__isnull=True
-    ).count()
-    interviews = ReturnInterview.objects.filter(child__authority_id=authority_id, state=InterviewState.COMPLETED,
+    figures["missing_now"] = MissingEpisode.objects.filter(authority_id=authority_id, returned_at__isnull=True).count()
+    interviews = ReturnInterview.objects.filter(authority_id=authority_id, state=InterviewState.COMPLETED,
                                                 held_at__gte=since, held_at__lt=until)
     push, pull, held = Counter(), Counter(), 0
     for push_factors, pull_factors in interviews.values_list("push_factors", "pull_factors"):
@@ -230,7 +227,7 @@ def suggested_children(panel, *, limit=50):
         recent = recent.filter(child_id__in=chosen)
     else:
         on_list = PanelListEntry.objects.filter(panel=panel, removed_at__isnull=True).values("child_id")
-        recent = recent.filter(child__authority_id=panel.authority_id).exclude(child_id__in=on_list)
+        recent = recent.filter(authority_id=panel.authority_id).exclude(child_id__in=on_list)
     episodes = defaultdict(list)
     for episode in recent.select_related("child").order_by("started_at", "pk"):
         episodes[episode.child_id].append(episode)
@@ -268,7 +265,7 @@ WITH recent AS (
         c.family_name, c.date_of_birth,
         (c.legal_status = ANY(%(s5_statuses)s) OR c.vulnerabilities ?| %(s5_vulnerabilities)s) AS s5
     FROM {episode} e JOIN {child} c ON c.id = e.child_id
-    WHERE e.started_at >= %(since)s AND c.authority_id = %(authority)s
+    WHERE e.authority_id = %(authority)s AND e.started_at >= %(since)s
       AND NOT EXISTS (SELECT 1 FROM {entry} l
                       WHERE l.panel_id = %(panel)s AND l.child_id = e.child_id AND l.removed_at IS NULL)
 ), latest AS (

@@ -170,7 +170,7 @@ def static_breakdowns():
 def episodes_of(authority):
     """The authority's episodes, each with how long it lasted and the child's age in whole years
     when it began (missing.report_months.with_age_and_duration: the kept figures count the same)."""
-    return with_age_and_duration(MissingEpisode.objects.filter(child__authority=authority))
+    return with_age_and_duration(MissingEpisode.objects.filter(authority=authority))
 
 
 def _month_index(months):
@@ -310,7 +310,7 @@ def currently_missing(authority, period, now, at_month_end=None):
     trend: from `at_month_end` ({month: children}, the kept figures) for months ended by `now`
     when given, otherwise (and for a month not ended yet) by one query of conditional counts."""
     months = trend_months(period)
-    episodes = MissingEpisode.objects.filter(child__authority=authority)
+    episodes = MissingEpisode.objects.filter(authority=authority)
     open_now = episodes.filter(returned_at__isnull=True, started_at__lte=now)
     counts = {value: Count("child_id", distinct=True, filter=Q(category=value)) for value, _ in Category.choices}
     by_category = open_now.aggregate(**counts)
@@ -405,7 +405,7 @@ _factor_bands = factor_bands
 
 def interviews_with_t1(authority):
     """The authority's interviews with T1's due time and their factors as text (missing.report_months)."""
-    return _with_t1(ReturnInterview.objects.filter(child__authority=authority))
+    return _with_t1(ReturnInterview.objects.filter(authority=authority))
 
 
 def _fill_interview_breakdowns(interviews, breakdowns, period, path):

@@ -46,7 +46,7 @@ def inspection_episodes(*, authority_id, first, last):
     start = datetime.combine(first, time(0), tzinfo=LONDON)
     end = datetime.combine(last, END_OF_DAY, tzinfo=LONDON)
     return (
-        MissingEpisode.objects.filter(child__authority_id=authority_id, child__merged_into__isnull=True,
+        MissingEpisode.objects.filter(authority_id=authority_id, child__merged_into__isnull=True,
                                       started_at__lte=end)
         .filter(Q(returned_at__isnull=True) | Q(returned_at__gte=start))
         .select_related("child")

@@ -48,7 +48,7 @@ RESUME_TASK = "reporting.resume_quarterly_reports"
 
 def summary(authority, period):
     """The headline figures of one period, in four queries."""
-    episodes = MissingEpisode.objects.filter(child__authority=authority)
+    episodes = MissingEpisode.objects.filter(authority=authority)
     in_period = episodes.filter(started_at__gte=period.start, started_at__lt=period.end)
     totals = in_period.aggregate(
         episodes=Count("pk"),
@@ -88,7 +88,7 @@ SUMMARY_ROWS = [
 
 def repeat_cohort(authority, period):
     """Children missing twice or more this quarter, and how many of them were last quarter too."""
-    episodes = MissingEpisode.objects.filter(child__authority=authority)
+    episodes = MissingEpisode.objects.filter(authority=authority)
 
     def repeaters(p):
         return (episodes.filter(started_at__gte=p.start, started_at__lt=p.end).order_by()

@@ -111,7 +111,7 @@ def missing_table(*, authority_id, year):
     year_end = datetime.combine(last, END_OF_DAY, tzinfo=LONDON)
     episodes = (
         MissingEpisode.objects.filter(
-            child__authority_id=authority_id,
+            authority_id=authority_id,
             child__legal_status=LegalStatus.LOOKED_AFTER,
             child__merged_into__isnull=True,
             category__in=list(CODES),

@@ -56,7 +56,7 @@ def threshold_crossings(authority_id, since, until):
 
 def out_of_hours_episodes(authority_id, since, until):
     episodes = MissingEpisode.objects.filter(
-        child__authority_id=authority_id, reported_at__gte=since, reported_at__lte=until
+        authority_id=authority_id, reported_at__gte=since, reported_at__lte=until
     ).select_related("child").order_by("reported_at")
     return [episode for episode in episodes if out_of_hours(episode.reported_at)]
 

@@ -209,10 +209,10 @@ def _timeliness_groups(authority, start, end, now, hours):
     # return is worked out (the figures are the same; at national size this was a scan of them all).
     returned_then = ReturnInterview.episodes.through.objects.filter(
         missingepisode__returned_at__gte=start, missingepisode__returned_at__lt=end,
-        missingepisode__child__authority=authority,
+        missingepisode__authority=authority,
     ).values("returninterview_id")
     return (
-        ReturnInterview.objects.filter(child__authority=authority, pk__in=returned_then)
+        ReturnInterview.objects.filter(authority=authority, pk__in=returned_then)
         .annotate(first_return=Subquery(first_return[:1], output_field=DateTimeField()))
         .filter(first_return__gte=start, first_return__lt=end)
         .annotate(due_at=due_at)

@@ -32,6 +32,11 @@ class LocationType(models.TextChoices):
 class MissingEpisode(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     child = models.ForeignKey("missing.Child", on_delete=models.PROTECT, related_name="episodes")
+    # The child's authority, kept on the episode (it never changes: a child stays with its authority,
+    # and a merge joins two records of one authority), so that an authority's episodes of a time
+    # range are read through one index, not every authority's episodes of that range (issue 13).
+    authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.PROTECT, related_name="+",
+                                  editable=False, db_index=False)
     category = models.CharField(max_length=40, choices=Category.choices)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices)
     location_type = models.CharField(max_length=20, choices=LocationType.choices)
@@ -60,11 +65,13 @@ class MissingEpisode(models.Model):
             # Open episodes (returned_at IS NULL) and those back since a time: the home page's counts
             # and today's high-risk list, which would otherwise read every episode of the authority.
             models.Index(fields=["returned_at"], name="episode_returned_at"),
-            # Episodes begun within a range, across an authority: the panel's suggested children (the
-            # last 90 days) and the agenda's part 1 (since the last meeting).
-            models.Index(fields=["started_at"], name="episode_started_at"),
-            # Episodes reported within a range: the daily risk meeting's overnight and weekend reports.
-            models.Index(fields=["reported_at"], name="episode_reported_at"),
+            # An authority's episodes begun within a range: the panel's suggested children (the last
+            # 90 days), the agenda's part 1 (since the last meeting), the dashboard's months.
+            models.Index(fields=["authority", "started_at"], name="episode_authority_started"),
+            # ...reported within a range: the daily risk meeting's overnight and weekend reports.
+            models.Index(fields=["authority", "reported_at"], name="episode_authority_reported"),
+            # ...back within a range: interview timeliness.
+            models.Index(fields=["authority", "returned_at"], name="episode_authority_returned"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -76,6 +83,11 @@ class MissingEpisode(models.Model):
                 fields=["child"], condition=Q(returned_at__isnull=True), name="episode_one_open_per_child"
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.authority_id is None and self.child_id is not None:
+            self.authority_id = self.child.authority_id
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return f"{self.get_category_display()} from {self.started_at:%d %b %Y %H:%M}"

@@ -118,6 +118,9 @@ class ReturnInterview(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     child = models.ForeignKey("missing.Child", on_delete=models.PROTECT, related_name="return_interviews")
+    # The child's authority, kept as on the episode (MissingEpisode.authority), for the range reads.
+    authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.PROTECT, related_name="+",
+                                  editable=False, db_index=False)
     episodes = models.ManyToManyField("missing.MissingEpisode", related_name="return_interviews")
     state = models.CharField(max_length=20, choices=InterviewState.choices, default=InterviewState.OFFERED)
     offered_at = models.DateTimeField()
@@ -175,10 +178,11 @@ class ReturnInterview(models.Model):
         indexes = [
             models.Index(fields=["child", "state"]),
             models.Index(fields=["interviewer", "state"]),
-            # Interviews held within a range across an authority: the panel agenda's part 1 themes.
-            models.Index(fields=["held_at"], condition=models.Q(state="completed"), name="interview_completed_held_at"),
-            # Interviews offered in a month or a year: the dashboard's interview sections.
-            models.Index(fields=["offered_at"], name="interview_offered_at"),
+            # An authority's interviews held within a range: the panel agenda's part 1 themes.
+            models.Index(fields=["authority", "held_at"], condition=models.Q(state="completed"),
+                         name="interview_authority_held"),
+            # ...offered in a month or a year: the dashboard's interview sections.
+            models.Index(fields=["authority", "offered_at"], name="interview_authority_offered"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -187,6 +191,11 @@ class ReturnInterview(models.Model):
                 name="return_interview_one_owed_per_child",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.authority_id is None and self.child_id is not None:
+            self.authority_id = self.child.authority_id
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return f"Return interview ({self.get_state_display()}) offered {self.offered_at:%d %b %Y}"

@@ -180,6 +180,7 @@ class Command(BaseCommand):
                 start = now - timedelta(days=rng.randint(35, 360), hours=rng.randint(0, 23))
                 rows.append(MissingEpisode(
                     child=child,
+                    authority_id=child.authority_id,
                     category=rng.choice(["missing", "missing", "absent", "away_without_authorisation"]),
                     risk_level=rng.choice(["high", "medium", "medium", "low"]),
                     location_type="care" if child.legal_status == LegalStatus.LOOKED_AFTER else "home",

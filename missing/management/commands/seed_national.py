@@ -174,11 +174,11 @@ class Command(BaseCommand):
                 times = (start.isoformat(), reported.isoformat(), returned.isoformat(),
                          (returned + timedelta(hours=72)).isoformat(), (returned + timedelta(hours=30)).isoformat())
                 made.append((episode_id, child, *times))
-                yield (episode_id, child[0], rng.choice(["missing", "missing", "absent", "away_without_authorisation"]),
+                yield (episode_id, child[0], child[1], rng.choice(["missing", "missing", "absent", "away_without_authorisation"]),
                        rng.choice(["high", "medium", "medium", "low"]), rng.choice(["home", "home", "care"]),
                        times[0], times[1], times[2], rng.choice(PLACES), f"NAT-{len(made):08d}", times[0])
 
-        copy_rows(MissingEpisode, ["id", "child_id", "category", "risk_level", "location_type", "started_at",
+        copy_rows(MissingEpisode, ["id", "child_id", "authority_id", "category", "risk_level", "location_type", "started_at",
                                    "reported_at", "returned_at", "found_location", "police_ref", "created_at"],
                   episode_rows(), now=now)
         deadline_ids = SeqIds(rng)
@@ -194,9 +194,9 @@ class Command(BaseCommand):
         for e, c, _, _, back, _, done in made:
             if rng.random() < 0.6:
                 interview_id = next(interview_ids)
-                interviews.append((interview_id, c[0], "completed", back, "rhi_service", rhi.get(c[1]), back, done, back))
+                interviews.append((interview_id, c[0], c[1], "completed", back, "rhi_service", rhi.get(c[1]), back, done, back))
                 links.append((interview_id, e))
-        copy_rows(ReturnInterview, ["id", "child_id", "state", "offered_at", "interviewer_role",
+        copy_rows(ReturnInterview, ["id", "child_id", "authority_id", "state", "offered_at", "interviewer_role",
                                     "interviewer_agency_id", "accepted_at", "held_at", "created_at"],
                   interviews, now=now)
         copy_rows(ReturnInterview.episodes.through, ["returninterview_id", "missingepisode_id"], links, now=now)
