@@ -6,14 +6,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    """Every month of every authority's episodes, by set-based SQL (one DELETE, a few INSERT ...
-    SELECT): no loop over children or months, so it is quick at national size."""
-    from missing.report_months import refresh
-
-    refresh()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -66,5 +58,4 @@ class Migration(migrations.Migration):
             model_name='monthrecount',
             constraint=models.UniqueConstraint(fields=('authority', 'month'), name='month_recount_once'),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
     ]
