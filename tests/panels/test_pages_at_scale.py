@@ -52,7 +52,9 @@ def _shown(items):
 
 def _children_for_every_reason(authority, n=0):
     old = date(NOW.year - 15, 1, 1)
-    frequent = ChildFactory(authority=authority, given_name=f"Frequent{n}", date_of_birth=old)
+    # Frequent and Threetimes both have two reasons (F1, and high risk or S1): ties are ranked by
+    # family name, so theirs are fixed here rather than left to the factory's sequence.
+    frequent = ChildFactory(authority=authority, given_name=f"Frequent{n}", family_name=f"Abbott{n}", date_of_birth=old)
     for days in (80, 50, 20):  # F1 (3 in 90 days), never 3 within 30 days (S1)
         _episode(frequent, days)
     high = ChildFactory(authority=authority, given_name=f"High{n}", date_of_birth=old)
@@ -70,7 +72,7 @@ def _children_for_every_reason(authority, n=0):
     harmed = ChildFactory(authority=authority, given_name=f"Harmed{n}", date_of_birth=old)
     _episode(harmed, 8, significant_harm=True)
     # S1: three episodes missing or absent within 30 days of the latest
-    s1 = ChildFactory(authority=authority, given_name=f"Threetimes{n}", date_of_birth=old)
+    s1 = ChildFactory(authority=authority, given_name=f"Threetimes{n}", family_name=f"Yates{n}", date_of_birth=old)
     for days in (70, 60, 50):
         _episode(s1, days, category="absent")
     long_ago = ChildFactory(authority=authority, given_name=f"Longago{n}", date_of_birth=old)
