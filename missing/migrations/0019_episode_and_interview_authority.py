@@ -19,6 +19,14 @@ def fill(apps, schema_editor):
         schema_editor.execute(sql)
 
 
+def analyse(apps, schema_editor):
+    """Fresh statistics for the new column and indexes: without them PostgreSQL guesses a handful of
+    rows for an authority's range and plans nested loops over thousands (a panel's page 3x slower)."""
+    if schema_editor.connection.vendor == "postgresql":
+        for table in ("missing_missingepisode", "missing_returninterview"):
+            schema_editor.execute(f'ANALYZE "{table}"')
+
+
 def count_months(apps, schema_editor):
     """The dashboard's kept figures (0018's table) of every month of every authority, by set-based SQL
     (one DELETE, a few INSERT ... SELECT): no loop over children or months. Here, not in 0018, as
@@ -104,5 +112,6 @@ class Migration(migrations.Migration):
             model_name='returninterview',
             index=models.Index(fields=['authority', 'offered_at'], name='interview_authority_offered'),
         ),
+        migrations.RunPython(analyse, migrations.RunPython.noop),
         migrations.RunPython(count_months, migrations.RunPython.noop),
     ]
