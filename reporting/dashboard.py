@@ -2,6 +2,7 @@
 
 import csv
 import io
+from html import escape as escape_text
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -54,7 +55,7 @@ NUMERIC_HEADER = '<th scope="col" class="govuk-table__header govuk-table__header
 def _cells(values):
     """A trend row's twelve cells, written once here rather than by a template loop per cell (the
     dashboard has some hundred rows of twelve)."""
-    return mark_safe("".join(f"{NUMERIC_CELL}{escape(value)}</td>" for value in values))
+    return mark_safe("".join(f"{NUMERIC_CELL}{escape_text(str(value))}</td>" for value in values))
 
 
 def _shown_rows(breakdown, suppress):
