@@ -38,7 +38,7 @@ from casework.clocks.registry import (
 )
 from casework.models import DeadlineStatus
 from casework.permissions import is_administrator
-from missing.permissions import rows_of_visible_children
+from missing.permissions import rows_hidden_in_authority, rows_of_visible_children
 
 from .digest import digest_messages
 from .models import Action, ActionStatus, DigestSchedule
@@ -156,6 +156,7 @@ ACTION_CLOCKS = register_clock_kind(
         # episodes' decides them, and sharing the function lets the engine ask it once for both
         # kinds (one clause over the (authority, ...) index instead of every visible action's id).
         visible=rows_of_visible_children,
+        hidden_in_authority=rows_hidden_in_authority,
         facts=_action_facts,
         mine=lambda user: Q(subject_id__in=Action.objects.filter(owner=user).values("pk")),
         of_agency=lambda agency: Q(subject_id__in=Action.objects.filter(owner_agency=agency).values("pk")),
