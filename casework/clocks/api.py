@@ -98,7 +98,7 @@ class DeadlineListApi(APIView):
         count = None
         if set(filters.validated_data) <= {"status"}:  # the whole list, or one status: a tally helps
             status = filters.validated_data.get("status", "")
-            count = partial(deadlines_visible_count, request.user, status=status, now=now)
+            count = partial(deadlines_visible_count, request.user, status=status, now=now, rows=deadlines)
         return paginated(
             request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, {"now": now},
             child_of=lambda d: d.child_id, count=count,
