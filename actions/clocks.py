@@ -38,10 +38,11 @@ from casework.clocks.registry import (
 )
 from casework.models import DeadlineStatus
 from casework.permissions import is_administrator
+from missing.permissions import rows_hidden_in_authority, rows_of_visible_children
 
 from .digest import digest_messages
 from .models import Action, ActionStatus, DigestSchedule
-from .permissions import actions_visible_to
+
 
 ACTION = "actions.action"
 DIGEST = "actions.digest"
@@ -150,7 +151,12 @@ ACTION_CLOCKS = register_clock_kind(
         rules=ACTION_RULES,
         lock=_lock_action,
         evaluate=_evaluate_action,
-        visible=lambda user: Q(subject_id__in=actions_visible_to(user).values("pk")),
+        # An action's rows carry its child and its authority (_evaluate_action), as an episode's do,
+        # and a merge moves both the action and its rows to the survivor: the same rule as the
+        # episodes' decides them, and sharing the function lets the engine ask it once for both
+        # kinds (one clause over the (authority, ...) index instead of every visible action's id).
+        visible=rows_of_visible_children,
+        hidden_in_authority=rows_hidden_in_authority,
         facts=_action_facts,
         mine=lambda user: Q(subject_id__in=Action.objects.filter(owner=user).values("pk")),
         of_agency=lambda agency: Q(subject_id__in=Action.objects.filter(owner_agency=agency).values("pk")),

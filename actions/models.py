@@ -131,6 +131,8 @@ class Action(models.Model):
             models.Index(fields=["owner_agency", "status", "due_date"], name="action_agency_status_due"),
             models.Index(fields=["owner", "status"], name="action_owner_status"),
             models.Index(fields=["child", "status"], name="action_child_status"),
+            # The tracker's and the API's order within the one authority a user sees (issue 13).
+            models.Index(fields=["authority", "due_date", "created_at", "id"], name="action_authority_due"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,7 @@
 """API §4: deadlines and escalations."""
 
+from functools import partial
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -12,7 +14,7 @@ from casework.models import Deadline, DeadlineStatus
 
 from .permissions import can_complete_deadline
 from .registry import clock_kinds
-from .selectors import deadlines_visible_to, escalations_visible_to
+from .selectors import deadlines_visible_count, deadlines_visible_to, escalations_visible_to
 from .services import deadline_complete, row_facts
 
 # The API names a deadline's subject by the field its clock kind chose (API §4: episode, meeting).
@@ -93,9 +95,13 @@ class DeadlineListApi(APIView):
                 deadlines = deadlines.filter(**_subject_filter(name, value))
             else:
                 deadlines = deadlines.filter(child_id=value)
+        count = None
+        if set(filters.validated_data) <= {"status"}:  # the whole list, or one status: a tally helps
+            status = filters.validated_data.get("status", "")
+            count = partial(deadlines_visible_count, request.user, status=status, now=now, rows=deadlines)
         return paginated(
             request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, {"now": now},
-            child_of=lambda d: d.child_id,
+            child_of=lambda d: d.child_id, count=count,
         )
 
 

@@ -82,6 +82,10 @@ class ClockKind:
     - `evaluate(subject, rows, now, protocols)`: a pure answer, SubjectClocks; `rows` are the
       subject's current rows by (rule, key) (e.g. whether a meeting was held), already locked.
     - `visible(user)`: a Q over Deadline rows of this kind that the user may see.
+    - `hidden_in_authority(user)`: when `visible(user)` is every row of this kind in the user's
+      authority but a few, a Q of those few (`Q(pk__in=[])` for none), else None. Must agree with
+      `visible`: the lists then count the kind's closed rows from the tally (DeadlineTally) less
+      those few, instead of reading each of the authority's closed rows.
     - `facts(rows)`: {row id: RowFacts} for many rows in a few queries.
     - `mine(user)` / `of_agency(agency)`: Q filters for "Due and overdue".
     - `addressees(row, now)`: for a kind whose notice says something different to each person (a
@@ -99,6 +103,7 @@ class ClockKind:
     facts: Callable
     mine: Callable | None = None
     of_agency: Callable | None = None
+    hidden_in_authority: Callable | None = None
     addressees: Callable | None = None
 
 

@@ -1,12 +1,12 @@
 """The clock engine's reads. Which rows a user sees is decided by each row's clock kind (its
 subject's visibility rule), once, here; every list and lookup starts from deadlines_visible_to."""
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from casework.calendar import countdown, end_of_day, local_date
-from casework.models import Deadline, DeadlineKind, DeadlineStatus, Escalation, InboxItem
-from casework.models.clocks import LIVE_STATUSES
+from casework.models import Deadline, DeadlineKind, DeadlineStatus, DeadlineTally, Escalation, InboxItem
+from casework.models.clocks import CLOSED_STATUSES, LIVE_STATUSES
 
 from .registry import clock_kinds
 from .services import row_facts
@@ -50,6 +50,45 @@ def _visible_clause(user):
 def deadlines_visible_to(user):
     clause = _visible_clause(user)
     return Deadline.objects.none() if clause is None else Deadline.objects.filter(clause)
+
+
+def deadlines_visible_count(user, *, status="", now=None, rows=None):
+    """How many rows deadlines_visible_to(user) holds (those whose status_at(now) is `status`, when
+    given): the number counting them gives, without reading every closed row. At national size an
+    authority has some 200,000 done or cancelled rows of ten years and a few hundred live ones
+    (issue 13). For the kinds whose every row of the authority the user sees but a few (their
+    `hidden_in_authority`: a MASH coordinator's), the closed rows are the tally (DeadlineTally) less
+    those few; live rows, and the closed rows of the other kinds, are counted as they are. `rows`:
+    those same rows when the caller has them already (the list it pages)."""
+    if rows is None:
+        clause = _visible_clause(user)
+        if clause is None:
+            return 0
+        rows = Deadline.objects.filter(clause)
+        if status:
+            rows = rows.filter(Deadline.status_is(status, now or timezone.now()))
+    hiding = {}
+    if user.is_authenticated and not user.is_superuser and user.agency_id and status not in LIVE_STATUSES:
+        for kind in clock_kinds():
+            if kind.hidden_in_authority is not None:
+                hidden = kind.hidden_in_authority(user)
+                if hidden is not None:
+                    hiding.setdefault(kind.hidden_in_authority, ([], hidden))[0].append(kind.name)
+    if not hiding:
+        return rows.count()
+    whole = [name for names, _hidden in hiding.values() for name in names]
+    closed = [status] if status else list(CLOSED_STATUSES)
+    authority_id = user.agency.authority_id
+    live = 0 if status else rows.filter(status__in=LIVE_STATUSES).count()
+    tallied = DeadlineTally.objects.filter(
+        authority_id=authority_id, subject_type__in=whole, status__in=closed
+    ).aggregate(total=Sum("n"))["total"] or 0
+    hidden = Q(pk__in=[])
+    for names, clause_of_kinds in hiding.values():
+        hidden |= Q(subject_type__in=names) & clause_of_kinds
+    others = _any_kind(lambda kind: None if kind.name in whole else kind.visible, user)
+    closed_rows = Deadline.objects.filter(authority_id=authority_id, status__in=closed)
+    return live + tallied - closed_rows.filter(hidden).count() + closed_rows.filter(others).count()
 
 
 def escalations_visible_to(user):

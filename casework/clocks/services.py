@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from casework.audit import audit_event_record
@@ -25,6 +25,7 @@ from casework.models import (
     Deadline,
     DeadlineKind,
     DeadlineStatus,
+    DeadlineTally,
     Escalation,
     EscalationStep,
     InboxItem,
@@ -32,7 +33,7 @@ from casework.models import (
     Role,
     User,
 )
-from casework.models.clocks import LIVE_STATUSES, SubjectClock
+from casework.models.clocks import CLOSED_STATUSES, LIVE_STATUSES, SubjectClock
 from casework.outbox import email_enqueue
 from casework.protocol_store import protocol_for, protocol_lookup
 from casework.validation import acting_user, not_future
@@ -46,6 +47,68 @@ logger = logging.getLogger(__name__)
 # The key of the advisory lock that keeps two sweeps from overlapping ("clok").
 SWEEP_LOCK_KEY = 0x636C6F6B
 REFRESHED_FIELDS = ("kind", "title", "counts_from", "due_at", "warn_at", "params", "basis", "source", "reason")
+
+
+# The closed rows' tally ----------------------------------------------------------------------
+
+
+def _status_moved(row, before):
+    """The tally's changes for one row whose status went from `before` to its own now."""
+    if before == row.status:
+        return []
+    return [(row.authority_id, row.subject_type, before, -1), (row.authority_id, row.subject_type, row.status, 1)]
+
+
+def _tally_record(changes):
+    """Add the changes [(authority id, subject_type, status, +n/-n)] of closed rows to the tally
+    (DeadlineTally), in the caller's transaction: one insert, no row of the tally is locked."""
+    totals = {}
+    for authority_id, subject_type, status, n in changes:
+        if status in CLOSED_STATUSES:
+            key = (authority_id, subject_type, status)
+            totals[key] = totals.get(key, 0) + n
+    rows = [DeadlineTally(authority_id=a, subject_type=t, status=st, n=n) for (a, t, st), n in totals.items() if n]
+    if rows:
+        DeadlineTally.objects.bulk_create(rows)
+
+
+def deadline_tally_fold():
+    """Fold each group's change rows into one, so the lists' counts read a row per group. The sweep
+    calls it (one query when there is nothing to fold). Exactly the rows read are deleted: a change
+    committed meanwhile stays as a row of its own and is folded next time. Answers the rows folded."""
+    others = DeadlineTally.objects.filter(
+        authority_id=OuterRef("authority_id"), subject_type=OuterRef("subject_type"), status=OuterRef("status")
+    ).exclude(pk=OuterRef("pk"))
+    rows = list(
+        DeadlineTally.objects.filter(Exists(others)).values_list("pk", "authority_id", "subject_type", "status", "n")
+    )
+    if not rows:
+        return 0
+    totals = {}
+    for _pk, authority_id, subject_type, status, n in rows:
+        key = (authority_id, subject_type, status)
+        totals[key] = totals.get(key, 0) + n
+    with transaction.atomic():
+        DeadlineTally.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        DeadlineTally.objects.bulk_create(
+            DeadlineTally(authority_id=a, subject_type=t, status=st, n=n) for (a, t, st), n in totals.items()
+        )
+    return len(rows)
+
+
+@transaction.atomic
+def deadline_tally_rebuild():
+    """Count the closed rows again into the tally, in one statement: for rows written in bulk
+    outside these services (seed_national's COPY). Answers the groups stored."""
+    DeadlineTally.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DeadlineTally._meta.db_table} (authority_id, subject_type, status, n) "
+            f"SELECT authority_id, subject_type, status, COUNT(*) FROM {Deadline._meta.db_table} "
+            f"WHERE status IN ({', '.join(['%s'] * len(CLOSED_STATUSES))}) GROUP BY authority_id, subject_type, status",
+            list(CLOSED_STATUSES),
+        )
+        return cursor.rowcount
 
 
 # Keeping rows in step with the facts ------------------------------------------------------------
@@ -86,6 +149,7 @@ def _reconcile(subject_type, subject_id, now, protocols=protocol_for):
             unique_fields=["subject_type", "subject_id"],
             update_fields=["next_check_at"],
         )
+        changes = []
         for item in clocks.deadlines if clocks else []:
             row = rows.pop((item.rule, item.key), None)
             if row is None:
@@ -98,12 +162,17 @@ def _reconcile(subject_type, subject_id, now, protocols=protocol_for):
                     key=item.key,
                     **{name: getattr(item, name) for name in REFRESHED_FIELDS},
                 )
-            elif row.status != DeadlineStatus.DONE and _refresh(row, item, now):
-                row.save()
+            elif row.status != DeadlineStatus.DONE:
+                before = row.status
+                if _refresh(row, item, now):
+                    row.save()
+                    changes += _status_moved(row, before)
         for row in rows.values():
             if row.is_live:
-                row.status = DeadlineStatus.CANCELLED
+                before, row.status = row.status, DeadlineStatus.CANCELLED
                 row.save(update_fields=["status", "updated_at"])
+                changes += _status_moved(row, before)
+        _tally_record(changes)
 
 
 def clock_reconcile(*, subject_type, subject_id, now=None):
@@ -148,11 +217,13 @@ def _complete(row, *, actor, note, completed_at, now):
         ]
     if errors:
         raise ValidationError(errors)
+    before = row.status
     row.status = DeadlineStatus.DONE
     row.completed_at = completed_at
     row.completed_by = acting_user(actor)
     row.note = note
     row.save(update_fields=["status", "completed_at", "completed_by", "note", "updated_at"])
+    _tally_record(_status_moved(row, before))
     audit_event_record(
         actor=actor,
         verb="deadline.completed",
@@ -326,11 +397,13 @@ def deadline_process_due(*, deadline_id, now):
         row = rows.filter(pk=deadline_id, status=DeadlineStatus.OPEN, due_at__lte=now).first()
         if row is None:
             return None
+        before = row.status
         if row.kind == DeadlineKind.NOTICE:
             row.status, row.completed_at, step = DeadlineStatus.DONE, now, EscalationStep.NOTICE
         else:
             row.status, step = DeadlineStatus.OVERDUE, EscalationStep.OVERDUE
         row.save(update_fields=["status", "completed_at", "updated_at"])
+        _tally_record(_status_moved(row, before))
         return _fire(row, step, now)
 
 
@@ -411,6 +484,7 @@ def deadlines_sweep(now=None):
             touched.add((subject_type, subject_id))
         for subject_type, subject_id in touched:
             _reconcile(subject_type, subject_id, now, protocols)
+        deadline_tally_fold()
         heartbeat_record(finished_at=max(now, timezone.now()), result=vars(result))
         return result
 
@@ -427,6 +501,13 @@ def deadlines_erase_for_child(*, child_id, subjects=()):
     stopped = {(t, s) for t, s in subjects} | set(
         Deadline.objects.filter(pk__in=ids).values_list("subject_type", "subject_id")
     )
+    closed = (
+        Deadline.objects.filter(pk__in=ids, status__in=CLOSED_STATUSES)
+        .values_list("authority_id", "subject_type", "status")
+        .annotate(rows=Count("pk"))
+        .order_by()
+    )
+    _tally_record([(authority_id, subject_type, status, -rows) for authority_id, subject_type, status, rows in closed])
     InboxItem.objects.filter(escalation__deadline_id__in=ids).delete()
     Escalation.objects.filter(deadline_id__in=ids).delete()
     Deadline.objects.filter(pk__in=ids).delete()

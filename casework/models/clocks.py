@@ -216,6 +216,33 @@ class Deadline(models.Model):
         return Q(status=status)
 
 
+CLOSED_STATUSES = (DeadlineStatus.DONE, DeadlineStatus.CANCELLED)
+
+
+class DeadlineTally(models.Model):
+    """How many closed (done or cancelled) deadline rows an authority has of one kind and status, as
+    rows of changes: the clock engine's services add +1 or -1 in the transaction that closes,
+    reopens or erases a row, and the sweep folds each group's rows into one (services.py). Nothing
+    is ever updated in place, so busy transactions never wait on each other for a shared counter.
+
+    The lists' counts read it instead of every closed row of the authority (200,000 at national
+    size, 10 years of history) when the user sees a kind's every row there (issue 13); the live
+    rows, a small part, are always counted as they are. The sum over a group equals
+    `Deadline.objects.filter(authority=..., subject_type=..., status=...).count()`."""
+
+    id = models.BigAutoField(primary_key=True)
+    authority = models.ForeignKey(LocalAuthority, on_delete=models.CASCADE, related_name="+")
+    subject_type = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=DeadlineStatus.choices)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "subject_type", "status"], name="deadline_tally_group")]
+
+    def __str__(self):
+        return f"{self.subject_type} {self.status} {self.n:+d}"
+
+
 class SubjectClock(models.Model):
     """When the sweep next re-evaluates one subject's rules: the moment time alone may change what
     its clock kind wants (for an episode S3, S6, T4, the next T13 review), as computed at the last

@@ -16,7 +16,7 @@ from casework.models import Deadline, DeadlineStatus
 from casework.models.clocks import LIVE_STATUSES
 
 from ..models import Child, MissingEpisode
-from ..permissions import rows_of_visible_children
+from ..permissions import rows_hidden_in_authority, rows_of_visible_children
 from .rules import RULES, deadlines_wanted
 
 EPISODE = "missing.episode"
@@ -82,6 +82,7 @@ EPISODE_CLOCKS = register_clock_kind(
         lock=_lock,
         evaluate=_evaluate,
         visible=rows_of_visible_children,
+        hidden_in_authority=rows_hidden_in_authority,
         facts=_facts,
         mine=_mine,
         of_agency=_of_agency,

@@ -31,7 +31,7 @@ from casework.models import Deadline, DeadlineStatus, Role, User
 from casework.models.clocks import LIVE_STATUSES
 
 from ..models import AuthorityContact, MissingEpisode, Placement
-from ..permissions import rows_of_visible_children
+from ..permissions import rows_hidden_in_authority, rows_of_visible_children
 
 PLACEMENT = "missing.placement"
 SOURCE = "RULES N7, 002 §6"
@@ -228,6 +228,7 @@ PLACEMENT_CLOCKS = register_clock_kind(ClockKind(
     lock=_lock,
     evaluate=_evaluate,
     visible=rows_of_visible_children,
+    hidden_in_authority=rows_hidden_in_authority,
     facts=_facts,
     addressees=_addressees,
 ))

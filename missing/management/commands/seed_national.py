@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.bulkcopy import SeqIds, bulk_load, copy_rows
+from casework.clocks.services import deadline_tally_rebuild
 from casework.models import Agency, AgencyKind, AuditEvent, Deadline, LocalAuthority, RecordAccess, User
 from casework.models.clocks import SubjectClock
 from casework.retention import retention_policy_for
@@ -97,6 +98,8 @@ class Command(BaseCommand):
             meetings = self._panel_history(plan, kids, rng, now)
             self._log(started, f"{meetings} past panel meetings with their lists, ratings, actions and deadlines")
         self._log(started, "indexes and foreign keys made again")
+        groups = deadline_tally_rebuild()  # the bulk rows' closed deadlines, counted for the lists
+        self._log(started, f"{groups} groups of closed deadlines tallied")
         pairs = duplicate_pairs_rebuild()
         self._log(started, f"{pairs} likely duplicate pairs stored")
         with transaction.atomic():
