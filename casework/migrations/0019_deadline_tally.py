@@ -15,7 +15,7 @@ WHERE status IN ('done', 'cancelled') GROUP BY authority_id, subject_type, statu
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0017_escalation_escalation_newest'),
+        ('casework', '0018_record_access_at_id'),
     ]
 
     operations = [
