@@ -70,6 +70,10 @@ class PanelMeetingInput(serializers.Serializer):
     starts_at = serializers.DateTimeField()
 
 
+# The deadline rows a meeting's output reads (PanelMeetingOutput._due).
+MEETING_LIST_RULES = ("P2", "P4", "P5")
+
+
 class PanelMeetingOutput(serializers.Serializer):
     id = serializers.UUIDField()
     panel = serializers.UUIDField(source="panel_id")
@@ -101,7 +105,7 @@ class PanelMeetingsApi(APIView):
     def get(self, request, panel_id):
         panel = object_or_404(panels_visible_to(request.user), panel_id)
         return paginated(request, self, panel.meetings.order_by("starts_at"), PanelMeetingOutput,
-                         context=lambda page: {"rows": deadline_rows_of(page)})
+                         context=lambda page: {"rows": deadline_rows_of(page, rules=MEETING_LIST_RULES)})
 
     @extend_schema(request=PanelMeetingInput, responses={201: PanelMeetingOutput})
     def post(self, request, panel_id):

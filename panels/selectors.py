@@ -47,10 +47,14 @@ def deadline_rows(meeting):
     return {(d.rule, d.key): d for d in Deadline.objects.filter(subject_type=MEETING, subject_id=meeting.pk)}
 
 
-def deadline_rows_of(meetings):
-    """deadline_rows for several meetings in one query: {meeting id: {(rule, key): row}}."""
+def deadline_rows_of(meetings, rules=None):
+    """deadline_rows for several meetings in one query: {meeting id: {(rule, key): row}}; only the
+    rows of `rules` and their due times when given (a page of meetings has some thirty rows each)."""
     found = {meeting.pk: {} for meeting in meetings}
-    for d in Deadline.objects.filter(subject_type=MEETING, subject_id__in=list(found)):
+    rows = Deadline.objects.filter(subject_type=MEETING, subject_id__in=list(found))
+    if rules is not None:
+        rows = rows.filter(rule__in=rules).only("subject_id", "rule", "key", "due_at")
+    for d in rows:
         found[d.subject_id][(d.rule, d.key)] = d
     return found
 

@@ -109,6 +109,10 @@ def test_a_meeting_answers_its_dates_from_its_deadline_rows(api, people, panel):
         "2026-03-30", "2026-04-08", "2026-04-08")
     rules = set(Deadline.objects.filter(subject_type=MEETING, subject_id=body["id"]).values_list("rule", flat=True))
     assert rules == {"P2", "P3", "P4", "P5"}
+    # The list reads the same rows, for its whole page at once.
+    listed = api(people["chair"]).get(f"/api/v1/panels/{panel.pk}/meetings/").json()["results"]
+    assert [(m["referral_deadline"], m["updates_due"], m["papers_due"]) for m in listed if m["id"] == body["id"]] == [
+        ("2026-03-30", "2026-04-08", "2026-04-08")]
 
 
 def test_only_the_chair_schedules_and_bad_input_saves_nothing(api, people, panel, row_counts):
