@@ -96,3 +96,19 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     risk_level = "medium"
     sent_by = None
     sender_agency = factory.LazyAttribute(lambda o: o.sent_by.agency if o.sent_by else None)
+
+
+def notification_fields(now, **overrides):
+    """What a police notification of a missing child says, as notification_receive takes it (and the
+    batch API's rows): one synthetic child, received an hour before `now`."""
+    fields = {
+        "source_ref": "SVC-1",
+        "kind": "missing",
+        "received_at": now - timedelta(hours=1),
+        "occurred_at": now - timedelta(hours=2),
+        "child_given_name": "Eden",
+        "child_family_name": "Servicecase",
+        "child_date_of_birth": date(2012, 8, 8),
+    }
+    fields.update(overrides)
+    return fields

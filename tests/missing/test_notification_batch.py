@@ -13,7 +13,7 @@ from missing.api import NOTIFICATION_BATCH_LIMIT
 from missing.models import MissingEpisode, PoliceNotification
 from missing.services import notification_receive, notifications_receive
 
-from ..factories import ChildFactory, EpisodeFactory
+from ..factories import ChildFactory, EpisodeFactory, notification_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -172,17 +172,7 @@ def test_a_batch_makes_the_same_number_of_queries_for_5_or_50_notifications(api,
 
 
 def fields(**overrides):
-    base = {
-        "source_ref": "SVC-1",
-        "kind": "missing",
-        "received_at": NOW - timedelta(hours=1),
-        "occurred_at": NOW - timedelta(hours=2),
-        "child_given_name": "Eden",
-        "child_family_name": "Servicecase",
-        "child_date_of_birth": date(2012, 8, 8),
-    }
-    base.update(overrides)
-    return base
+    return notification_fields(NOW, **overrides)
 
 
 def eden(authority, **overrides):

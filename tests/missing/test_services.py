@@ -27,6 +27,7 @@ from ..factories import (
     LocalAuthorityFactory,
     NotificationFactory,
     UserFactory,
+    notification_fields,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,17 +42,7 @@ def frozen():
 
 
 def receive(sender, authority, **overrides):
-    fields = {
-        "source_ref": "SVC-1",
-        "kind": "missing",
-        "received_at": NOW - timedelta(hours=1),
-        "occurred_at": NOW - timedelta(hours=2),
-        "child_given_name": "Eden",
-        "child_family_name": "Servicecase",
-        "child_date_of_birth": date(2012, 8, 8),
-    }
-    fields.update(overrides)
-    return notification_receive(sender=sender, authority=authority, **fields)
+    return notification_receive(sender=sender, authority=authority, **notification_fields(NOW, **overrides))
 
 
 # Children ----------------------------------------------------------------------------------------
