@@ -44,6 +44,7 @@ from .selectors import (
     interview_timeliness_for_days,
     interviews_for_detail,
     interviews_list,
+    interviews_listed,
     report_day_in_range,
 )
 
@@ -204,13 +205,14 @@ class InterviewListApi(APIView):
         state = request.query_params.get("state")
         if state and state not in InterviewState.values:
             raise serializers.ValidationError({"state": [f"Choose one of: {', '.join(InterviewState.values)}."]})
-        interviews = interviews_list(
+        listed = interviews_listed(
             request.user,
             child=uuid_query_param(request, "child"),
             state=state,
             mine=request.query_params.get("mine", "").lower() in {"true", "1", "yes"},
         )
-        return paginated(request, self, interviews, InterviewOutput, child_of=lambda i: i.child_id)
+        return paginated(request, self, interviews_list(listed), InterviewOutput, child_of=lambda i: i.child_id,
+                         count=listed.count)
 
 
 def _visible_interview(request, interview_id):

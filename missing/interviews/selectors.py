@@ -84,17 +84,22 @@ def interview_get_visible(user, interview_id):
     return interviews_for_detail(user).filter(pk=interview_id).first()
 
 
-def interviews_list(user, *, child=None, state=None, mine=False):
-    interviews = with_returns(interviews_visible_to(user, listing=True)).select_related("child").prefetch_related(
-        "episodes"
-    )
+def interviews_listed(user, *, child=None, state=None, mine=False):
+    """The interviews the API's list holds, without what it shows of each: what its count reads (the
+    returns and due time, aggregated per interview, are worked out for the page alone)."""
+    interviews = interviews_visible_to(user, listing=True)
     if child is not None:
         interviews = interviews.filter(child_id=child)
     if state:
         interviews = interviews.filter(state=state)
     if mine:
         interviews = interviews.filter(interviewer_id=user.pk)
-    return interviews.order_by("first_return", "offered_at")
+    return interviews
+
+
+def interviews_list(listed):
+    """Those interviews with their first and last return and due time, in the order of the first return."""
+    return with_returns(listed).select_related("child").prefetch_related("episodes").order_by("first_return", "offered_at")
 
 
 def _with_countdown(interviews, now):
