@@ -19,27 +19,21 @@ from casework.calendar import LONDON
 from missing.models import (
     Category,
     EpisodeMonthFigure,
-    Gender,
-    LegalStatus,
     MissingEpisode,
-    PlacementType,
     PullFactor,
     PushFactor,
     ReturnInterview,
-    RiskLevel,
 )
 from missing.report_months import (
-    AGE_BANDS,
+    ALL_BAND,
     AT_MONTH_END,
     COUNTED,
-    DURATION_BANDS,
+    EXCLUSIVE,
     INTERVIEW_BANDS,
     PLACED_BANDS,
     REPEAT_BANDS,
     REPEATS,
-    Band,
     band_source,
-    choice_bands,
     clean_text,
     factor_bands,
     with_age_and_duration,
@@ -146,24 +140,23 @@ class Breakdown:
     counts_children: bool = True
 
 
-_choice_bands = choice_bands
 
 
 def static_breakdowns():
-    """The breakdowns whose bands are known in advance, in the dashboard's order."""
+    """The breakdowns whose bands are known in advance, in the dashboard's order (their bands are the
+    kept figures' own, missing.report_months.EXCLUSIVE)."""
     return [
-        Breakdown("category", "Episodes by police category", _choice_bands("category", Category),
+        Breakdown("category", "Episodes by police category", list(EXCLUSIVE["category"]),
                   "Missing, absent, and away from placement without authorisation (N4)."),
-        Breakdown("duration", "How long children were gone", DURATION_BANDS,
+        Breakdown("duration", "How long children were gone", list(EXCLUSIVE["duration"]),
                   "From the start of the episode to the return."),
-        Breakdown("age", "Age at the start of the episode", AGE_BANDS),
-        Breakdown("gender", "Gender", _choice_bands("child__gender", Gender)),
-        Breakdown("legal_status", "Legal status", _choice_bands("child__legal_status", LegalStatus)),
-        Breakdown("placement_type", "Placement type",
-                  _choice_bands("child__placement_type", PlacementType, blank_label="Not recorded")),
+        Breakdown("age", "Age at the start of the episode", list(EXCLUSIVE["age"])),
+        Breakdown("gender", "Gender", list(EXCLUSIVE["gender"])),
+        Breakdown("legal_status", "Legal status", list(EXCLUSIVE["legal_status"])),
+        Breakdown("placement_type", "Placement type", list(EXCLUSIVE["placement_type"])),
         Breakdown("placed", "Placed out of area, and placed here by others", PLACED_BANDS,
                   "A child may be counted in one of these, or neither."),
-        Breakdown("risk", "Police risk", _choice_bands("risk_level", RiskLevel)),
+        Breakdown("risk", "Police risk", list(EXCLUSIVE["risk"])),
     ]
 
 
@@ -240,7 +233,7 @@ def _band(breakdowns, b_key, band_key):
 
 
 def headline_breakdown():
-    bands = [Band("all", "All episodes", Q())] + _choice_bands("category", Category)
+    bands = [ALL_BAND, *EXCLUSIVE["category"]]
     return Breakdown("headline", "Episodes and individual children", bands,
                      "Episodes that began in the period, and the children they belong to.")
 
@@ -344,7 +337,6 @@ def currently_missing(authority, period, now, at_month_end=None):
     return breakdown
 
 
-_clean_text = clean_text
 
 
 def by_value(episodes, period, *, key, title, path, description="", blank_label="Not recorded"):
@@ -352,7 +344,7 @@ def by_value(episodes, period, *, key, title, path, description="", blank_label=
     with most episodes in the period, the rest together, each with its trend. Two queries."""
     months = trend_months(period)
     trend_start = datetime.combine(months[0], time.min, tzinfo=LONDON)
-    valued = episodes.annotate(value=_clean_text(path))
+    valued = episodes.annotate(value=clean_text(path))
     top = list(
         valued.filter(_in(period.start, period.end)).order_by().values("value")
         .annotate(episodes=Count("pk"), children=Count("child_id", distinct=True), shown=Min(path))
@@ -400,7 +392,6 @@ def _display_value(row, blank_label):
 
 # Return interviews --------------------------------------------------------------------------------
 
-_factor_bands = factor_bands
 
 
 def interviews_with_t1(authority):
@@ -446,9 +437,9 @@ def interview_breakdowns():
         Breakdown("interviews", "Return home interviews", INTERVIEW_BANDS,
                   "Interviews offered in the period; 72 hours is read from each episode's T1 deadline."),
         Breakdown("push_factors", "Push factors named in return interviews",
-                  _factor_bands("push", "push_text", PushFactor), "What drove children away."),
+                  factor_bands("push", "push_text", PushFactor), "What drove children away."),
         Breakdown("pull_factors", "Pull factors named in return interviews",
-                  _factor_bands("pull", "pull_text", PullFactor), "What drew children elsewhere."),
+                  factor_bands("pull", "pull_text", PullFactor), "What drew children elsewhere."),
     ]
 
 
@@ -498,6 +489,10 @@ def _kept_episode_sections(authority, period):
         now = by_month.get(month, (0, 0, ""))
         return now[0] or 0, now[1] or 0, [by_month.get(m, (0,))[0] or 0 for m in months]
 
+    def children_trend(source):
+        by_month = kept.get(source, {})
+        return [by_month.get(m, (0, 0))[1] or 0 for m in months]
+
     def filled(breakdown):
         breakdown.months = months
         breakdown.rows = []
@@ -515,17 +510,16 @@ def _kept_episode_sections(authority, period):
     repeated.rows = []
     for key, label, *_ in REPEAT_BANDS:
         _episodes, children, _trend = numbers((REPEATS, key))
-        trend = [kept.get((REPEATS, key), {}).get(m, (0, 0))[1] or 0 for m in months]
-        repeated.rows.append({"key": key, "label": label, "episodes": None, "children": children, "trend": trend})
+        repeated.rows.append({"key": key, "label": label, "episodes": None, "children": children,
+                              "trend": children_trend((REPEATS, key))})
     values = [_kept_by_value(kept, ranked[spec["key"]], months, month, **spec) for spec in VALUE_SECTIONS]
     interviews = []
     for breakdown in interview_breakdowns():
         breakdown.months, breakdown.counts_children, breakdown.rows = months, False, []
         for band in breakdown.bands:
             _none, count, _trend = numbers((breakdown.key, band.key))
-            trend = [kept.get((breakdown.key, band.key), {}).get(m, (0, 0))[1] or 0 for m in months]
             breakdown.rows.append({"key": band.key, "label": band.label, "episodes": None, "children": count,
-                                   "trend": trend})
+                                   "trend": children_trend((breakdown.key, band.key))})
         interviews.append(breakdown)
     # Children missing at each month's end, for the months counted (a month never counted is not 0).
     ends = kept.get(AT_MONTH_END, {})
