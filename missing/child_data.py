@@ -21,7 +21,7 @@ from casework.models import AuditEvent, Deadline, Escalation, RecordAccess
 
 from .clocks.kind import EPISODE
 from .duplicates import duplicate_pairs_refresh
-from .report_months import child_months_changed, episode_span, months_changed
+from .report_months import child_episode_months, child_months_changed, months_changed
 from .models import (
     Child,
     EducationCase,
@@ -166,9 +166,7 @@ def _anonymise_episodes(child):
 
 
 def _erase_episodes(child):
-    months = set()
-    for started_at, returned_at in MissingEpisode.objects.filter(child=child).values_list("started_at", "returned_at"):
-        months.update(episode_span(started_at, returned_at))
+    months = child_episode_months(child.pk)
     _delete_with_history(MissingEpisode, MissingEpisode.objects.filter(child=child))
     months_changed(child.authority_id, months)
 

@@ -103,6 +103,10 @@ EXCLUSIVE = {
 SINGLE = {"all": ALL_BAND, **{f"placed_{band.key}": band for band in PLACED_BANDS}}
 # Recorded values, compared trimmed and in lower case; `shown` keeps one spelling to display.
 VALUES = {"provider": "placement_provider", "area": "child__home_area", "found": "found_location"}
+# The child's fields the bands above read (the age band reads the date of birth): a change to any
+# other field of a child leaves the figures as they are.
+REPORTED_CHILD_FIELDS = frozenset({"gender", "legal_status", "placement_type", "placed_out_of_area",
+                                   "placed_by_other_authority", "home_area", "date_of_birth"})
 
 REPEAT_BANDS = [("1", "1 episode", 1, 1), ("2", "2 episodes", 2, 2), ("3_5", "3 to 5 episodes", 3, 5),
                 ("6_10", "6 to 10 episodes", 6, 10), ("11_plus", "11 or more episodes", 11, None)]
@@ -439,9 +443,13 @@ def _recount_waiting(authority_id):
 
 
 def recount_marked(job):
-    """The recount job: every marked month of the authority counted again, each mark it read then
-    removed unless a change renewed it meanwhile (its own job will count it again)."""
-    authority_id = job.params["authority"]
+    """The recount job, for the authority it names."""
+    return recount_authority(job.params["authority"])
+
+
+def recount_authority(authority_id):
+    """Every marked month of the authority counted again, each mark read then removed unless a
+    change renewed it meanwhile (its own job will count it again)."""
     # One recount of an authority at a time: two at once would each delete the month's rows and
     # insert their own. The authority's row, locked without blocking rows that refer to it.
     list(LocalAuthority.objects.select_for_update(no_key=True).filter(pk=authority_id).values_list("pk"))
@@ -461,7 +469,7 @@ def recount_all_marked():
     done = 0
     for authority_id in MonthRecount.objects.order_by().values_list("authority_id", flat=True).distinct():
         with transaction.atomic():
-            done += recount_marked(BackgroundJob(params={"authority": str(authority_id)}))["months"]
+            done += recount_authority(authority_id)["months"]
     return done
 
 
@@ -484,11 +492,19 @@ def episode_span(started_at, returned_at):
     return months_between(started_at, max(returned_at or timezone.now(), started_at))
 
 
-def child_months_changed(child):
-    """A child's reported facts (gender, legal status, placement, area, date of birth) or episodes
-    changed: every month one of their episodes touches."""
+def child_episode_months(child_id):
+    """Every month one of the child's episodes touches."""
     months = set()
-    for started_at, returned_at in MissingEpisode.objects.filter(child_id=child.pk).values_list(
+    for started_at, returned_at in MissingEpisode.objects.filter(child_id=child_id).values_list(
             "started_at", "returned_at"):
         months.update(episode_span(started_at, returned_at))
-    months_changed(child.authority_id, months)
+    return months
+
+
+def child_months_changed(child, changed=None):
+    """A child's reported facts (REPORTED_CHILD_FIELDS) or episodes changed: every month one of
+    their episodes touches. `changed`: the fields a service changed, when it knows them; nothing is
+    marked unless one of them is reported."""
+    if changed is not None and not REPORTED_CHILD_FIELDS.intersection(changed):
+        return
+    months_changed(child.authority_id, child_episode_months(child.pk))

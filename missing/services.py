@@ -137,7 +137,7 @@ def child_update(*, actor, child, **changes):
     if MATCHED_FIELDS.intersection(changed):
         duplicate_pairs_refresh(child.pk)
     episode_clocks_reconcile(child=child)
-    child_months_changed(child)  # the dashboard's kept figures count the child's facts
+    child_months_changed(child, changed)  # the dashboard's kept figures count some of the child's facts
     return child
 
 
@@ -212,8 +212,8 @@ def episode_update(*, actor, episode, **changes):
     _episode_changed(actor=actor, episode=episode, created=False, changed_fields=changed)
     # The episode's month before and after, and the months of the interviews covering it (their
     # T1 due time follows the return).
-    months_changed(episode.child.authority_id, [*span_before, *episode_span(episode.started_at, episode.returned_at),
-                                                *episode.return_interviews.values_list("offered_at", flat=True)])
+    months_changed(episode.authority_id, [*span_before, *episode_span(episode.started_at, episode.returned_at),
+                                          *episode.return_interviews.values_list("offered_at", flat=True)])
     return episode
 
 

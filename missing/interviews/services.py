@@ -119,7 +119,7 @@ def _arranged(interview, actor):
 
 def _figures_changed(interview):
     """The dashboard's kept figures of the month the interview was offered in (missing.report_months)."""
-    months_changed(interview.child.authority_id, [interview.offered_at])
+    months_changed(interview.authority_id, [interview.offered_at])
 
 
 # Offering on return ----------------------------------------------------------------------------

@@ -153,7 +153,7 @@ def _sync_child(*, actor, child):
     child.save()
     audit_event_record(actor=actor, verb="child.updated", obj=child, child_id=child.pk,
                        data={"fields": changed, "by": "placement"})
-    child_months_changed(child)
+    child_months_changed(child, changed)
 
 
 @transaction.atomic

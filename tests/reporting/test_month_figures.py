@@ -202,3 +202,12 @@ def test_a_mark_renewed_during_a_recount_is_kept_for_the_next(seeded, authority,
     august = dashboard_figures(authority, month_period("2026-08"), now=NOW)
     assert next(r for r in august[0].rows if r["key"] == "all")["episodes"] == 3  # one seeded, two new
     assert_same_as_full_recount()
+
+
+def test_a_change_to_a_field_no_figure_reads_marks_nothing(seeded, authority, mash):
+    zeb, mari, pere = seeded["children"]
+    child_update(actor=mash, child=zeb, school="Another Academy")
+    assert not MonthRecount.objects.exists() and not _waiting_jobs().exists()
+    child_update(actor=mash, child=zeb, home_area="ZZ9")
+    assert MonthRecount.objects.exists() and _waiting_jobs().count() == 1
+    assert_same_as_full_recount()
