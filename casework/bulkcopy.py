@@ -9,7 +9,8 @@ go through bulk_create in batches instead, so the same seeding code runs on SQLi
 
 import io
 import json
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
@@ -21,10 +22,14 @@ class SeqIds:
     """Deterministic UUIDs as text, fast: a fixed 64-bit prefix (from the caller's seeded random) and
     a counter. Formatting a uuid.UUID costs more than writing its row, hence strings."""
 
-    def __init__(self, rng):
-        prefix = f"{rng.getrandbits(64):016x}"
-        self.head = f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:16]}-"
-        self.counter = 0
+    def __init__(self, rng, *, start=0, head=None):
+        """`head` and `start` continue another SeqIds' series (its head) from the counter `start`:
+        for ids made in chunks by several processes, each chunk from its own first number."""
+        if head is None:
+            prefix = f"{rng.getrandbits(64):016x}"
+            head = f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:16]}-"
+        self.head = head
+        self.counter = start
 
     def __next__(self):
         self.counter += 1
@@ -34,15 +39,29 @@ class SeqIds:
         return self
 
 
-@contextmanager
-def bulk_load(models):
-    """While loading many rows, the tables of `models` keep only their primary key: foreign keys,
-    unique constraints and other indexes are dropped, then made again in one pass each (a sort per
-    index and a join per foreign key cost far less than checking and indexing row by row).
-    Use it inside a transaction: a failure then undoes the drops too. No-op except on PostgreSQL."""
-    if connection.vendor != "postgresql":
-        yield
-        return
+@dataclass(frozen=True)
+class Dropped:
+    """What drop_for_load took off some tables, as the statements that make it again: the indexes
+    and unique constraints (`indexes`), and the foreign keys (`foreign_keys`, which read only
+    primary keys). They may run on several connections at once: two indexes build side by side, and
+    a foreign key waits for an index being built on either of its tables."""
+    indexes: list
+    foreign_keys: list
+
+    def remake(self, statements=None):
+        """Run `statements` (default: all, in order) on this thread's connection."""
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem TO '512MB'")
+            for statement in statements if statements is not None else [*self.indexes, *self.foreign_keys]:
+                cursor.execute(statement)
+
+
+def drop_for_load(models):
+    """Drop the foreign keys, unique constraints and other indexes of `models`' tables (their
+    primary keys stay) before loading many rows; returns the Dropped statements that make them again
+    (a sort per index and a join per foreign key cost far less than checking and indexing row by
+    row). PostgreSQL only. Dropping a foreign key locks the table it points to as well, until the
+    transaction ends."""
     tables = [m._meta.db_table for m in models]
     with connection.cursor() as cursor:
         # Checks still deferred from earlier writes in this transaction would forbid the ALTERs.
@@ -62,14 +81,10 @@ def bulk_load(models):
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem TO '512MB'")
-        for _, definition in indexes:
-            cursor.execute(definition)
-        for table, name, definition in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django's deferrable foreign keys start
+    adds = {kind: [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+                   for table, name, definition in constraints if ("FOREIGN" in definition) == kind]
+            for kind in (False, True)}
+    return Dropped(indexes=[definition for _, definition in indexes] + adds[False], foreign_keys=adds[True])
 
 
 def _text(value):
@@ -104,30 +119,61 @@ def _defaults(model, columns, now):
     return filled
 
 
+class CopyTable:
+    """How rows of `columns` become COPY's text for `model`'s table. It holds strings only, so a
+    worker process can format rows with it and hand the text back (copy_text sends it)."""
+
+    def __init__(self, model, columns, *, now):
+        fixed = _defaults(model, set(columns), now)
+        names = [model._meta.get_field(c).column for c in columns]
+        head = ", ".join(f'"{n}"' for n in [*names, *(c for c, _ in fixed)])
+        self.tail = "".join("\t" + v for _, v in fixed) + "\n"
+        self.sql = f'COPY "{model._meta.db_table}" ({head}) FROM STDIN'
+
+    def line(self, row):
+        return "\t".join(map(_text, row)) + self.tail
+
+    def text(self, rows):
+        tail = self.tail
+        return "".join("\t".join(map(_text, row)) + tail for row in rows)
+
+
+def copy_text(table, text):
+    """Send text made by `table` (a CopyTable) to its table, on this thread's connection."""
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(table.sql, io.StringIO(text))
+
+
 def copy_rows(model, columns, rows, *, now):
-    """Insert `rows` (iterables of values for `columns`) into `model`'s table; returns the count."""
+    """Insert `rows` (iterables of values for `columns`) into `model`'s table; returns the count.
+
+    Building a chunk's text is Python's work and taking it in is the database's, on another core:
+    so a second thread sends each chunk while this one builds the next (psycopg2 lets other threads
+    run while it waits on the server). One chunk at most is in flight; an error in the COPY is
+    raised here. So the rows' iterator must not use the database connection itself."""
     if connection.vendor != "postgresql":
         return _bulk_create(model, columns, rows, now)
-    fixed = _defaults(model, set(columns), now)
-    names = [model._meta.get_field(c).column for c in columns]
-    head = ", ".join(f'"{n}"' for n in [*names, *(c for c, _ in fixed)])
-    tail = "".join("\t" + v for _, v in fixed) + "\n"
-    sql = f'COPY "{model._meta.db_table}" ({head}) FROM STDIN'
-    count, buffer, in_buffer = 0, io.StringIO(), 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
+    table = CopyTable(model, columns, now=now)
+    count, lines = 0, []
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as sender:
+        raw, in_flight = cursor.cursor, None
+
+        def send(chunk):
+            nonlocal in_flight
+            if in_flight is not None:
+                in_flight.result()
+            in_flight = sender.submit(raw.copy_expert, table.sql, io.StringIO("".join(chunk)))
+
         for row in rows:
-            buffer.write("\t".join(map(_text, row)) + tail)
-            in_buffer += 1
-            if in_buffer == CHUNK:
-                buffer.seek(0)
-                raw.copy_expert(sql, buffer)
-                count += in_buffer
-                buffer, in_buffer = io.StringIO(), 0
-        if in_buffer:
-            buffer.seek(0)
-            raw.copy_expert(sql, buffer)
-            count += in_buffer
+            lines.append(table.line(row))
+            if len(lines) == CHUNK:
+                send(lines)
+                count, lines = count + CHUNK, []
+        if lines:
+            send(lines)
+            count += len(lines)
+        if in_flight is not None:
+            in_flight.result()
     return count
 
 

@@ -165,20 +165,30 @@ def clean_text(path):
     return Lower(Trim(path))
 
 
-def with_age_and_duration(episodes):
-    """Each episode with how long it lasted and the child's age in whole years when it began (a
-    birthday later in the year than the start, as month*100+day, is not reached yet)."""
+def with_duration(episodes):
+    """Each episode with how long it lasted (empty while it goes on)."""
+    return episodes.annotate(
+        duration=ExpressionWrapper(F("returned_at") - F("started_at"), output_field=DurationField()))
+
+
+def with_age(episodes):
+    """Each episode with the child's age in whole years when it began (a birthday later in the year
+    than the start, as month*100+day, is not reached yet). It joins the child: counting adds it
+    only where a band reads the age."""
     started, born = "started_at", "child__date_of_birth"
     started_day = ExtractMonth(started) * 100 + ExtractDay(started)
     born_day = ExtractMonth(born) * 100 + ExtractDay(born)
     return episodes.annotate(
-        duration=ExpressionWrapper(F("returned_at") - F(started), output_field=DurationField()),
         age=ExpressionWrapper(
             ExtractYear(started) - ExtractYear(born)
             - Case(When(GreaterThan(born_day, started_day), then=Value(1)), default=Value(0)),
             output_field=IntegerField(),
         ),
     )
+
+
+def with_age_and_duration(episodes):
+    return with_age(with_duration(episodes))
 
 
 def month_start(day):
@@ -189,24 +199,24 @@ def _next_month(day):
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def _by_ids(model, authority_id, months, path):
-    """The rows of an authority's months. For a few months, their ids are read first (one query):
-    each of the counting statement's branches then joins those rows alone to their children, where
-    a filter on the authority made each branch read all of the authority's children."""
+def _by_ids(model, authorities, months, path):
+    """The rows of the authorities' months (None: all). For a few months, their ids are read first
+    (one query): each of the counting statement's branches then joins those rows alone to their
+    children, where a filter on the authority made each branch read all of the authority's children."""
     rows = model.objects.all()
-    if authority_id is not None:
-        rows = rows.filter(authority_id=authority_id)
+    if authorities is not None:
+        rows = rows.filter(authority_id__in=authorities)
     if months is None:
         return rows
     rows = rows.filter(_months_q(path, months))
-    if authority_id is None:
+    if authorities is None:
         return rows
     return model.objects.filter(pk__in=list(rows.values_list("pk", flat=True)))
 
 
-def _scope(authority_id, months):
-    episodes = _by_ids(MissingEpisode, authority_id, months, "started_at")
-    return with_age_and_duration(episodes).annotate(
+def _scope(authorities, months):
+    episodes = _by_ids(MissingEpisode, authorities, months, "started_at")
+    return with_duration(episodes).annotate(
         f_authority=F("authority_id"),
         f_month=TruncMonth("started_at", output_field=DateField(), tzinfo=LONDON),
     )
@@ -219,8 +229,8 @@ def _months_q(path, months):
     return within
 
 
-def _interview_scope(authority_id, months):
-    interviews = _by_ids(ReturnInterview, authority_id, months, "offered_at")
+def _interview_scope(authorities, months):
+    interviews = _by_ids(ReturnInterview, authorities, months, "offered_at")
     return interviews_with_t1(interviews).annotate(
         f_authority=F("authority_id"),
         f_month=TruncMonth("offered_at", output_field=DateField(), tzinfo=LONDON),
@@ -256,9 +266,12 @@ def _branch(episodes, dimension, value, shown=None):
 
 
 def _counts_query(episodes, interviews):
+    """Every dimension's counts, a branch each (UNION ALL). A branch joins the child only when its
+    bands read the child: the age band, or a child__ field (of a million children at national size,
+    a join costs more than the counting)."""
     branches = [
-        _branch(episodes, key, Case(*[When(band.q, then=Value(band.key)) for band in bands],
-                                    default=None, output_field=CharField()))
+        _branch(with_age(episodes) if bands is AGE_BANDS else episodes, key,
+                Case(*[When(band.q, then=Value(band.key)) for band in bands], default=None, output_field=CharField()))
         for key, bands in EXCLUSIVE.items()
     ]
     branches += [
@@ -284,7 +297,7 @@ def _repeats_sql(episodes):
     return sql, params
 
 
-def _at_month_end_branches(authority_id, months):
+def _at_month_end_branches(authorities, months):
     """Per month: the distinct children with an episode begun before the month's end and not ended
     by it, per authority (one small read of the returned_at index each). For every month of the
     history at once, PostgreSQL reads each episode once instead (_at_month_end_sql)."""
@@ -296,8 +309,8 @@ def _at_month_end_branches(authority_id, months):
             return []
         months = months_between(first, timezone.now())
     episodes = MissingEpisode.objects.all()
-    if authority_id is not None:
-        episodes = episodes.filter(authority_id=authority_id)
+    if authorities is not None:
+        episodes = episodes.filter(authority_id__in=authorities)
     branches = []
     for month in months:
         end = month_start(_next_month(month))
@@ -315,7 +328,7 @@ def _at_month_end_branches(authority_id, months):
     return branches
 
 
-def _at_month_end_sql(authority_id):
+def _at_month_end_sql(authorities):
     """Every month's children missing at its end, in one pass over the episodes: each episode is
     joined to the month ends it spans (most span none: they last hours), then counted per authority
     and month. Months are London calendar months; an open episode spans to the end of this month."""
@@ -323,9 +336,9 @@ def _at_month_end_sql(authority_id):
     episode = q(MissingEpisode._meta.db_table)
     # The application's now (not the database's), as the per-month recount and the spans use.
     where, params = "", [timezone.now()]
-    if authority_id is not None:
-        where = f"WHERE e.{q('authority_id')} = %s"
-        params.append(authority_id)
+    if authorities is not None:
+        where = f"WHERE e.{q('authority_id')} = ANY(%s::uuid[])"
+        params.append([str(authority) for authority in authorities])
     local = "AT TIME ZONE 'Europe/London'"
     sql = (
         f"SELECT e.{q('authority_id')}, (m_end - interval '1 month')::date, '{AT_MONTH_END[0]}', "
@@ -358,22 +371,28 @@ def _local_month(moment):
 def refresh(authority_id=None, months=None):
     """Recompute the rows of an authority's months (None: every authority, every month) from the
     episodes: one DELETE and two INSERT ... SELECT statements, whatever the number of episodes."""
+    refresh_authorities(None if authority_id is None else [authority_id], months)
+
+
+def refresh_authorities(authorities, months=None):
+    """refresh for several authorities at once (a list of ids; None: all of them). A bulk load
+    counts its history in parts, each part's authorities on a connection of its own."""
     if months is not None:
         months = sorted({day.replace(day=1) for day in months})
         if not months:
             return
     stale = EpisodeMonthFigure.objects.all()
-    if authority_id is not None:
-        stale = stale.filter(authority_id=authority_id)
+    if authorities is not None:
+        stale = stale.filter(authority_id__in=authorities)
     if months is not None:
         stale = stale.filter(month__in=months)
     stale.delete()
-    episodes = _scope(authority_id, months)
+    episodes = _scope(authorities, months)
     table = connection.ops.quote_name(EpisodeMonthFigure._meta.db_table)
     target = ", ".join(connection.ops.quote_name(c) for c in (
         "authority_id", "month", "dimension", "value", "episodes", "children", "shown"))
-    counts = _counts_query(episodes, _interview_scope(authority_id, months))
-    branches = _at_month_end_branches(authority_id, months)
+    counts = _counts_query(episodes, _interview_scope(authorities, months))
+    branches = _at_month_end_branches(authorities, months)
     if branches:
         counts = counts.union(*branches, all=True)
     statements = []
@@ -389,20 +408,19 @@ def refresh(authority_id=None, months=None):
         for sql, params in statements:
             cursor.execute(sql, params)
         if months is None and connection.vendor == "postgresql":
-            ends_sql, ends_params = _at_month_end_sql(authority_id)
+            ends_sql, ends_params = _at_month_end_sql(authorities)
             cursor.execute(f"INSERT INTO {table} ({target}) {ends_sql}", ends_params)
-    _mark_counted(authority_id, months)
+    _mark_counted(authorities, months)
 
 
-def _mark_counted(authority_id, months):
+def _mark_counted(authorities, months):
     """One COUNTED row per authority and month refreshed: a few hundred rows at most, by one bulk insert."""
-    if months is None:
-        first = MissingEpisode.objects.order_by("started_at").values_list("started_at", flat=True).first()
-        months = months_between(first, timezone.now()) if first is not None else []
-    if authority_id is None:
+    if authorities is None:
         authorities = list(LocalAuthority.objects.values_list("pk", flat=True))
-    else:
-        authorities = [authority_id]
+    if months is None:
+        first = (MissingEpisode.objects.filter(authority_id__in=authorities).order_by("started_at")
+                 .values_list("started_at", flat=True).first())
+        months = months_between(first, timezone.now()) if first is not None else []
     EpisodeMonthFigure.objects.bulk_create(
         [EpisodeMonthFigure(authority_id=authority, month=month, dimension=COUNTED[0], value=COUNTED[1],
                             episodes=None, children=0) for authority in authorities for month in months],

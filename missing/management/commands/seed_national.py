@@ -7,18 +7,28 @@ closed history written by COPY (casework.bulkcopy): episodes, their T1 deadline 
 clock's row (nothing to check), completed return interviews, the police notification linked to each
 episode, an audit event per episode and a record access per child. The same seed makes the same
 data; ids are derived from the seed, not drawn at random.
+
+Python's work and the database's run side by side on the machine's cores: worker processes format
+the episodes' rows while this process sends them; indexes are made on two connections while likely
+duplicates are found; the dashboard's figures are counted in two halves at once.
 """
 
+import multiprocessing
+import os
 import random
 import time
-from datetime import timedelta
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.bulkcopy import SeqIds, bulk_load, copy_rows
+from casework.bulkcopy import CopyTable, SeqIds, copy_rows, copy_text, drop_for_load
 from casework.clocks.services import deadline_tally_rebuild
 from casework.models import Agency, AgencyKind, AuditEvent, Deadline, LocalAuthority, RecordAccess, User
 from casework.models.clocks import SubjectClock
@@ -50,6 +60,129 @@ BULK_MODELS = (Child, MissingEpisode, Deadline, SubjectClock, ReturnInterview, R
 HISTORY_MONTHS = 120  # ten years of monthly panel meetings per authority
 LISTED_PER_MEETING = 15
 ACTIONS_PER_MEETING = 4
+
+
+EPISODE_TABLES = {  # the rows each closed episode leaves behind: (model, columns)
+    "episode": (MissingEpisode, ["id", "child_id", "authority_id", "category", "risk_level", "location_type",
+                                 "started_at", "reported_at", "returned_at", "found_location", "police_ref",
+                                 "created_at"]),
+    "deadline": (Deadline, ["id", "authority_id", "rule", "kind", "title", "subject_type", "subject_id", "child_id",
+                            "counts_from", "due_at", "status", "source", "completed_at", "created_at"]),
+    "clock": (SubjectClock, ["subject_type", "subject_id", "next_check_at"]),
+    "interview": (ReturnInterview, ["id", "child_id", "authority_id", "state", "offered_at", "interviewer_role",
+                                    "interviewer_agency_id", "accepted_at", "held_at", "created_at"]),
+    "link": (ReturnInterview.episodes.through, ["returninterview_id", "missingepisode_id"]),
+    "notification": (PoliceNotification, ["id", "authority_id", "source_ref", "kind", "received_at", "occurred_at",
+                                          "child_given_name", "child_family_name", "child_date_of_birth",
+                                          "risk_level", "location_type", "status", "child_id", "episode_id",
+                                          "sender_agency_id", "triaged_at", "created_at"]),
+    "audit": (AuditEvent, ["id", "at", "verb", "object_type", "object_id", "child_id"]),
+}
+EPISODES_PER_CHUNK = 50_000
+CATEGORIES = ["missing", "missing", "absent", "away_without_authorisation"]
+RISKS = ["high", "medium", "medium", "low"]
+LOCATIONS = ["home", "home", "care"]
+
+
+@dataclass(frozen=True)
+class EpisodePlan:
+    kids: list  # (id, authority id, given, family, date of birth), as text
+    now: datetime
+    seed: int
+    heads: dict  # table name: the head of its ids (SeqIds)
+    police: dict  # authority id: its police agency's id
+    rhi: dict  # authority id: its return interview service's id
+
+
+def episode_chunk(plan, index, first, count):
+    """The rows of episodes first+1..first+count (a chunk): {table name: rows}. Pure: the chunk's
+    own random (from the plan's seed and its index) and ids numbered from first+1 (a chunk's range
+    of numbers is its own), so any process makes the same chunk."""
+    rng = random.Random(f"{plan.seed}:{index}")
+    kids, now = plan.kids, plan.now
+    ids = {name: SeqIds(None, head=head, start=first) for name, head in plan.heads.items()}
+    rows = {name: [] for name in EPISODE_TABLES}
+    episodes, deadlines, clocks = rows["episode"], rows["deadline"], rows["clock"]
+    interviews, links, notifications, audit = rows["interview"], rows["link"], rows["notification"], rows["audit"]
+    for serial in range(first + 1, first + count + 1):
+        child_id, authority, given, family, born = kids[rng.randrange(len(kids))]
+        start = now - timedelta(days=rng.randint(36, 3650), minutes=rng.randint(0, 1439))
+        began, reported = start.isoformat(), (start + timedelta(hours=rng.randint(1, 6))).isoformat()
+        returned_at = start + timedelta(hours=rng.randint(7, 90))
+        back, due = returned_at.isoformat(), (returned_at + timedelta(hours=72)).isoformat()
+        done = (returned_at + timedelta(hours=30)).isoformat()
+        episode_id = next(ids["episode"])
+        episodes.append((episode_id, child_id, authority, rng.choice(CATEGORIES), rng.choice(RISKS),
+                         rng.choice(LOCATIONS), began, reported, back, rng.choice(PLACES), f"NAT-{serial:08d}", began))
+        deadlines.append((next(ids["deadline"]), authority, "T1", "duty", "Return home interview offered and held",
+                          EPISODE, episode_id, child_id, back, due, "done", "002 §9", done, back))
+        clocks.append((EPISODE, episode_id, None))
+        if rng.random() < 0.6:
+            interview_id = next(ids["interview"])
+            interviews.append((interview_id, child_id, authority, "completed", back, "rhi_service",
+                               plan.rhi.get(authority), back, done, back))
+            links.append((interview_id, episode_id))
+        notifications.append((next(ids["notification"]), authority, f"NAT-N{serial:08d}", "missing", reported, began,
+                              given, family, born, "medium", "home", "linked", child_id, episode_id,
+                              plan.police.get(authority), reported, reported))
+        audit.append((next(ids["audit"]), reported, "episode.created", "missing.MissingEpisode", episode_id, child_id))
+    return rows
+
+
+_FORKED = {}  # what worker processes inherit at their fork instead of receiving it with each task
+
+
+def _chunk_text(task):
+    plan, tables = _FORKED["plan"], _FORKED["tables"]
+    return {name: tables[name].text(rows) for name, rows in episode_chunk(plan, *task).items()}
+
+
+def chunk_texts(plan, tables, tasks, *, ahead=4):
+    """The COPY text of each task's chunk, in order, made by one worker process per core; at most
+    `ahead` chunks wait to be sent, so memory stays flat whichever side is faster. The workers are
+    forked after the plan is set (no pickling of a million children) and never touch the database."""
+    _FORKED.update(plan=plan, tables=tables)
+    try:
+        with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+            waiting = deque()
+            for task in tasks:
+                waiting.append(pool.apply_async(_chunk_text, (task,)))
+                if len(waiting) >= ahead:
+                    yield waiting.popleft().get()
+            while waiting:
+                yield waiting.popleft().get()
+    finally:
+        _FORKED.clear()
+
+
+def refresh_figures(authorities):
+    """The authorities' monthly figures of the bulk history, set-based, in one transaction."""
+    with transaction.atomic():
+        report_months.refresh_authorities(authorities)
+
+
+def side_by_side(*work):
+    """Run each (function, when_done) pair in a thread of its own, each thread with its own database
+    connection (closed when it ends); when_done(result) is called as each finishes. The database
+    works while a thread waits on it, so a Python-bound task and a database-bound one overlap.
+    The first error is raised once all have ended. Inside a transaction (a test's) or off
+    PostgreSQL they run one after another on this connection: another connection could not see the
+    rows this one has not committed."""
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        for function, when_done in work:
+            when_done(function())
+        return
+
+    def run(function):
+        try:
+            return function()
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        futures = {pool.submit(run, function): when_done for function, when_done in work}
+        for future in as_completed(futures):
+            futures[future](future.result())
 
 
 class Command(BaseCommand):
@@ -90,31 +223,41 @@ class Command(BaseCommand):
                     agency_create(actor=None, name=name.replace("Demo", la.name), kind=kind, authority=la)
                 plan.append((la, per_authority + (children % authorities if n == authorities else 0)))
         self._log(started, f"{authorities} authorities")
-        with transaction.atomic(), bulk_load(BULK_MODELS):
+        postgres = connection.vendor == "postgresql"
+        with transaction.atomic():
+            dropped = drop_for_load(BULK_MODELS) if postgres else None
             kids = self._children(plan, rng, now)
             self._log(started, f"{len(kids)} children")
             made = self._episodes(kids, episodes - MissingEpisode.objects.count(), rng, now, reader)
             self._log(started, f"{made} episodes with deadlines, clocks, interviews, notifications and audit")
             meetings = self._panel_history(plan, kids, rng, now)
             self._log(started, f"{meetings} past panel meetings with their lists, ratings, actions and deadlines")
-        self._log(started, "indexes and foreign keys made again")
+        # The rows are in, without their indexes and foreign keys (a failure from here on leaves an
+        # incomplete data set: seed a new database again). Making them is the database's work, on
+        # two connections (each half of the indexes, then half of the foreign keys, which need no
+        # index but the primary keys); finding likely duplicates (Python's work) runs beside them.
+        pairs_found = (duplicate_pairs_rebuild, lambda pairs: self._log(started, f"{pairs} likely duplicate pairs stored"))
+        if dropped is None:
+            side_by_side(pairs_found)
+        else:
+            side_by_side(pairs_found, *[
+                (partial(dropped.remake, dropped.indexes[half::2] + dropped.foreign_keys[half::2]),
+                 lambda _: self._log(started, "indexes and foreign keys made (half)"))
+                for half in (0, 1)])
+            if connection.in_atomic_block:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # drop_for_load set them immediate
         groups = deadline_tally_rebuild()  # the bulk rows' closed deadlines, counted for the lists
         self._log(started, f"{groups} groups of closed deadlines tallied")
-        pairs = duplicate_pairs_rebuild()
-        self._log(started, f"{pairs} likely duplicate pairs stored")
-        with transaction.atomic():
-            report_months.refresh()  # the dashboard's monthly figures of the bulk history, set-based
-        self._log(started, "dashboard monthly figures")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                for model in [*BULK_MODELS, EpisodeMonthFigure]:
-                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        self._analyse(BULK_MODELS)  # before the counting below, which plans its joins from the statistics
         self._log(started, "analysed")
+        # The dashboard's figures, counted in two halves of the authorities side by side.
+        side_by_side(*[(partial(refresh_figures, half), lambda _: self._log(started, "dashboard monthly figures (half)"))
+                       for half in ([la.pk for la, _ in plan[0::2]], [la.pk for la, _ in plan[1::2]]) if half])
+        self._analyse([EpisodeMonthFigure])
         with transaction.atomic():
             found_at_fill_all()  # the bulk-made episodes counted at the demo panel's places
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f'ANALYZE "{FoundAt._meta.db_table}"')
+        self._analyse([FoundAt])
         self._log(started, "episodes counted at places")
         self.stdout.write(self.style.SUCCESS(
             f"{LocalAuthority.objects.count()} authorities, {Child.objects.count()} children, "
@@ -123,6 +266,13 @@ class Command(BaseCommand):
 
     def _log(self, started, what):
         self.stdout.write(f"{time.monotonic() - started:7.1f} s  {what}")
+
+    @staticmethod
+    def _analyse(models):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for model in models:
+                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
     def _children(self, plan, rng, now):
         """COPY the children; returns (id, authority_id, lead agency id, given, family, dob) tuples."""
@@ -133,10 +283,12 @@ class Command(BaseCommand):
                    "legal_status", "send", "placement_provider", "allocated_team", "school", "lead_agency_id",
                    "placed_out_of_area"]
 
-        def rows():
+        agencies_of = {la.pk: dict(Agency.objects.filter(authority=la).values_list("kind", "pk")) for la, _ in plan}
+
+        def rows():  # no query in here: copy_rows sends on the connection while this runs
             serial = 0
             for la, count in plan:
-                agencies = dict(Agency.objects.filter(authority=la).values_list("kind", "pk"))
+                agencies = agencies_of[la.pk]
                 leads = [agencies[AgencyKind.CHILDRENS_SOCIAL_CARE]] * 3 + [
                     agencies[AgencyKind.EARLY_HELP], agencies[AgencyKind.HEALTH], None]
                 authority = str(la.pk)
@@ -158,69 +310,37 @@ class Command(BaseCommand):
 
     def _episodes(self, kids, count, rng, now, reader):
         """Closed episodes over ten years (none in the last five weeks, so no clock is due), each with
-        the rows real use leaves behind."""
+        the rows real use leaves behind; then a record access per child. The episodes are made in
+        chunks, each from its own seeded random and first ids, so the same seed makes the same rows
+        however the chunks are shared out: on PostgreSQL, worker processes format the chunks' text
+        (Python's work, on every core) while this process sends it (the database's)."""
         if count <= 0 or not kids:
             return 0
-        police = {str(a): str(p) for a, p in Agency.objects.filter(kind=AgencyKind.POLICE).values_list("authority_id", "pk")}
-        rhi = {str(a): str(p) for a, p in
-               Agency.objects.filter(kind=AgencyKind.RETURN_INTERVIEW_SERVICE).values_list("authority_id", "pk")}
-        made = []  # (episode id, child tuple, started, reported, returned, due, done), times as text
-        episode_ids = SeqIds(rng)
-
-        def episode_rows():
-            for _ in range(count):
-                child = kids[rng.randrange(len(kids))]
-                start = now - timedelta(days=rng.randint(36, 3650), minutes=rng.randint(0, 1439))
-                reported = start + timedelta(hours=rng.randint(1, 6))
-                returned = start + timedelta(hours=rng.randint(7, 90))
-                episode_id = next(episode_ids)
-                times = (start.isoformat(), reported.isoformat(), returned.isoformat(),
-                         (returned + timedelta(hours=72)).isoformat(), (returned + timedelta(hours=30)).isoformat())
-                made.append((episode_id, child, *times))
-                yield (episode_id, child[0], child[1], rng.choice(["missing", "missing", "absent", "away_without_authorisation"]),
-                       rng.choice(["high", "medium", "medium", "low"]), rng.choice(["home", "home", "care"]),
-                       times[0], times[1], times[2], rng.choice(PLACES), f"NAT-{len(made):08d}", times[0])
-
-        copy_rows(MissingEpisode, ["id", "child_id", "authority_id", "category", "risk_level", "location_type", "started_at",
-                                   "reported_at", "returned_at", "found_location", "police_ref", "created_at"],
-                  episode_rows(), now=now)
-        deadline_ids = SeqIds(rng)
-        copy_rows(Deadline, ["id", "authority_id", "rule", "kind", "title", "subject_type", "subject_id", "child_id",
-                             "counts_from", "due_at", "status", "source", "completed_at", "created_at"],
-                  ((next(deadline_ids), c[1], "T1", "duty", "Return home interview offered and held", EPISODE, e, c[0],
-                    back, due, "done", "002 §9", done, back)
-                   for e, c, _, _, back, due, done in made), now=now)
-        copy_rows(SubjectClock, ["subject_type", "subject_id", "next_check_at"],
-                  ((EPISODE, e, None) for e, *_ in made), now=now)
-        interviews, links = [], []
-        interview_ids = SeqIds(rng)
-        for e, c, _, _, back, _, done in made:
-            if rng.random() < 0.6:
-                interview_id = next(interview_ids)
-                interviews.append((interview_id, c[0], c[1], "completed", back, "rhi_service", rhi.get(c[1]), back, done, back))
-                links.append((interview_id, e))
-        copy_rows(ReturnInterview, ["id", "child_id", "authority_id", "state", "offered_at", "interviewer_role",
-                                    "interviewer_agency_id", "accepted_at", "held_at", "created_at"],
-                  interviews, now=now)
-        copy_rows(ReturnInterview.episodes.through, ["returninterview_id", "missingepisode_id"], links, now=now)
-        del interviews, links
-        notification_ids = SeqIds(rng)
-        copy_rows(PoliceNotification, ["id", "authority_id", "source_ref", "kind", "received_at", "occurred_at",
-                                       "child_given_name", "child_family_name", "child_date_of_birth", "risk_level",
-                                       "location_type", "status", "child_id", "episode_id", "sender_agency_id",
-                                       "triaged_at", "created_at"],
-                  ((next(notification_ids), c[1], f"NAT-N{n:08d}", "missing", reported, start, c[2], c[3], c[4],
-                    "medium", "home", "linked", c[0], e, police.get(c[1]), reported, reported)
-                   for n, (e, c, start, reported, *_) in enumerate(made)), now=now)
-        audit_ids = SeqIds(rng)
-        copy_rows(AuditEvent, ["id", "at", "verb", "object_type", "object_id", "child_id"],
-                  ((next(audit_ids), reported, "episode.created", "missing.MissingEpisode", e, c[0])
-                   for e, c, _, reported, *_ in made), now=now)
+        plan = EpisodePlan(
+            kids=kids, now=now, seed=rng.getrandbits(64),
+            heads={name: SeqIds(rng).head for name in ("episode", "deadline", "interview", "notification", "audit")},
+            police={str(a): str(p) for a, p in
+                    Agency.objects.filter(kind=AgencyKind.POLICE).values_list("authority_id", "pk")},
+            rhi={str(a): str(p) for a, p in
+                 Agency.objects.filter(kind=AgencyKind.RETURN_INTERVIEW_SERVICE).values_list("authority_id", "pk")},
+        )
+        tasks = [(index, first, min(EPISODES_PER_CHUNK, count - first))
+                 for index, first in enumerate(range(0, count, EPISODES_PER_CHUNK))]
+        if connection.vendor == "postgresql" and len(tasks) > 1:
+            tables = {name: CopyTable(model, columns, now=now) for name, (model, columns) in EPISODE_TABLES.items()}
+            for texts in chunk_texts(plan, tables, tasks):
+                for name, text in texts.items():
+                    copy_text(tables[name], text)
+        else:
+            for task in tasks:
+                for name, rows in episode_chunk(plan, *task).items():
+                    model, columns = EPISODE_TABLES[name]
+                    copy_rows(model, columns, rows, now=now)
         access_ids = SeqIds(rng)
         reader_id, at = str(reader.pk), (now - timedelta(days=1)).isoformat()
         copy_rows(RecordAccess, ["id", "at", "user_id", "child_id", "channel", "path"],
                   ((next(access_ids), at, reader_id, c[0], "page", f"/missing/children/{c[0]}/") for c in kids), now=now)
-        return len(made)
+        return count
 
     def _panel_history(self, plan, kids, rng, now):
         """Ten years of monthly panel meetings per authority, ended and minuted, before the demo's live
