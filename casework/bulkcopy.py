@@ -134,8 +134,7 @@ class CopyTable:
         return "\t".join(map(_text, row)) + self.tail
 
     def text(self, rows):
-        tail = self.tail
-        return "".join("\t".join(map(_text, row)) + tail for row in rows)
+        return "".join(map(self.line, rows))
 
 
 def copy_text(table, text):

@@ -140,8 +140,6 @@ class Breakdown:
     counts_children: bool = True
 
 
-
-
 def static_breakdowns():
     """The breakdowns whose bands are known in advance, in the dashboard's order (their bands are the
     kept figures' own, missing.report_months.EXCLUSIVE)."""

@@ -3,10 +3,12 @@ depend only on the plan and the chunk, so the workers' text is the text made her
 across chunks, and the same seed makes the same rows."""
 
 import random
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from casework.bulkcopy import CopyTable, SeqIds
-from missing.management.commands.seed_national import EPISODE_TABLES, EpisodePlan, chunk_texts, episode_chunk
+from missing.management.commands.seed_national import (
+    EPISODE_TABLES, ID_TABLES, EpisodePlan, chunk_texts, episode_chunk,
+)
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 AUTHORITY = "0000000a-0000-0000-0000-000000000001"
@@ -19,9 +21,10 @@ def _plan(seed):
             for n in range(25)]
     return EpisodePlan(
         kids=kids, now=NOW, seed=rng.getrandbits(64),
-        heads={name: SeqIds(rng).head for name in ("episode", "deadline", "interview", "notification", "audit")},
+        heads={name: SeqIds(rng).head for name in ID_TABLES},
         police={AUTHORITY: "0000000d-0000-0000-0000-000000000001"},
         rhi={AUTHORITY: "0000000d-0000-0000-0000-000000000002"},
+        t1_hours={AUTHORITY: 60},
     )
 
 
@@ -41,11 +44,13 @@ def test_worker_processes_make_the_chunks_this_process_would():
 def test_ids_are_unique_across_chunks_and_the_seed_decides_the_rows():
     plan, tables = _plan(11), _tables()
     chunks = [episode_chunk(plan, *task) for task in TASKS]
-    for name in ("episode", "deadline", "interview", "notification", "audit"):
+    for name in ID_TABLES:
         ids = [row[0] for chunk in chunks for row in chunk[name]]
         assert len(ids) == len(set(ids)), name
     episodes = [row for chunk in chunks for row in chunk["episode"]]
     assert len(episodes) == 87
     assert [row[10] for row in episodes] == [f"NAT-{n:08d}" for n in range(1, 88)]  # police refs run on
+    for row in (row for chunk in chunks for row in chunk["deadline"]):  # T1: the authority's hours from the return
+        assert datetime.fromisoformat(row[9]) - datetime.fromisoformat(row[8]) == timedelta(hours=60)
     assert _here(_plan(11), tables) == _here(plan, tables)
     assert _here(_plan(12), tables) != _here(plan, tables)

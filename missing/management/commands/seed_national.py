@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.bulkcopy import CopyTable, SeqIds, copy_rows, copy_text, drop_for_load
+from casework.calendar import add_hours
 from casework.clocks.services import deadline_tally_rebuild
 from casework.models import Agency, AgencyKind, AuditEvent, Deadline, LocalAuthority, RecordAccess, User
 from casework.models.clocks import SubjectClock
@@ -78,6 +79,7 @@ EPISODE_TABLES = {  # the rows each closed episode leaves behind: (model, column
                                           "sender_agency_id", "triaged_at", "created_at"]),
     "audit": (AuditEvent, ["id", "at", "verb", "object_type", "object_id", "child_id"]),
 }
+ID_TABLES = [name for name, (_, columns) in EPISODE_TABLES.items() if columns[0] == "id"]  # numbered by SeqIds
 EPISODES_PER_CHUNK = 50_000
 CATEGORIES = ["missing", "missing", "absent", "away_without_authorisation"]
 RISKS = ["high", "medium", "medium", "low"]
@@ -89,9 +91,10 @@ class EpisodePlan:
     kids: list  # (id, authority id, given, family, date of birth), as text
     now: datetime
     seed: int
-    heads: dict  # table name: the head of its ids (SeqIds)
+    heads: dict  # table name (ID_TABLES): the head of its ids (SeqIds)
     police: dict  # authority id: its police agency's id
     rhi: dict  # authority id: its return interview service's id
+    t1_hours: dict  # authority id: T1's hours from the return, in its protocol
 
 
 def episode_chunk(plan, index, first, count):
@@ -109,7 +112,7 @@ def episode_chunk(plan, index, first, count):
         start = now - timedelta(days=rng.randint(36, 3650), minutes=rng.randint(0, 1439))
         began, reported = start.isoformat(), (start + timedelta(hours=rng.randint(1, 6))).isoformat()
         returned_at = start + timedelta(hours=rng.randint(7, 90))
-        back, due = returned_at.isoformat(), (returned_at + timedelta(hours=72)).isoformat()
+        back, due = returned_at.isoformat(), add_hours(returned_at, plan.t1_hours[authority]).isoformat()
         done = (returned_at + timedelta(hours=30)).isoformat()
         episode_id = next(ids["episode"])
         episodes.append((episode_id, child_id, authority, rng.choice(CATEGORIES), rng.choice(RISKS),
@@ -319,11 +322,13 @@ class Command(BaseCommand):
             return 0
         plan = EpisodePlan(
             kids=kids, now=now, seed=rng.getrandbits(64),
-            heads={name: SeqIds(rng).head for name in ("episode", "deadline", "interview", "notification", "audit")},
+            heads={name: SeqIds(rng).head for name in ID_TABLES},
             police={str(a): str(p) for a, p in
                     Agency.objects.filter(kind=AgencyKind.POLICE).values_list("authority_id", "pk")},
             rhi={str(a): str(p) for a, p in
                  Agency.objects.filter(kind=AgencyKind.RETURN_INTERVIEW_SERVICE).values_list("authority_id", "pk")},
+            t1_hours={str(pk): protocol_for(pk).t1_return_interview_hours
+                      for pk in {authority for _, authority, *_ in kids}},
         )
         tasks = [(index, first, min(EPISODES_PER_CHUNK, count - first))
                  for index, first in enumerate(range(0, count, EPISODES_PER_CHUNK))]
