@@ -32,7 +32,7 @@ from .clocks.kind import episode_clocks_reconcile
 from .duplicates import duplicate_pairs_refresh, pair_key
 from .report_months import child_months_changed
 from .services import validate_child
-from .interviews.services import return_interview_not_possible
+from .interviews.services import interviews_first_return_keep, return_interview_not_possible
 from .models import (
     OWED_STATES,
     Child,
@@ -321,6 +321,7 @@ def _fold_owed_interviews(*, survivor, other, rows, actor, now):
             kept, folded = folded, kept
         kept.episodes.add(*folded.episodes.all())
         folded.episodes.clear()
+        interviews_first_return_keep([kept, folded])
         return_interview_not_possible(actor=actor, interview=folded, reason=MERGED_INTERVIEW)
 
 

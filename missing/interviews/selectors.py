@@ -10,7 +10,6 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -55,14 +54,6 @@ def with_t1_due(interviews, *, only=None):
     return interviews.annotate(t1_due_at=due)
 
 
-def with_returns(interviews):
-    """Each interview's first and last return, and when it is due (with_t1_due)."""
-    return with_t1_due(interviews).annotate(
-        first_return=Min("episodes__returned_at"),
-        last_return=Max("episodes__returned_at"),
-    )
-
-
 def interview_due_at(interview):
     if hasattr(interview, "t1_due_at"):
         return interview.t1_due_at
@@ -72,7 +63,7 @@ def interview_due_at(interview):
 
 def interviews_for_detail(user):
     return (
-        with_returns(interviews_visible_to(user))
+        with_t1_due(interviews_visible_to(user))
         .select_related("child", "child__authority", "interviewer", "interviewer_agency", "referrer", "routed_to")
         .prefetch_related("episodes")
     )
@@ -96,8 +87,14 @@ def interviews_listed(user, *, child=None, state=None, mine=False):
 
 
 def interviews_list(listed):
-    """Those interviews with their first and last return and due time, in the order of the first return."""
-    return with_returns(listed).select_related("child").prefetch_related("episodes").order_by("first_return", "offered_at")
+    """Those interviews with their first return and due time, in the order of the first return (the
+    order of the API's pages: an interview that covers no episode any more comes last)."""
+    return (
+        with_t1_due(listed)
+        .select_related("child")
+        .prefetch_related("episodes")
+        .order_by(F("first_returned_at").asc(nulls_last=True), "offered_at", "pk")
+    )
 
 
 def _with_countdown(interviews, now):
@@ -116,10 +113,10 @@ def interviews_due_for(user, *, now=None, limit=None):
     """My interviews due: owed interviews the user was chosen to hold, soonest due first (the
     first `limit` of them, when given)."""
     interviews = (
-        with_returns(_owed_by(user))
+        with_t1_due(_owed_by(user))
         .select_related("child", "child__authority")
         .prefetch_related("episodes")
-        .order_by("first_return")
+        .order_by("first_returned_at")
     )
     return _with_countdown(interviews[:limit] if limit else interviews, now or timezone.now())
 
@@ -134,11 +131,11 @@ def interviews_due_counts(user, *, now):
 
 def interviews_awaiting_interviewer(user, *, now=None):
     """Offers still waiting for the child's choice of interviewer, for whoever arranges them."""
-    interviews = with_returns(interviews_visible_to(user)).filter(state=InterviewState.OFFERED)
+    interviews = with_t1_due(interviews_visible_to(user)).filter(state=InterviewState.OFFERED)
     if not is_mash_coordinator(user):
         interviews = interviews.filter(Q(referrer_id=user.pk) | Q(child__allocated_worker_id=user.pk))
     interviews = interviews.select_related("child", "child__authority").prefetch_related("episodes")
-    return _with_countdown(interviews.order_by("first_return"), now or timezone.now())
+    return _with_countdown(interviews.order_by("first_returned_at"), now or timezone.now())
 
 
 def checks_list(user, *, child=None, episode=None):
@@ -196,39 +193,24 @@ class TimelinessRow:
 
 def _timeliness_groups(authority, start, end, now, hours):
     """Per (provider, team, placed elsewhere): how many interviews count and how many were offered
-    and completed within the T1 hours. One query reads each interview of the period once, with its
-    first return (a grouped join to the episodes it covers); the counting is done here, as the
-    first return and the due time from it are each needed several times over."""
-    # An interview's first return lies in [start, end) only if one of its episodes returned then:
-    # that narrows the interviews to those the (authority, returned_at) index finds, before each
-    # one's first return is worked out.
-    returned_then = ReturnInterview.episodes.through.objects.filter(
-        missingepisode__returned_at__gte=start, missingepisode__returned_at__lt=end,
-        missingepisode__authority=authority,
-    ).values("returninterview_id")
-    interviews = (
-        ReturnInterview.objects.filter(authority=authority, pk__in=returned_then)
-        .values("pk")
-        .annotate(first_return=Min("episodes__returned_at"))
-        .filter(first_return__gte=start, first_return__lt=end)
+    and completed within the T1 hours of their first return. One grouped query over the interviews
+    whose first return (kept on each) lies in the period, found by the (authority, first return)
+    index. Counted: those completed, and those whose due time has passed (one still within its
+    hours is neither on time nor late yet)."""
+    due = F("first_returned_at") + hours
+    completed = Q(state=InterviewState.COMPLETED)
+    return (
+        ReturnInterview.objects.filter(authority=authority, first_returned_at__gte=start, first_returned_at__lt=end)
+        .filter(completed | Q(first_returned_at__lte=now - hours))
         .order_by()
-        .values_list("first_return", "state", "offered_at", "held_at", "interviewer_agency__name",
-                     "child__allocated_team", "child__placed_by_other_authority")
+        .values(provider=F("interviewer_agency__name"), team=F("child__allocated_team"),
+                placed=F("child__placed_by_other_authority"))
+        .annotate(
+            interviews=Count("pk"),
+            offered_within=Count("pk", filter=Q(offered_at__lte=due)),
+            completed_within=Count("pk", filter=completed & Q(held_at__lte=due)),
+        )
     )
-    groups = {}
-    for first_return, state, offered_at, held_at, provider, team, placed in interviews:
-        due_at = first_return + hours
-        completed = state == InterviewState.COMPLETED
-        if not completed and due_at > now:
-            continue  # still within its hours: neither on time nor late yet
-        group = groups.setdefault((provider, team, placed), {
-            "provider": provider, "team": team, "placed": placed,
-            "interviews": 0, "offered_within": 0, "completed_within": 0,
-        })
-        group["interviews"] += 1
-        group["offered_within"] += offered_at is not None and offered_at <= due_at
-        group["completed_within"] += completed and held_at is not None and held_at <= due_at
-    return groups.values()
 
 
 def interview_timeliness(authority, start, end, *, now=None):

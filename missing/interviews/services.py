@@ -9,6 +9,7 @@ interview in the same way.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from casework.audit import audit_event_record
@@ -122,6 +123,25 @@ def _figures_changed(interview):
     months_changed(interview.authority_id, [interview.offered_at])
 
 
+def interviews_first_return_keep(interviews):
+    """Keep these interviews' first return (ReturnInterview.first_returned_at): the earliest return
+    of the episodes each covers, None once it covers none. One UPDATE; every write that adds or
+    removes a covered episode, or moves a covered episode's return, calls it in its transaction.
+    `interviews`: a queryset, or the instances in hand, which take the kept value too (a later save
+    of one must not write back the value it was read with)."""
+    held = [] if isinstance(interviews, QuerySet) else list(interviews)
+    rows = interviews if isinstance(interviews, QuerySet) else ReturnInterview.objects.filter(pk__in=[i.pk for i in held])
+    covered = ReturnInterview.episodes.through.objects.filter(
+        returninterview_id=OuterRef("pk"), missingepisode__returned_at__isnull=False
+    )
+    earliest = covered.order_by("missingepisode__returned_at").values("missingepisode__returned_at")[:1]
+    rows.update(first_returned_at=Subquery(earliest))
+    if held:
+        kept = dict(rows.values_list("pk", "first_returned_at"))
+        for interview in held:
+            interview.first_returned_at = kept[interview.pk]
+
+
 # Offering on return ----------------------------------------------------------------------------
 
 
@@ -150,6 +170,7 @@ def return_interview_offer_for_return(*, actor, episode):
         state=InterviewState.OFFERED,
         offered_at=timezone.now(),
         referrer=child.allocated_worker or acting_user(actor),
+        first_returned_at=episode.returned_at,
     )
     interview.episodes.add(episode)
     _figures_changed(interview)
@@ -180,6 +201,7 @@ def return_interview_withdraw_return(*, actor, episode):
     if owed is None:
         return None
     owed.episodes.remove(episode)
+    interviews_first_return_keep([owed])
     audit_event_record(
         actor=actor,
         verb="return_interview.episode_removed",
@@ -198,6 +220,9 @@ def return_interview_on_return_changed(*, actor, episode):
         return_interview_withdraw_return(actor=actor, episode=episode)
     else:
         return_interview_offer_for_return(actor=actor, episode=episode)
+    # The interviews covering the episode now (one it was just added to, or any, held or owed, whose
+    # covered return moved) take their first return afresh; the withdrawal kept the one it left.
+    interviews_first_return_keep(ReturnInterview.objects.filter(episodes=episode))
 
 
 # The interview's life --------------------------------------------------------------------------

@@ -122,6 +122,11 @@ class ReturnInterview(models.Model):
     authority = models.ForeignKey("casework.LocalAuthority", on_delete=models.PROTECT, related_name="+",
                                   editable=False, db_index=False)
     episodes = models.ManyToManyField("missing.MissingEpisode", related_name="return_interviews")
+    # The earliest return of the episodes it covers, kept by the services whenever an episode is
+    # added or removed or its return moves (interviews.services.interviews_first_return_keep): the
+    # order of the interview lists and the period a timeliness report counts it in, read from an
+    # index rather than worked out over every interview's episodes.
+    first_returned_at = models.DateTimeField(null=True, blank=True, editable=False)
     state = models.CharField(max_length=20, choices=InterviewState.choices, default=InterviewState.OFFERED)
     offered_at = models.DateTimeField()
     referrer = models.ForeignKey(
@@ -183,6 +188,8 @@ class ReturnInterview(models.Model):
                          name="interview_authority_held"),
             # ...offered in a month or a year: the dashboard's interview sections.
             models.Index(fields=["authority", "offered_at"], name="interview_authority_offered"),
+            # ...by their first return: the timeliness report's period.
+            models.Index(fields=["authority", "first_returned_at"], name="interview_authority_returned"),
         ]
         constraints = [
             models.UniqueConstraint(

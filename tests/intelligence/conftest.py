@@ -6,7 +6,7 @@ from django.utils import timezone
 from casework.models import AgencyKind, Role
 from intelligence import services
 from intelligence.models import EndType
-from missing.interviews.services import return_interview_accept, return_interview_complete
+from missing.interviews.services import interviews_first_return_keep, return_interview_accept, return_interview_complete
 from missing.models import ReturnInterview
 from missing.services import episode_create, episode_update
 from panels.services import panel_create
@@ -64,6 +64,7 @@ def world(panel, people, authority, agencies, mash):
     # The interview, held for the second episode only, says where the child stayed.
     interview = ReturnInterview.objects.get(child=unseen)
     interview.episodes.set([second])
+    interviews_first_return_keep([interview])  # as the services keep it
     return_interview_accept(actor=mash, interview=interview, interviewer=people["nurse"], interviewer_role="health")
     return_interview_complete(actor=mash, interview=interview, held_at=now - timedelta(days=1),
                               where_and_with_whom="Stayed at 14 station road. with an older man",

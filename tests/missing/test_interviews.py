@@ -135,6 +135,54 @@ def test_the_interview_is_due_when_the_t1_deadline_is_and_moves_with_a_correctio
     assert datetime.fromisoformat(body["due_at"]) == t1.due_at == corrected + timedelta(hours=72)
 
 
+# The first return, kept on the interview ---------------------------------------------------------
+
+
+def assert_first_returns_kept():
+    """Every interview's kept first return is the earliest return of the episodes it covers now."""
+    for interview in ReturnInterview.objects.prefetch_related("episodes"):
+        returns = [e.returned_at for e in interview.episodes.all() if e.returned_at is not None]
+        assert interview.first_returned_at == (min(returns) if returns else None), interview.state
+
+
+def test_the_first_return_follows_returns_added_corrected_and_withdrawn(child, mash, episode, interview):
+    assert interview.first_returned_at == episode.returned_at
+    second = went_missing(child, mash, hours_ago=8, back_hours_ago=2)  # added to the owed interview
+    interview.refresh_from_db()
+    assert interview.first_returned_at == episode.returned_at
+    corrected = episode_update(actor=mash, episode=episode, returned_at=NOW - timedelta(hours=9))
+    interview.refresh_from_db()
+    assert interview.first_returned_at == corrected.returned_at == NOW - timedelta(hours=9)
+    episode_update(actor=mash, episode=episode, returned_at=None)  # the first return withdrawn
+    interview.refresh_from_db()
+    assert interview.first_returned_at == second.returned_at and interview.state == InterviewState.OFFERED
+    assert_first_returns_kept()
+
+
+def test_a_held_interview_takes_a_corrected_return_and_a_withdrawn_only_return_leaves_none(
+    child, mash, rhi_worker, episode, interview
+):
+    accepted(interview, mash, rhi_worker)
+    services.return_interview_complete(actor=rhi_worker, interview=interview, held_at=NOW - timedelta(hours=1),
+                                       voice_of_child="Fine.")
+    episode_update(actor=mash, episode=episode, returned_at=episode.returned_at - timedelta(hours=3))
+    interview.refresh_from_db()
+    assert interview.first_returned_at == NOW - timedelta(hours=13)
+    other = went_missing(ChildFactory(authority=child.authority), mash, hours_ago=6, back_hours_ago=4)
+    episode_update(actor=mash, episode=other, returned_at=None)  # its owed interview is left with no episode
+    left = ReturnInterview.objects.get(child=other.child)
+    assert left.state == InterviewState.NOT_POSSIBLE and left.first_returned_at is None
+    assert_first_returns_kept()
+
+
+def test_the_list_is_in_the_order_of_the_first_return(api, authority, mash):
+    children = [ChildFactory(authority=authority) for _ in range(3)]
+    for child, back in zip(children, (3, 9, 6)):
+        went_missing(child, mash, hours_ago=20, back_hours_ago=back)
+    body = api(mash).get("/api/v1/return-interviews/").json()
+    assert [row["child"] for row in body["results"]] == [str(children[i].pk) for i in (1, 2, 0)]
+
+
 # State changes through the API -----------------------------------------------------------------
 
 

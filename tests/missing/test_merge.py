@@ -116,6 +116,7 @@ def test_a_merge_moves_every_related_row_and_the_clocks_agree(pair, mash):
     # One interview owed, covering both returns of the other record.
     owed = ReturnInterview.objects.get(child=survivor, state=InterviewState.OFFERED)
     assert set(owed.episodes.all()) == set(pair["moved"])
+    assert owed.first_returned_at == min(e.returned_at for e in pair["moved"])
     # The clocks: every deadline of the moved episodes names the survivor; with three episodes in 30
     # days S1 now holds for the open one, and a fresh reconcile changes nothing.
     assert not Deadline.objects.filter(child_id=other.pk).exists()
@@ -135,6 +136,22 @@ def test_a_merge_moves_every_related_row_and_the_clocks_agree(pair, mash):
     assert event.data["chosen"] == {"given_name": "this", "police_person_id": "other"}
     assert event.data["moved"]["missing.MissingEpisode"] == 2 and event.data["moved"]["casework.Deadline"] >= 2
     assert AuditEvent.objects.filter(verb="child.merged_away", child_id=other.pk).exists()
+
+
+def test_two_owed_interviews_fold_into_one_that_keeps_the_earliest_return(now, mash, authority):
+    survivor, other = (ChildFactory(authority=authority, date_of_birth=DOB) for _ in range(2))
+    later = episode(mash, survivor, days_ago=3, returned_after=timedelta(hours=5))
+    earlier = episode(mash, other, days_ago=6, returned_after=timedelta(hours=4))
+    kept = ReturnInterview.objects.get(child=survivor)
+    folded = ReturnInterview.objects.get(child=other)
+
+    child_merge(actor=mash, child=survivor, other=other, keep={})
+
+    kept.refresh_from_db()
+    folded.refresh_from_db()
+    assert set(kept.episodes.all()) == {later, earlier}
+    assert kept.first_returned_at == earlier.returned_at  # the interview is due from the first return
+    assert folded.state == InterviewState.NOT_POSSIBLE and folded.first_returned_at is None
 
 
 def test_two_open_episodes_refuse_the_merge_and_nothing_changes(pair, mash, row_counts):

@@ -14,6 +14,7 @@ from casework.clocks.services import clock_reconcile
 from casework.models import AgencyKind, Role
 from missing.clocks.kind import EPISODE
 from missing import report_months
+from missing.interviews.services import interviews_first_return_keep
 from missing.models import MissingChildUpdate, ReturnInterview
 from panels.models import Meeting, MeetingChild, Panel, PanelMember, Rating
 from tests.factories import ChildFactory, EpisodeFactory, UserFactory
@@ -113,6 +114,7 @@ def seeded(frozen, authority, agencies, people, mash):
     late = ReturnInterview.objects.create(child=mari, state="completed", offered_at=at("2026-09-12", 18),
                                           held_at=at("2026-09-20", 12), push_factors=["placement_unhappy"])
     late.episodes.add(mari_sept)
+    interviews_first_return_keep([on_time, late])  # as the services keep it
     panel = Panel.objects.create(authority=authority, name="Northgate Exploitation Panel", chair=people["chair"])
     for kind in (AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.HEALTH, AgencyKind.POLICE):
         PanelMember.objects.create(panel=panel, agency=agencies[kind])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from actions.models import ChildMeeting
 from casework.calendar import LONDON
 from casework.models import RecordAccess
+from missing.interviews.services import interviews_first_return_keep
 from missing.models import ReturnInterview
 from tests.factories import ChildFactory, EpisodeFactory
 
@@ -27,6 +28,7 @@ def period_data(authority, time_machine):
     interview = ReturnInterview.objects.create(child=child, offered_at=inside.returned_at, state="completed",
                                                held_at=datetime(2026, 6, 5, 15, 0, tzinfo=LONDON))
     interview.episodes.add(inside)
+    interviews_first_return_keep([interview])  # as the services keep it
     ChildMeeting.objects.create(child=child, kind="strategy", held_at=datetime(2026, 6, 4, 11, 0, tzinfo=LONDON),
                                 decisions="Refer to the exploitation service.")
     EpisodeFactory(child=child, started_at=datetime(2026, 1, 3, 9, 0, tzinfo=LONDON),

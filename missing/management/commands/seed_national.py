@@ -71,7 +71,8 @@ EPISODE_TABLES = {  # the rows each closed episode leaves behind: (model, column
                             "counts_from", "due_at", "status", "source", "completed_at", "created_at"]),
     "clock": (SubjectClock, ["subject_type", "subject_id", "next_check_at"]),
     "interview": (ReturnInterview, ["id", "child_id", "authority_id", "state", "offered_at", "interviewer_role",
-                                    "interviewer_agency_id", "accepted_at", "held_at", "created_at"]),
+                                    "interviewer_agency_id", "accepted_at", "held_at", "first_returned_at",
+                                    "created_at"]),
     "link": (ReturnInterview.episodes.through, ["returninterview_id", "missingepisode_id"]),
     "notification": (PoliceNotification, ["id", "authority_id", "source_ref", "kind", "received_at", "occurred_at",
                                           "child_given_name", "child_family_name", "child_date_of_birth",
@@ -123,7 +124,7 @@ def episode_chunk(plan, index, first, count):
         if rng.random() < 0.6:
             interview_id = next(ids["interview"])
             interviews.append((interview_id, child_id, authority, "completed", back, "rhi_service",
-                               plan.rhi.get(authority), back, done, back))
+                               plan.rhi.get(authority), back, done, back, back))
             links.append((interview_id, episode_id))
         notifications.append((next(ids["notification"]), authority, f"NAT-N{serial:08d}", "missing", reported, began,
                               given, family, born, "medium", "home", "linked", child_id, episode_id,
