@@ -9,10 +9,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
-from django.utils.functional import cached_property
 from django_otp import user_has_device
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -27,6 +25,7 @@ from .audit import record_access_log
 from .authentication import ApiTokenAuthentication
 from .errors import ApplicationError
 from .middleware import needs_second_factor
+from .paginator import CountedPaginator
 from .models import Agency, AgencyKind, Role
 from .permissions import IsAdministrator
 from .selectors import users_manageable_by
@@ -91,19 +90,6 @@ def uuid_query_param(request, name):
         raise serializers.ValidationError({name: error.detail}) from error
 
 
-class _CountedPaginator(Paginator):
-    """Django's paginator with the list's count given by a function that knows a cheaper way to
-    the same number than counting the rows (a tally)."""
-
-    def __init__(self, object_list, per_page, *, count_of, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self._count_of = count_of
-
-    @cached_property
-    def count(self):
-        return self._count_of()
-
-
 def paginated(request, view, queryset, output_serializer, context=None, *, child_of=None, query="", count=None):
     """The one list shape of API.md: {count, next, previous, results}.
 
@@ -113,7 +99,7 @@ def paginated(request, view, queryset, output_serializer, context=None, *, child
     """
     paginator = PageNumberPagination()
     if count is not None:  # a function answering exactly queryset.count(), more cheaply
-        paginator.django_paginator_class = partial(_CountedPaginator, count_of=count)
+        paginator.django_paginator_class = partial(CountedPaginator, count_of=count)
     page = paginator.paginate_queryset(queryset, request, view=view)
     if child_of is not None:
         record_access_log(request, [child_of(row) for row in page], query=query)

@@ -111,6 +111,12 @@ class Child(models.Model):
             ),
             # A child's likely duplicates (N3) share its date of birth (or its police person id).
             models.Index(fields=["authority", "date_of_birth"], name="child_authority_dob"),
+            # Children placed across authorities now (placements.selectors.placed_in_or_out): a few
+            # in a hundred, found without reading the authority's other children.
+            models.Index(
+                fields=["authority"], condition=Q(placed_by_other_authority=True) | Q(placed_out_of_area=True),
+                name="child_placed_across",
+            ),
         ]
         permissions = [("share_child", "Can share a child's record with another agency")]
 

@@ -1,6 +1,8 @@
 """Placement pages: establishments, a child's placements, children placed in and out, other
 councils' contacts (administrators) and the board's letter of concern (a PDF)."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 from casework.audit import record_access_log
 from casework.calendar import local_date
 from casework.forms import form_errors_from_service
+from casework.paginator import CountedPaginator
 from casework.permissions import is_administrator
 from casework.services import authority_for
 
@@ -25,6 +28,7 @@ from .selectors import (
     can_manage_providers,
     other_authorities,
     placed_in_or_out,
+    placed_in_or_out_count,
     providers_visible_to,
     providers_with_counts,
 )
@@ -146,7 +150,9 @@ def placement_end(request, placement_id):
 @login_required
 def placed(request):
     _manager_only(request.user)
-    page = Paginator(placed_in_or_out(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CountedPaginator(placed_in_or_out(request.user), PAGE_SIZE,
+                                 count_of=partial(placed_in_or_out_count, request.user))
+    page = paginator.get_page(request.GET.get("page"))
     record_access_log(request, page.object_list)
     counts = providers_with_counts(providers_visible_to(request.user)).filter(episode_count__gt=0)
     return render(request, "placements/placed.html", {

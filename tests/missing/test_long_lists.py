@@ -59,25 +59,25 @@ def cards(html):
     return html.count('class="govuk-summary-card" id="notification-')
 
 
-def test_the_triage_queue_shows_50_a_page_in_risk_then_age_order(authority, mash):
-    waiting(authority, 60)
+def test_the_triage_queue_shows_20_a_page_in_risk_then_age_order(authority, mash):
+    waiting(authority, 30)
     client = client_for(mash)
     first = client.get("/missing/triage/")
     assert first.status_code == 200
-    assert cards(first.content.decode()) == 50 and first.context["count"] == 60
+    assert cards(first.content.decode()) == 20 and first.context["count"] == 30
     assert "Page 1 of 2" in first.content.decode() and 'href="?page=2"' in first.content.decode()
     second = client.get("/missing/triage/?page=2")
     html = second.content.decode()
     assert cards(html) == 10 and "Page 2 of 2" in html
     shown = [row["notification"] for response in (first, second) for row in response.context["rows"]]
-    assert len({n.pk for n in shown}) == 60
+    assert len({n.pk for n in shown}) == 30
     ranks = [(0 if n.risk_level == "high" else 1, n.received_at) for n in shown]
     assert ranks == sorted(ranks)  # N5: highest risk first, then the longest waiting
     # The page polls for its own page, and the fragment answers that page.
     assert "/missing/triage/queue/?page=2" in html
     fragment = client.get("/missing/triage/queue/?page=2")
     assert fragment.status_code == 200
-    assert [row["notification"].pk for row in fragment.context["rows"]] == [n.pk for n in shown[50:]]
+    assert [row["notification"].pk for row in fragment.context["rows"]] == [n.pk for n in shown[20:]]
     assert client.get(f"/missing/triage/queue/?page=2&shown={second.context['signature']}").status_code == 204
 
 
@@ -88,7 +88,7 @@ def test_the_triage_queue_makes_as_many_queries_with_400_waiting_as_with_10(auth
     waiting(authority, 390, first=10)
     large = {path: len(queries(client, path)) for path in ("/missing/triage/", "/missing/triage/queue/")}
     assert small == large
-    assert cards(client.get("/missing/triage/").content.decode()) == 50
+    assert cards(client.get("/missing/triage/").content.decode()) == 20
 
 
 # Interview timeliness --------------------------------------------------------------------------

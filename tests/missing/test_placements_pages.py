@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from casework.models import AuditEvent, RecordAccess
 from missing.models import AuthorityContact, Child, LegalStatus, Placement, PlacementProvider
-from missing.placements.services import placement_record, provider_create
+from missing.placements.services import placement_end, placement_record, provider_create
 from missing.services import episode_create
 from tests.factories import ChildFactory
 
@@ -113,6 +113,22 @@ def test_placed_in_and_out_page_lists_children_and_counts_with_constant_queries(
     assert "6 children placed in or out" in text and "Placed in" in text and ELSEWHERE in text
     assert 'govuk-table__cell--numeric">6</td>' in text  # six episodes at Oak Lodge
     assert RecordAccess.objects.filter(user=mash).values("child_id").distinct().count() == 6
+
+
+def test_placed_in_and_out_lists_and_counts_placements_now_and_ended_and_no_others(signed_in, mash, authority, home):
+    now = _placed_in(authority, mash, home, 1, with_episode=False)
+    back_home = _placed_in(authority, mash, home, 2, with_episode=False)
+    placement_end(actor=mash, placement=back_home.placements.get(), ended_on=date(2026, 2, 1))
+    local = ChildFactory(authority=authority, given_name="Local")
+    placement_record(actor=mash, child=local, provider=home, placement_type="childrens_home",
+                     started_on=date(2026, 1, 1))
+    ChildFactory(authority=authority, given_name="Unplaced")
+    back_home.refresh_from_db()
+    assert not (back_home.placed_by_other_authority or back_home.placed_out_of_area)  # told only by its history
+    page = signed_in(mash).get("/placements/")
+    assert page.context["page"].paginator.count == 2
+    assert [c.pk for c in page.context["page"].object_list] == [now.pk, back_home.pk]
+    assert "2 children placed in or out" in page.content.decode()
 
 
 def test_contacts_page_for_administrators(signed_in, admin_user, mash, client):
