@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,7 +42,6 @@ from .selectors import (
     interview_due_at,
     interview_get_visible,
     interview_timeliness_for_days,
-    interviews_for_detail,
     interviews_list,
     interviews_listed,
     report_day_in_range,
@@ -216,7 +215,10 @@ class InterviewListApi(APIView):
 
 
 def _visible_interview(request, interview_id):
-    return object_or_404(interviews_for_detail(request.user), interview_id)
+    interview = interview_get_visible(request.user, interview_id)
+    if interview is None:
+        raise NotFound()
+    return interview
 
 
 class InterviewDetailApi(APIView):

@@ -61,16 +61,21 @@ def interview_due_at(interview):
     return rows.aggregate(due=Min("due_at"))["due"]
 
 
-def interviews_for_detail(user):
+def interview_get_visible(user, interview_id):
+    """The interview with what its page and the API show, or None when the user may not see it.
+    Two plain queries: whether the user may see it, then the row with its joins by id (planning
+    the joins and the visibility rule together cost PostgreSQL 8-10 ms per read)."""
+    try:
+        if not interviews_visible_to(user).filter(pk=interview_id).exists():
+            return None
+    except (ValueError, TypeError, ValidationError):
+        return None
     return (
-        with_t1_due(interviews_visible_to(user))
+        with_t1_due(ReturnInterview.objects.filter(pk=interview_id))
         .select_related("child", "child__authority", "interviewer", "interviewer_agency", "referrer", "routed_to")
         .prefetch_related("episodes")
+        .first()
     )
-
-
-def interview_get_visible(user, interview_id):
-    return interviews_for_detail(user).filter(pk=interview_id).first()
 
 
 def interviews_listed(user, *, child=None, state=None, mine=False):
