@@ -96,7 +96,6 @@ def interviews_list(listed):
     order of the API's pages: an interview that covers no episode any more comes last)."""
     return (
         with_t1_due(listed)
-        .select_related("child")
         .prefetch_related("episodes")
         .order_by(F("first_returned_at").asc(nulls_last=True), "offered_at", "pk")
     )
