@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,8 @@ from django.views.decorators.http import require_POST
 from casework.audit import record_access_log
 from casework.calendar import local_date
 from casework.forms import form_errors_from_service
+from casework.links import url_maker
+from casework.paginator import CountedPaginator
 from casework.models import Escalation
 from casework.services import authority_for
 from missing.selectors import child_get_visible
@@ -48,8 +49,12 @@ def _action_or_404(request, action_id):
 
 
 def _with_lateness(actions, today):
+    """How late each open action is, and its links: each address pattern is reversed once per list,
+    not twice per row of the template (issue 13)."""
+    child_url, action_url = url_maker("missing:child_detail"), url_maker("actions:detail")
     for action in actions:
         action.days_late = max((today - action.due_date).days, 0) if action.is_open else 0
+        action.child_url, action.url = child_url(action.child_id), action_url(action.pk)
     return actions
 
 
@@ -153,7 +158,10 @@ def tracker(request):
         response = HttpResponse(tracker_csv(actions, now), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="actions-{today.isoformat()}.csv"'
         return response
-    page = Paginator(actions, 50).get_page(request.GET.get("page"))
+    figures = agency_figures(actions, now)
+    # The figures read every listed action once: the page's count is their total, not a second count.
+    total = sum(row["total"] for row in figures)
+    page = CountedPaginator(actions, 50, count_of=lambda: total).get_page(request.GET.get("page"))
     rows = _with_lateness(list(page.object_list), today)
     steps = escalation_steps(a.pk for a in rows)
     for action in rows:
@@ -168,7 +176,7 @@ def tracker(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "figures": agency_figures(actions, now),
+            "figures": figures,
             "stuck": stuck,
             "count_caption": f"{page.paginator.count} action{'' if page.paginator.count == 1 else 's'}",
             "csv_query": urlencode({**query, "format": "csv"}),

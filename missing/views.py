@@ -20,6 +20,7 @@ from casework.clocks.selectors import deadlines_of_child, deadlines_with_facts
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
 from casework.keyset import keyset_page
+from casework.links import url_maker
 from casework.paginator import CappedPaginator
 from casework.models import Agency, AgencyKind, RecordAccess
 from casework.permissions import is_administrator, is_mash_coordinator
@@ -58,7 +59,6 @@ from .uploads import notification_upload_create
 TRIAGE_PAGE_SIZE = 20
 MISSING_NOW = "now"  # the child list's ?missing=now: only children missing now
 TRIAGE_DONE_KEY = "casework_triage_done"
-_URL_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def _posted(request, *, files=False):
@@ -91,7 +91,7 @@ def _queue_context(request, page, rows, signature):
     candidates = candidates_for_notifications(request.user, [row["notification"] for row in rows])
     # Work done once per page, not once per row of the template (issue 13): a child's address is
     # the address pattern with its id, and every button posts to the same address.
-    child_url = reverse("missing:child_detail", args=[_URL_ID]).replace(_URL_ID, "{}")
+    child_url = url_maker("missing:child_detail")
     for row in rows:
         n = row["notification"]
         found = n.kind == NotificationKind.FOUND
@@ -102,7 +102,7 @@ def _queue_context(request, page, rows, signature):
         for candidate in row["candidates"]:
             child, episode = candidate["child"], candidate["open_episode"]
             candidate.update(
-                url=child_url.format(child.pk),
+                url=child_url(child.pk),
                 born=f"Born {_day(child.date_of_birth)}" + (f", police id {child.police_person_id}"
                                                            if child.police_person_id else ""),
                 agrees=[capfirst(reason) for reason in candidate["reasons"]],

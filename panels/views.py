@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
+from casework.links import url_maker
 from casework.models import Agency, User
 from casework.permissions import is_mash_coordinator
 from casework.services import authority_for
@@ -174,16 +174,15 @@ def list_remove(request, panel_id, child_id):
 
 
 _CHILD_LINKS = ("rate", "add_action", "decide", "agency_update")
-_ANY_CHILD = "00000000-0000-0000-0000-000000000000"
 
 
 def _add_child_links(meeting, rows):
     """Each listed child's form addresses, reversed once per kind rather than once per child in the
     template (the agenda lists up to 40 children, each with four forms)."""
-    patterns = {name: reverse(f"panels:{name}", args=[meeting.pk, _ANY_CHILD]) for name in _CHILD_LINKS}
+    makers = {name: url_maker(f"panels:{name}", meeting.pk) for name in _CHILD_LINKS}
     for row in rows:
         row["cid"] = str(row["child"].pk)
-        row["urls"] = {name: pattern.replace(_ANY_CHILD, row["cid"]) for name, pattern in patterns.items()}
+        row["urls"] = {name: make(row["cid"]) for name, make in makers.items()}
 
 
 def _agenda_context(request, meeting):
@@ -375,12 +374,12 @@ def minutes_page(request, meeting_id):
     data = agenda(meeting)
     record_access_log(request, [row["child"].pk for row in data["part2"]])
     deadlines = deadline_rows(meeting)
-    plan_sent_url = reverse("panels:plan_sent", args=[meeting.pk, _ANY_CHILD])
+    plan_sent_url = url_maker("panels:plan_sent", meeting.pk)
     for row in data["part2"]:
         key = str(row["child"].pk)
         # P13 and P14 of this child, looked up once here rather than searched for in the template.
         row["after"] = [(rule, deadlines.get((rule, key))) for rule in ("P13", "P14")]
-        row["plan_sent_url"] = plan_sent_url.replace(_ANY_CHILD, key)
+        row["plan_sent_url"] = plan_sent_url(key)
     return render(request, "panels/minutes.html", {**data, "is_chair": chairs(request.user, meeting.panel)})
 
 
