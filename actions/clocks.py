@@ -38,6 +38,7 @@ from casework.clocks.registry import (
 )
 from casework.models import DeadlineStatus
 from casework.permissions import is_administrator
+from casework.links import url_maker
 from missing.permissions import rows_hidden_in_authority, rows_of_visible_children
 
 from .digest import digest_messages
@@ -120,6 +121,7 @@ def first_manager(action):
 
 
 def _action_facts(rows):
+    action_url = url_maker("actions:detail")  # reversed once for all the rows
     actions = Action.objects.select_related(
         "child", "owner", "owner__line_manager__line_manager", "owner_agency__designated_manager__line_manager"
     ).in_bulk({row.subject_id for row in rows})
@@ -135,7 +137,7 @@ def _action_facts(rows):
         facts[row.pk] = RowFacts(
             label=action.child.full_name,
             context=f"action for {action.owner_agency.name}",
-            url=reverse("actions:detail", args=[action.pk]),
+            url=action_url(action.pk),
             owner=action.owner,
             owner_role="action_owner",
             owner_manager=manager,

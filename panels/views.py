@@ -121,9 +121,19 @@ def panel_detail(request, panel_id):
     coordinator = can_coordinate_referrals(request.user, panel)
     suggested = suggested_children(panel) if coordinator else []
     record_access_log(request, [e.child_id for e in entries] + [s["child"].pk for s in suggested])
+    # Each row's form and link addresses from a pattern reversed once per list (casework.links).
+    remove_url, list_url = url_maker("panels:list_remove", panel.pk), url_maker("panels:suggested_list", panel.pk)
+    for entry in entries:
+        entry.remove_url = remove_url(entry.child_id)
+    for item in suggested:
+        item["list_url"] = list_url(item["child"].pk)
+    meetings = list(panel.meetings.order_by("-starts_at")[:20])
+    agenda_url, minutes_url = url_maker("panels:agenda"), url_maker("panels:minutes")
+    for meeting in meetings:
+        meeting.agenda_url, meeting.minutes_url = agenda_url(meeting.pk), minutes_url(meeting.pk)
     return render(request, "panels/panel_detail.html", {
         "panel": panel,
-        "meetings": panel.meetings.order_by("-starts_at")[:20],
+        "meetings": meetings,
         "members": PanelMember.objects.filter(panel=panel).select_related("agency", "representative"),
         "entries": [(e, eligibility.get(e.child_id)) for e in entries],
         "is_chair": is_chair,

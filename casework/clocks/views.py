@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from casework.audit import record_access_log
 from casework.errors import ApplicationError
 from casework.forms import DateTimeLocalInput, GovUKForm, form_errors_from_service
+from casework.links import url_maker
 from casework.models import Agency
 from casework.services import authority_for
 from casework.views import safe_next_url
@@ -77,9 +78,11 @@ def due_list(request):
     page = Paginator(deadlines, 50).get_page(request.GET.get("page"))
     page.object_list = deadlines_with_facts(page.object_list)
     record_access_log(request, [deadline.child_id for deadline in page])
+    complete_url = url_maker("clocks:deadline_complete")
     for deadline in page:
         deadline_describe(deadline, now)
         deadline.can_complete = can_complete_deadline(request.user, deadline, deadline.facts)
+        deadline.complete_url = complete_url(deadline.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "clocks/due_list.html", {"form": form, "page": page, "query_string": query.urlencode()})

@@ -6,7 +6,6 @@ and what to call a row's subject on the screens and in notices (the child, with 
 """
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from casework.calendar import describe_moment
@@ -14,6 +13,7 @@ from casework.clocks.registry import ClockKind, RowFacts, register_clock_kind
 from casework.clocks.services import clock_reconcile, deadlines_complete_for_subject
 from casework.models import Deadline, DeadlineStatus
 from casework.models.clocks import LIVE_STATUSES
+from casework.links import url_maker
 
 from ..models import Child, MissingEpisode
 from ..permissions import rows_hidden_in_authority, rows_of_visible_children
@@ -41,6 +41,7 @@ def _evaluate(episode, rows, now, protocols):
 
 
 def _facts(rows):
+    child_url = url_maker("missing:child_detail")  # reversed once for all the rows
     episodes = MissingEpisode.objects.select_related(
         "child", "child__allocated_worker", "child__lead_agency"
     ).in_bulk({row.subject_id for row in rows})
@@ -58,7 +59,7 @@ def _facts(rows):
         facts[row.pk] = RowFacts(
             label=child.full_name,
             context=context,
-            url=reverse("missing:child_detail", args=[child.pk]),
+            url=child_url(child.pk),
             owner=worker,
             owner_role="allocated_worker",
             detail=child.lead_agency.name if child.lead_agency_id else "",

@@ -13,7 +13,6 @@ which the rows are reconciled and the notice goes out.
 
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 
 from casework.calendar import describe_moment, local_date, working_days_deadline
 from casework.clocks.registry import (
@@ -29,6 +28,7 @@ from casework.clocks.registry import (
 from casework.clocks.services import clock_reconcile
 from casework.models import Deadline, DeadlineStatus, Role, User
 from casework.models.clocks import LIVE_STATUSES
+from casework.links import url_maker
 
 from ..models import AuthorityContact, MissingEpisode, Placement
 from ..permissions import rows_hidden_in_authority, rows_of_visible_children
@@ -200,6 +200,7 @@ def _addressees(row, now):
 
 
 def _facts(rows):
+    child_url = url_maker("missing:child_detail")  # reversed once for all the rows
     placements = Placement.objects.select_related("child", "child__allocated_worker", "provider").in_bulk(
         {row.subject_id for row in rows})
     facts = {}
@@ -213,7 +214,7 @@ def _facts(rows):
         facts[row.pk] = RowFacts(
             label=child.full_name,
             context=f"placed with {where}; {row.params.get('authority', '')} to be told",
-            url=reverse("missing:child_detail", args=[child.pk]),
+            url=child_url(child.pk),
             owner=child.allocated_worker,
             owner_role="allocated_worker",
             detail=row.params.get("authority", ""),

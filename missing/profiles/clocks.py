@@ -9,7 +9,6 @@ again then). Registered when the app loads (apps.py).
 """
 
 from django.db.models import Q
-from django.urls import reverse
 
 from casework.calendar import add_days, describe_moment
 from casework.clocks.registry import (
@@ -21,6 +20,7 @@ from casework.clocks.registry import (
     WantedDeadline,
     register_clock_kind,
 )
+from casework.links import url_maker
 
 from ..models import Child, LegalStatus, MissingPersonProfile
 from ..permissions import rows_hidden_in_authority, rows_of_visible_children
@@ -67,6 +67,7 @@ def _evaluate(profile, rows, now, protocols):
 
 
 def _facts(rows):
+    profile_url = url_maker("profiles:detail")  # reversed once for all the rows
     profiles = MissingPersonProfile.objects.select_related("child", "child__allocated_worker").in_bulk(
         {row.subject_id for row in rows}
     )
@@ -79,7 +80,7 @@ def _facts(rows):
         facts[row.pk] = RowFacts(
             label=profile.child.full_name,
             context=f"profile last reviewed {describe_moment(profile.last_reviewed_at)}",
-            url=reverse("profiles:detail", args=[profile.child_id]),
+            url=profile_url(profile.child_id),
             owner=profile.child.allocated_worker,
             owner_role="allocated_worker",
         )
