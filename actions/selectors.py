@@ -33,7 +33,8 @@ def action_get_visible(user, action_id):
             Prefetch("updates", queryset=ActionUpdate.objects.select_related("by").prefetch_related("evidence")),
             Prefetch("evidence", queryset=ActionEvidence.objects.select_related("uploaded_by")),
         )
-        .get(pk=action_id)
+        .filter(pk=action_id)
+        .first()  # None if it was erased since the check
     )
 
 

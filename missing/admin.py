@@ -51,9 +51,22 @@ class ChildAdmin(LogsChildReads, GuardedModelAdmin, SimpleHistoryAdmin):
 
 @admin.register(MissingEpisode)
 class MissingEpisodeAdmin(LogsChildReads, SimpleHistoryAdmin):
+    """Read only: an episode is recorded and corrected through the product's pages and API, whose
+    services keep what follows from it (the clocks, the interview's first return, the dashboard's
+    figures); an edit here would skip them all."""
+
     list_display = ["child", "category", "risk_level", "started_at", "returned_at"]
     list_filter = ["category", "risk_level"]
     raw_id_fields = ["child"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PoliceNotification)

@@ -130,12 +130,18 @@ def interviews_first_return_keep(interviews):
     `interviews`: a queryset, or the instances in hand, which take the kept value too (a later save
     of one must not write back the value it was read with)."""
     held = [] if isinstance(interviews, QuerySet) else list(interviews)
-    rows = interviews if isinstance(interviews, QuerySet) else ReturnInterview.objects.filter(pk__in=[i.pk for i in held])
+    chosen = interviews if isinstance(interviews, QuerySet) else ReturnInterview.objects.filter(pk__in=[i.pk for i in held])
     covered = ReturnInterview.episodes.through.objects.filter(
         returninterview_id=OuterRef("pk"), missingepisode__returned_at__isnull=False
     )
     earliest = covered.order_by("missingepisode__returned_at").values("missingepisode__returned_at")[:1]
-    rows.update(first_returned_at=Subquery(earliest))
+    with transaction.atomic(savepoint=False):  # the services' own transaction; one of its own if called alone
+        # Locked first: a concurrent change to another of the interview's episodes commits before the
+        # UPDATE starts, and the UPDATE's own snapshot then sees it (an UPDATE that waited on the row
+        # instead would work the minimum out from what it saw before the wait).
+        ids = list(chosen.order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
+        rows = ReturnInterview.objects.filter(pk__in=ids)
+        rows.update(first_returned_at=Subquery(earliest))
     if held:
         kept = dict(rows.values_list("pk", "first_returned_at"))
         for interview in held:

@@ -151,6 +151,19 @@ def test_triage_page_logs_the_candidate_children_it_shows(signed_in, mash, child
     assert len(logged(mash, child, "page")) == 1
 
 
+def test_the_admin_reads_episodes_but_changes_adds_and_deletes_none(signed_in, admin_user, episode):
+    """Episodes change through the services (clocks, the interview's first return, the figures)."""
+    browser = signed_in(admin_user)
+    page = browser.get(f"/admin/missing/missingepisode/{episode.pk}/change/")
+    assert page.status_code == 200 and 'name="returned_at' not in page.content.decode()
+    returned_at = episode.returned_at
+    browser.post(f"/admin/missing/missingepisode/{episode.pk}/change/", {"returned_at_0": "01/01/2026"})
+    assert browser.get("/admin/missing/missingepisode/add/").status_code == 403
+    assert browser.post(f"/admin/missing/missingepisode/{episode.pk}/delete/", {"post": "yes"}).status_code == 403
+    episode.refresh_from_db()
+    assert episode.returned_at == returned_at
+
+
 def test_admin_child_and_episode_pages(signed_in, admin_user, child, episode):
     browser = signed_in(admin_user)
     assert browser.get(f"/admin/missing/child/{child.pk}/change/").status_code == 200
