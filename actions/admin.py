@@ -4,20 +4,13 @@ so the clock and the audit log see them)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from casework.admin import ReadOnlyAdmin
+from casework.admin import ReadOnlyAdmin, ReadOnlyMixin
 
 from .models import Action, ActionEvidence, ChildMeeting
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyHistoryAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    pass
 
 
 @admin.register(ChildMeeting)

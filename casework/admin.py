@@ -78,8 +78,9 @@ class ApiTokenAdmin(AuthTokenAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The audit logs are append-only: administrators read them, nobody edits them."""
+class ReadOnlyMixin:
+    """An admin that reads and never adds, changes or deletes: for rows that change only through the
+    services (or never, as the audit logs), mixed in before the admin class it restricts."""
 
     def has_add_permission(self, request):
         return False
@@ -89,6 +90,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The audit logs are append-only: administrators read them, nobody edits them."""
 
 
 @admin.register(AuditEvent)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from casework.admin import ReadOnlyMixin
 from casework.audit import record_access_log
 
 from .models import AuthorityContact, Child, MissingEpisode, NotificationUpload, PoliceNotification
@@ -50,7 +51,7 @@ class ChildAdmin(LogsChildReads, GuardedModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(MissingEpisode)
-class MissingEpisodeAdmin(LogsChildReads, SimpleHistoryAdmin):
+class MissingEpisodeAdmin(LogsChildReads, ReadOnlyMixin, SimpleHistoryAdmin):
     """Read only: an episode is recorded and corrected through the product's pages and API, whose
     services keep what follows from it (the clocks, the interview's first return, the dashboard's
     figures); an edit here would skip them all."""
@@ -58,15 +59,6 @@ class MissingEpisodeAdmin(LogsChildReads, SimpleHistoryAdmin):
     list_display = ["child", "category", "risk_level", "started_at", "returned_at"]
     list_filter = ["category", "risk_level"]
     raw_id_fields = ["child"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PoliceNotification)
