@@ -1,4 +1,6 @@
-"""Reads for people and agencies."""
+"""Reads for people and agencies, and how a detail read loads a row it has found visible."""
+
+from django.core.exceptions import ValidationError
 
 from .models import User
 from .permissions import is_administrator
@@ -14,3 +16,16 @@ def users_manageable_by(user):
     if not user.agency_id:
         return User.objects.none()
     return User.objects.filter(agency__authority_id=user.agency.authority_id)
+
+
+def visible_row(visible, loaded, pk):
+    """The row `pk` read through `loaded` (the model's rows with the joins and annotations a detail
+    read shows), or None when `visible` (the rows the user may see) does not hold it or `pk` is not
+    a well-formed id. Two plain queries: planned as one statement, a detail read's joins and the
+    visibility rule cost PostgreSQL 8-12 ms of planning per read (issue 13)."""
+    try:
+        if not visible.filter(pk=pk).exists():
+            return None
+    except (ValueError, TypeError, ValidationError):
+        return None
+    return loaded.filter(pk=pk).first()  # None if it was erased since the check
