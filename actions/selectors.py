@@ -5,7 +5,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from casework.calendar import local_date
@@ -88,7 +88,6 @@ class TrackerFilters:
     child: object = None
     meeting: object = None  # a child meeting's or a panel meeting's id
     panel_meeting_ids: tuple | None = None  # the meetings of one panel, for the tracker per panel
-    stuck: bool = False
 
 
 def actions_tracker(user, filters=TrackerFilters(), now=None):
@@ -109,8 +108,6 @@ def actions_tracker(user, filters=TrackerFilters(), now=None):
         actions = actions.filter(Q(meeting_id=filters.meeting) | Q(panel_meeting_id=filters.meeting))
     if filters.panel_meeting_ids is not None:
         actions = actions.filter(panel_meeting_id__in=filters.panel_meeting_ids)
-    if filters.stuck:
-        actions = actions.filter(stuck_filter(today))
     return actions.select_related("child", "owner", "owner_agency", "meeting").order_by(
         "due_date", "created_at", "id"
     )
@@ -143,15 +140,30 @@ class _ActionFacts:
     completed_at: object
 
 
-def agency_figures(actions, now=None):
+@dataclass(frozen=True)
+class TrackerSummary:
     """Per owner agency: how many actions, open, done, overdue now; the on-time completion rate (done
     by the due date, out of the actions done or past their due date; cancelled ones do not count)
     and the average days overdue of the late ones (done late, or open past due)."""
+
+    figures: list
+    ids: list  # every action summed, soonest due first (the order of actions_tracker)
+    stuck_ids: list  # those of them that are stuck (stuck_filter), in the same order
+
+
+def tracker_summary(actions, now=None):
+    """The tracker's figures per owner agency, the order of `actions` and which of them are stuck,
+    from one read of the columns the figures and the order need and a stuck flag. The tracker's page
+    and stuck list then load their rows by id (actions_listed), with no second and third query
+    through the visibility rule (issue 13); the figures read every action anyway."""
     today = local_date(now or timezone.now())
-    rows = {}
-    # Only the four columns the figures need: no join to the children or agencies for every action.
-    facts = actions.select_related(None).order_by().values_list("owner_agency_id", "status", "due_date", "completed_at")
-    for agency_id, status, due_date, completed_at in facts:
+    rows, order = {}, []
+    # Only these columns: no join to the children or agencies for every action.
+    facts = actions.select_related(None).order_by().annotate(
+        is_stuck=ExpressionWrapper(stuck_filter(today), output_field=BooleanField())
+    ).values_list("pk", "owner_agency_id", "status", "due_date", "completed_at", "created_at", "is_stuck")
+    for pk, agency_id, status, due_date, completed_at, created_at, is_stuck in facts:
+        order.append((due_date, created_at, pk, is_stuck))
         action = _ActionFacts(status=status, due_date=due_date, completed_at=completed_at)
         row = rows.setdefault(
             agency_id,
@@ -180,7 +192,15 @@ def agency_figures(actions, now=None):
         row["on_time_rate"] = round(100 * row["on_time"] / row["counted"]) if row["counted"] else None
         row["average_days_overdue"] = round(sum(late_days) / len(late_days), 1) if late_days else None
         figures.append(row)
-    return figures
+    order.sort(key=lambda item: item[:3])
+    return TrackerSummary(figures=figures, ids=[item[2] for item in order],
+                          stuck_ids=[item[2] for item in order if item[3]])
+
+
+def actions_listed(action_ids):
+    """{id: action} of actions already known visible (their ids came from a read through
+    actions_visible_to), with what a row of the tracker shows."""
+    return Action.objects.select_related("child", "owner", "owner_agency", "meeting").in_bulk(list(action_ids))
 
 
 def escalation_steps(action_ids):

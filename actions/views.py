@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +17,6 @@ from casework.audit import record_access_log
 from casework.calendar import local_date
 from casework.forms import form_errors_from_service
 from casework.links import url_maker
-from casework.paginator import CountedPaginator
 from casework.models import Escalation
 from casework.services import authority_for
 from missing.selectors import child_get_visible
@@ -32,12 +32,13 @@ from .selectors import (
     action_get_visible,
     actions_mine,
     actions_tracker,
-    agency_figures,
+    actions_listed,
     escalation_steps,
     evidence_get_visible,
     meeting_get_visible,
     meetings_of_child,
     tracker_csv,
+    tracker_summary,
 )
 
 
@@ -48,12 +49,24 @@ def _action_or_404(request, action_id):
     return action
 
 
+def _due_tag(action):
+    """The status tag's colour and words: done, cancelled, overdue by how long, or open."""
+    if action.status == ActionStatus.DONE:
+        return "green", "Done"
+    if action.status == ActionStatus.CANCELLED:
+        return "grey", "Cancelled"
+    if action.days_late:
+        return "red", f"Overdue by {action.days_late} day{'' if action.days_late == 1 else 's'}"
+    return "blue", "Open"
+
+
 def _with_lateness(actions, today):
-    """How late each open action is, and its links: each address pattern is reversed once per list,
-    not twice per row of the template (issue 13)."""
+    """How late each open action is, its status tag, and its links: each address pattern is reversed
+    once per list, and the tag worked out here rather than by a template included per row (issue 13)."""
     child_url, action_url = url_maker("missing:child_detail"), url_maker("actions:detail")
     for action in actions:
         action.days_late = max((today - action.due_date).days, 0) if action.is_open else 0
+        action.tag_colour, action.tag_text = _due_tag(action)
         action.child_url, action.url = child_url(action.child_id), action_url(action.pk)
     return actions
 
@@ -72,6 +85,7 @@ def my_actions(request):
 
 def _detail(request, action, form=None, status=200):
     record_access_log(request, [action.child_id])
+    _with_lateness([action], local_date(timezone.now()))
     escalations = Escalation.objects.filter(deadline__subject_type=ACTION, deadline__subject_id=action.pk).order_by(
         "fired_at"
     )
@@ -83,7 +97,6 @@ def _detail(request, action, form=None, status=200):
         "escalations": escalations,
         "may_change": may_change,
         "form": form or (ActionUpdateForm() if may_change else None),
-        "days_late": max((local_date(timezone.now()) - action.due_date).days, 0) if action.is_open else 0,
     }
     return render(request, "actions/detail.html", context, status=status)
 
@@ -158,15 +171,17 @@ def tracker(request):
         response = HttpResponse(tracker_csv(actions, now), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="actions-{today.isoformat()}.csv"'
         return response
-    figures = agency_figures(actions, now)
-    # The figures read every listed action once: the page's count is their total, not a second count.
-    total = sum(row["total"] for row in figures)
-    page = CountedPaginator(actions, 50, count_of=lambda: total).get_page(request.GET.get("page"))
-    rows = _with_lateness(list(page.object_list), today)
+    summary = tracker_summary(actions, now)
+    figures = summary.figures
+    # The summary read every listed action once, in order: the page is a slice of its ids, and the
+    # page's rows and the stuck ones are loaded by id in one query.
+    page = Paginator(summary.ids, 50).get_page(request.GET.get("page"))
+    shown = actions_listed([*page.object_list, *summary.stuck_ids])
+    rows = _with_lateness([shown[pk] for pk in page.object_list if pk in shown], today)  # erased since: left out
     steps = escalation_steps(a.pk for a in rows)
     for action in rows:
         action.escalation_step = steps.get(action.pk, 0)
-    stuck = _with_lateness(list(actions_tracker(request.user, TrackerFilters(stuck=True), now)), today)
+    stuck = _with_lateness([shown[pk] for pk in summary.stuck_ids if pk in shown], today)
     record_access_log(request, [a.child_id for a in rows + stuck])
     query = {key: value for key, value in request.GET.items() if key not in ("page", "format")}
     return render(

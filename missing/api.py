@@ -113,7 +113,7 @@ class ChildDetailOutput(ChildOutput):
 
 
 def child_detail_data(child):
-    flags = child_flags(child, protocol=protocol_for(child.authority))
+    flags = child_flags(child, protocol=protocol_for(child.authority_id))
     return {**ChildOutput(child).data, **{k: flags[k] for k in ChildDetailOutput._declared_fields if k in flags}}
 
 

@@ -88,7 +88,7 @@ def validate_child(child, *, today):
         legal_status=child.legal_status,
         send=child.send,
         today=today,
-        protocol=protocol_for(child.authority),
+        protocol=protocol_for(child.authority_id),
     ):
         errors.setdefault("date_of_birth", []).append(
             "This young person is outside the scope of the protocol (N6): under 18, or under 25 for a care "
@@ -234,7 +234,7 @@ def _validate_notification(notification, *, now, protocol=None):
     today = local_date(now)
     if dob > today:
         errors["child"] = ["The child's date of birth cannot be in the future."]
-    elif rules.age_on(dob, today) >= (protocol or protocol_for(notification.authority)).scope_age_extended:
+    elif rules.age_on(dob, today) >= (protocol or protocol_for(notification.authority_id)).scope_age_extended:
         errors["child"] = ["This young person is too old to be in the scope of the protocol (N6)."]
     else:
         for field in ("received_at", "occurred_at"):

@@ -321,7 +321,7 @@ def child_detail(request, child_id):
         return redirect("missing:child_detail", survivor)
     duplicates = child_duplicates(request.user, child)
     record_access_log(request, [child, *(item["child"] for item in duplicates)])
-    flags = child_flags(child, protocol=protocol_for(child.authority))
+    flags = child_flags(child, protocol=protocol_for(child.authority_id))
     deadlines = deadlines_with_facts(deadlines_of_child(child.pk))
     for deadline in deadlines:
         deadline.can_complete = can_complete_deadline(request.user, deadline, deadline.facts)

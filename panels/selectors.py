@@ -121,7 +121,7 @@ def part2(meeting, since):
 
 def _part2(meeting, since):
     """part2's rows, and the meeting's rows read for them (for the agenda's signature)."""
-    listed = list(MeetingChild.objects.filter(meeting=meeting).select_related("child", "child__lead_agency"))
+    listed = list(MeetingChild.objects.filter(meeting=meeting).select_related("child"))
     child_ids = [entry.child_id for entry in listed]
     latest = {}
     for rating in Rating.objects.filter(child_id__in=child_ids, meeting__panel_id=meeting.panel_id).order_by(
@@ -130,9 +130,11 @@ def _part2(meeting, since):
         latest[rating.child_id] = rating
     rated_here = list(Rating.objects.filter(meeting=meeting).order_by("recorded_at"))
     this_meeting = {r.child_id: r for r in rated_here}
-    episodes = defaultdict(list)
-    for episode in MissingEpisode.objects.filter(child_id__in=child_ids).order_by("-started_at"):
-        episodes[episode.child_id].append(episode)
+    episodes = defaultdict(list)  # (started, returned, police risk) of each child's episodes, latest first
+    for child_id, *facts in MissingEpisode.objects.filter(child_id__in=child_ids).order_by("-started_at").values_list(
+        "child_id", "started_at", "returned_at", "risk_level"
+    ):
+        episodes[child_id].append(facts)
     interviews = dict(
         ReturnInterview.objects.filter(child_id__in=child_ids, state=InterviewState.COMPLETED, held_at__gte=since)
         .values("child_id").annotate(n=Count("pk")).values_list("child_id", "n")
@@ -145,15 +147,15 @@ def _part2(meeting, since):
     rows = []
     for entry in listed:
         child_episodes = episodes[entry.child_id]
-        latest_risk = child_episodes[0].risk_level if child_episodes else ""
+        latest_risk = child_episodes[0][2] if child_episodes else ""
         rating = this_meeting.get(entry.child_id) or latest.get(entry.child_id)
         rows.append({
             "entry": entry,
             "child": entry.child,
             "rating": rating,
             "rated_here": entry.child_id in this_meeting,
-            "new_episodes": sum(1 for e in child_episodes if e.started_at >= since),
-            "missing_now": any(e.returned_at is None for e in child_episodes),
+            "new_episodes": sum(1 for started, _, _ in child_episodes if started >= since),
+            "missing_now": any(returned is None for _, returned, _ in child_episodes),
             "interviews_since": interviews.get(entry.child_id, 0),
             "updates": updates[entry.child_id],
             "outstanding_actions": actions.get(entry.child_id, []),

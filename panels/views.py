@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from casework.audit import record_access_log
 from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
+from casework.fragments import Stamp, placeholder
 from casework.links import url_maker
 from casework.models import Agency, User
 from casework.permissions import is_mash_coordinator
@@ -228,17 +229,33 @@ def _agenda_context(request, meeting):
     }
 
 
+def _add_chair_forms(request, context):
+    """The chair's forms for each listed child: rendered once and stamped per child (the agenda
+    lists up to 40 children, each with the same three forms)."""
+    if not context["is_chair"] or context["ended"] or not context["agreed"]:
+        return
+    meeting = context["meeting"]
+    urls = {name: url_maker(f"panels:{name}", meeting.pk)(placeholder("cid")) for name in _CHILD_LINKS}
+    stamp = Stamp.render("panels/_agenda_chair_forms.html", {**context, "urls": urls}, request,
+                         fields=("cid", "name", "decisions"))
+    for row in context["part2"]:
+        row["chair_forms"] = stamp(cid=row["cid"], name=row["child"].full_name, decisions=row["entry"].decisions)
+
+
 @login_required
 def agenda_page(request, meeting_id):
     meeting = _meeting(request, meeting_id)
-    return render(request, "panels/agenda.html", _agenda_context(request, meeting))
+    context = _agenda_context(request, meeting)
+    _add_chair_forms(request, context)
+    return render(request, "panels/agenda.html", context)
 
 
 @login_required
 def agenda_part2(request, meeting_id):
     """What the open agenda screens poll: 204 when nothing changed since `shown`."""
     meeting = _meeting(request, meeting_id)
-    if request.GET.get("shown") == agenda_signature(meeting):
+    shown = request.GET.get("shown")
+    if shown and shown == agenda_signature(meeting):  # a screen that shows nothing yet needs no comparison
         return HttpResponse(status=204)
     return render(request, "panels/_agenda_status.html", _agenda_context(request, meeting))
 

@@ -86,6 +86,10 @@ def test_the_tracker_filters_counts_and_lists_the_stuck(signed_in, at_monday, ma
     filtered = client.get(f"/actions/tracker/?agency={agencies['police'].pk}").content.decode()
     listed = filtered[filtered.index('id="actions"'):]
     assert "Police" in listed and "Stuck for weeks" not in listed
+    # The stuck list is of the actions the filters match: the health action is not police's.
+    assert "No action is stuck." in filtered[filtered.index('id="stuck"'):filtered.index('id="actions"')]
+    detail = client.get(f"/actions/{stuck.pk}/").content.decode()
+    assert "Overdue by 8 days" in detail  # due 4 March: the action's own page says how late it is
     overdue = client.get("/actions/tracker/?overdue=yes").content.decode()
     listed = overdue[overdue.index('id="actions"'):]
     assert "Stuck for weeks" in listed and "On time" not in listed

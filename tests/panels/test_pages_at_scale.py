@@ -164,3 +164,23 @@ def test_panel_agenda_and_minutes_read_the_same_queries_for_more_children(panel,
     child = meeting.listed.select_related("child").first().child
     assert f'action="/panels/meetings/{meeting.pk}/children/{child.pk}/rate/"' in page
     assert f'<option value="{panel.member_agencies.order_by("name").first().pk}">' in page
+
+
+def test_each_listed_child_has_its_own_forms_with_its_name_escaped(panel, authority, signed_in):
+    """The chair's forms are rendered once and stamped per child (casework.fragments)."""
+    chair = panel.chair
+    meeting = services.meeting_create(actor=chair, panel=panel, starts_at=NOW + timedelta(days=9))
+    services.attendance_record(actor=chair, meeting=meeting, user=chair, present=True, confidentiality_agreed=True)
+    plain = ChildFactory(authority=authority, given_name="Plain", family_name="Child")
+    odd = ChildFactory(authority=authority, given_name="<b>Bold</b>", family_name="O'Hara")
+    for child in (plain, odd):
+        services.meeting_list_child(actor=chair, meeting=meeting, child=child)
+    services.decisions_record(actor=chair, meeting=meeting, child=odd, decisions="Refer to <CSE> team")
+    page = signed_in(chair).get(f"/panels/meetings/{meeting.pk}/").content.decode()
+    for child in (plain, odd):
+        assert f'action="/panels/meetings/{meeting.pk}/children/{child.pk}/decisions/"' in page
+        assert f'id="rating-{child.pk}-red"' in page and f'id="decisions-{child.pk}"' in page
+    assert "Rating for Plain Child (P9)" in page
+    assert "Rating for &lt;b&gt;Bold&lt;/b&gt; O&#x27;Hara (P9)" in page and "<b>Bold</b>" not in page
+    assert f'id="decisions-{odd.pk}" name="decisions" rows="2">Refer to &lt;CSE&gt; team</textarea>' in page
+    assert "\x00" not in page
