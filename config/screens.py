@@ -134,6 +134,7 @@ PAGES = [
     ("retention", "admin", lambda f: "/retention/"),
     ("panels", "chair", lambda f: "/panels/"),
     ("panel", "chair", lambda f: f"/panels/{_id(f.panel)}/" if f.panel else None),
+    ("suggested for a panel", "chair", lambda f: f"/panels/{_id(f.panel)}/suggested/" if f.panel else None),
     ("agenda (40 children)", "chair", lambda f: f"/panels/meetings/{_id(f.agenda)}/" if f.agenda else None),
     ("agenda part 2 (40 children)", "chair", lambda f: f"/panels/meetings/{_id(f.agenda)}/part2/" if f.agenda else None),
     ("minutes", "chair", lambda f: f"/panels/meetings/{_id(f.past_meeting)}/minutes/" if f.past_meeting else None),

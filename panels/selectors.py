@@ -217,19 +217,25 @@ def agenda_signature(meeting):
 
 
 def suggested_children(panel, *, limit=50):
+    """The first `limit` children suggested for the panel (suggested_page)."""
+    return suggested_page(panel, limit=limit)[0]
+
+
+def suggested_page(panel, *, limit, offset=0):
     """Children of the authority who meet the panel's criteria but are not on its list: F1
     frequent missing, a high police risk, missing longer than S6, or a strategy threshold (seed 000:
-    'the MASH missing coordinator will highlight children that meet the criteria').
+    'the MASH missing coordinator will highlight children that meet the criteria'). `limit` of
+    them from `offset`, and how many there are in all.
 
     Most reasons first, then by family name. On PostgreSQL one grouped query over the window's
-    episodes (index episode_started_at) ranks the children and picks the first `limit`; only their
-    episodes are then read to word the reasons with the rules of missing.rules."""
+    episodes (index episode_authority_started) ranks the children, counts them and picks the page;
+    only their episodes are then read to word the reasons with the rules of missing.rules."""
     protocol = protocol_for(panel.authority_id)
     now = timezone.now()
     since = now - timedelta(days=max(protocol.f1_window_days, 90))
     recent = MissingEpisode.objects.filter(started_at__gte=since)
     if connection.vendor == "postgresql":
-        chosen = _suggested_ids(panel, protocol=protocol, now=now, since=since, limit=limit)
+        chosen, total = _suggested_ids(panel, protocol=protocol, now=now, since=since, limit=limit, offset=offset)
         recent = recent.filter(child_id__in=chosen)
     else:
         on_list = PanelListEntry.objects.filter(panel=panel, removed_at__isnull=True).values("child_id")
@@ -243,7 +249,9 @@ def suggested_children(panel, *, limit=50):
         if reasons:
             found.append({"child": child_episodes[0].child, "reasons": reasons})
     found.sort(key=lambda item: (-len(item["reasons"]), item["child"].family_name))
-    return found[:limit]
+    if connection.vendor == "postgresql":
+        return found, total
+    return found[offset:offset + limit], len(found)
 
 
 def suggestion_reasons(child_episodes, *, now, protocol):
@@ -293,15 +301,16 @@ WITH recent AS (
     FROM recent r JOIN latest l ON l.child_id = r.child_id
     GROUP BY r.child_id
 )
-SELECT child_id FROM flags
+SELECT child_id, COUNT(*) OVER () FROM flags
 WHERE f1 OR high OR open_long OR thresholds
 ORDER BY f1::int + high::int + open_long::int + thresholds::int DESC, family_name, first_at, child_id
-LIMIT %(limit)s
+LIMIT %(limit)s OFFSET %(offset)s
 """
 
 
-def _suggested_ids(panel, *, protocol, now, since, limit):
-    """The ids of the first `limit` suggested children, ranked as suggested_children words them."""
+def _suggested_ids(panel, *, protocol, now, since, limit, offset):
+    """The ids of `limit` suggested children from `offset`, ranked as suggested_page words them, and
+    how many are suggested in all (0 when the offset is past the last)."""
     sql = _SUGGESTED_SQL.format(episode=MissingEpisode._meta.db_table, child=Child._meta.db_table,
                                 entry=PanelListEntry._meta.db_table)
     params = {
@@ -313,11 +322,12 @@ def _suggested_ids(panel, *, protocol, now, since, limit):
         "tz": settings.TIME_ZONE, "s4_age": protocol.s4_young_age,
         "s5_statuses": sorted(str(s) for s in missing_rules.S5_STATUSES),
         "s5_vulnerabilities": sorted(str(v) for v in missing_rules.S5_VULNERABILITIES),
-        "s6_hours": protocol.s6_missing_hours, "limit": limit,
+        "s6_hours": protocol.s6_missing_hours, "limit": limit, "offset": offset,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 def ratings_of_child(child, panels):

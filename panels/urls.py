@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.panel_create, name="panel_create"),
     path("<uuid:panel_id>/", views.panel_detail, name="panel_detail"),
     path("<uuid:panel_id>/children/<uuid:child_id>/remove/", views.list_remove, name="list_remove"),
+    path("<uuid:panel_id>/suggested/", views.panel_suggested, name="suggested"),
     path("<uuid:panel_id>/suggested/<uuid:child_id>/list/", views.suggested_list, name="suggested_list"),
     path("meetings/<uuid:meeting_id>/", views.agenda_page, name="agenda"),
     path("meetings/<uuid:meeting_id>/part2/", views.agenda_part2, name="agenda_part2"),

@@ -4,6 +4,7 @@ ratings and decisions recorded in place), the minutes, and referrals."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html_join
@@ -37,7 +38,7 @@ from .permissions import (
     meetings_visible_to,
     panels_visible_to,
 )
-from .selectors import agenda, agenda_signature, deadline_rows, suggested_children
+from .selectors import agenda, agenda_signature, deadline_rows, suggested_page
 from .services import list_eligibility
 
 
@@ -119,15 +120,11 @@ def panel_detail(request, panel_id):
                 return redirect("panels:agenda", meeting_id=meeting.pk)
     entries = list(panel.list_entries.filter(removed_at__isnull=True).select_related("child"))
     eligibility = list_eligibility(panel, [e.child_id for e in entries])
-    coordinator = can_coordinate_referrals(request.user, panel)
-    suggested = suggested_children(panel) if coordinator else []
-    record_access_log(request, [e.child_id for e in entries] + [s["child"].pk for s in suggested])
+    record_access_log(request, [e.child_id for e in entries])
     # Each row's form and link addresses from a pattern reversed once per list (casework.links).
-    remove_url, list_url = url_maker("panels:list_remove", panel.pk), url_maker("panels:suggested_list", panel.pk)
+    remove_url = url_maker("panels:list_remove", panel.pk)
     for entry in entries:
         entry.remove_url = remove_url(entry.child_id)
-    for item in suggested:
-        item["list_url"] = list_url(item["child"].pk)
     meetings = list(panel.meetings.order_by("-starts_at")[:20])
     agenda_url, minutes_url = url_maker("panels:agenda"), url_maker("panels:minutes")
     for meeting in meetings:
@@ -138,11 +135,38 @@ def panel_detail(request, panel_id):
         "members": PanelMember.objects.filter(panel=panel).select_related("agency", "representative"),
         "entries": [(e, eligibility.get(e.child_id)) for e in entries],
         "is_chair": is_chair,
-        "coordinator": coordinator,
-        "suggested": suggested,
+        "coordinator": can_coordinate_referrals(request.user, panel),
         "form": form,
         "remove_form": RemoveForm(),
     }, status=400 if form.errors else 200)
+
+
+SUGGESTED_PAGE_SIZE = 20
+
+
+@login_required
+def panel_suggested(request, panel_id):
+    """The coordinator's suggested list, a page at a time: ranking the window's episodes is the
+    costly part, and it is done for this page only, not on every view of the panel (issue 13)."""
+    panel = _panel(request, panel_id)
+    if not can_coordinate_referrals(request.user, panel):
+        raise PermissionDenied
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+    suggested, total = suggested_page(panel, limit=SUGGESTED_PAGE_SIZE, offset=(number - 1) * SUGGESTED_PAGE_SIZE)
+    if not suggested and number > 1:  # past the end (the list shrank): the last page
+        total = suggested_page(panel, limit=1)[1]
+        number = max((total + SUGGESTED_PAGE_SIZE - 1) // SUGGESTED_PAGE_SIZE, 1)
+        suggested, total = suggested_page(panel, limit=SUGGESTED_PAGE_SIZE, offset=(number - 1) * SUGGESTED_PAGE_SIZE)
+    page = Paginator(range(total), SUGGESTED_PAGE_SIZE).get_page(number)
+    record_access_log(request, [item["child"].pk for item in suggested])
+    list_url = url_maker("panels:suggested_list", panel.pk)
+    for item in suggested:
+        item["list_url"] = list_url(item["child"].pk)
+    return render(request, "panels/suggested.html", {"panel": panel, "suggested": suggested, "page": page,
+                                                     "total": total})
 
 
 @login_required
@@ -165,7 +189,7 @@ def suggested_list(request, panel_id, child_id):
         _service_error(request, error)
     else:
         messages.success(request, f"{child.full_name} is listed for the meeting on {referral.meeting.starts_at:%d %b %Y}.")
-    return redirect("panels:panel_detail", panel_id=panel.pk)
+    return redirect("panels:suggested", panel_id=panel.pk)
 
 
 @login_required

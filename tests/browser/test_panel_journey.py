@@ -1,6 +1,6 @@
 """A panel meeting in headless Chromium: the chair takes attendance, members agree confidentiality,
 the chair rates a child without leaving the page, a second member sees the rating appear, and the
-minutes are there when the chair ends the meeting. axe-core on every page."""
+minutes are there when the chair ends the meeting; then the suggested list. axe-core on every page."""
 
 import re
 from datetime import timedelta
@@ -78,4 +78,11 @@ def test_the_chair_runs_a_meeting(page, browser, live_server, sign_in, assert_ac
     expect(page.locator("main")).to_contain_text("Missing every weekend, older associates")
     expect(page.locator("main")).to_contain_text("Nia Nurse")
     expect(page.locator("main")).to_contain_text("Safety plan with the carers")
+    assert_accessible(page)
+
+    # The coordinator's suggested list, a page of its own (issue 13): linked from the panel's page.
+    page.goto(f"{live_server.url}/panels/{panel.pk}/")
+    page.get_by_role("link", name="see the suggested children and list them").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Suggested for the next meeting")
+    expect(page.locator("main")).to_contain_text("suggested")
     assert_accessible(page)

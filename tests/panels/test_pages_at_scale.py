@@ -147,7 +147,8 @@ def test_panel_agenda_and_minutes_read_the_same_queries_for_more_children(panel,
     meeting = services.meeting_create(actor=chair, panel=panel, starts_at=NOW + timedelta(days=9))
     services.attendance_record(actor=chair, meeting=meeting, user=chair, present=True, confidentiality_agreed=True)
     browser = signed_in(chair)
-    urls = [f"/panels/{panel.pk}/", f"/panels/meetings/{meeting.pk}/", f"/panels/meetings/{meeting.pk}/part2/"]
+    urls = [f"/panels/{panel.pk}/", f"/panels/{panel.pk}/suggested/", f"/panels/meetings/{meeting.pk}/",
+            f"/panels/meetings/{meeting.pk}/part2/"]
 
     def grow(n):
         for i in range(n):
@@ -184,3 +185,25 @@ def test_each_listed_child_has_its_own_forms_with_its_name_escaped(panel, author
     assert "Rating for &lt;b&gt;Bold&lt;/b&gt; O&#x27;Hara (P9)" in page and "<b>Bold</b>" not in page
     assert f'id="decisions-{odd.pk}" name="decisions" rows="2">Refer to &lt;CSE&gt; team</textarea>' in page
     assert "\x00" not in page
+
+
+def test_the_suggested_page_shows_twenty_a_page_in_the_ranked_order(panel, authority, signed_in):
+    for n in range(3):
+        _children_for_every_reason(authority, n)  # 8 suggested each: 24 in all
+    ranked = [item["child"].full_name for item in _in_python(panel, limit=100)]
+    assert len(ranked) == 24
+    browser = signed_in(panel.chair)
+
+    def names(page):
+        html = browser.get(f"/panels/{panel.pk}/suggested/?page={page}").content.decode()
+        return html, [name for name in ranked if f'<td class="govuk-table__cell">{name}</td>' in html]
+
+    first, on_first = names(1)
+    second, on_second = names(2)
+    assert "24 children suggested" in first and "Page 1 of 2" in first
+    assert len(on_first) == 20 and len(on_second) == 4 and set(on_first).isdisjoint(on_second)
+    assert set(on_first) | set(on_second) == set(ranked)
+    # Most reasons first: everyone with two reasons is on the first page.
+    two = {item["child"].full_name for item in _in_python(panel, limit=100) if len(item["reasons"]) == 2}
+    assert two <= set(on_first)
+    assert names(99)[1] == on_second and names("x")[1] == on_first  # past the end: the last page; nonsense: the first

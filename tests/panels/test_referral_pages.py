@@ -86,9 +86,15 @@ def test_the_suggested_list_offers_children_meeting_the_criteria_and_lists_them_
 
     episode_update(actor=mash, episode=episode, returned_at=NOW - timedelta(days=3) + timedelta(hours=1))
     browser = signed_in(mash)
-    page = browser.get(f"/panels/{panel.pk}/").content.decode()
-    assert "Frequent" in page and "F1: frequently missing" in page
+    assert f'href="/panels/{panel.pk}/suggested/"' in browser.get(f"/panels/{panel.pk}/").content.decode()
+    page = browser.get(f"/panels/{panel.pk}/suggested/").content.decode()
+    assert "Frequent" in page and "F1: frequently missing" in page and "1 child suggested" in page
     assert "Quiet" not in page
-    browser.post(f"/panels/{panel.pk}/suggested/{frequent.pk}/list/")
+    response = browser.post(f"/panels/{panel.pk}/suggested/{frequent.pk}/list/")
+    assert response.status_code == 302 and response["Location"] == f"/panels/{panel.pk}/suggested/"
     assert MeetingChild.objects.filter(meeting=meeting, child=frequent).exists()
-    assert "Frequent" not in browser.get(f"/panels/{panel.pk}/").content.decode().split("Suggested for")[1]
+    after = browser.get(f"/panels/{panel.pk}/suggested/").content.decode()
+    assert "0 children suggested" in after and "No child meets the criteria without being listed." in after
+    # Only the panel's coordinators see the list; a stranger to the panel gets 404.
+    outsider = UserFactory(agency=mash.agency, roles=[Role.AGENCY_STAFF])
+    assert signed_in(outsider).get(f"/panels/{panel.pk}/suggested/").status_code == 404
