@@ -129,3 +129,32 @@ def test_due_and_overdue_keeps_to_the_coordinators_authority_and_live_records(ma
     Deadline.objects.filter(pk=done.pk).update(status=DeadlineStatus.DONE)
 
     assert list(deadlines_due_for(mash)) == [shown]
+
+
+def test_a_name_search_within_an_authority_is_served_by_the_live_name_index(mash, authority):
+    """The search's SQL keeps the shape migration 0022's index answers (the authority, and each name's
+    UPPER(...) LIKE). With the table's other indexes dropped (inside this test's transaction, so
+    rolled back after it) and no sequential scan allowed, PostgreSQL answers from that index."""
+    from django.db import DatabaseError, connection, transaction
+
+    from missing.selectors import children_search
+
+    ChildFactory(authority=authority, given_name="Hayley", family_name="Ashby")
+    ChildFactory(authority=authority, given_name="Other", family_name="Name")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'missing_child' "
+                       "AND indexname <> 'child_live_name_trgm'")
+        for (name,) in cursor.fetchall():
+            try:
+                with transaction.atomic():  # an index behind a constraint stays
+                    cursor.execute(f'DROP INDEX "{name}"')
+            except DatabaseError:
+                pass
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    for term in ("ley", "Ash"):
+        sql, params = children_search(mash, term)[:50].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "child_live_name_trgm" in plan, plan
+        assert [c.full_name for c in children_search(mash, term)] == ["Hayley Ashby"]
