@@ -4,7 +4,7 @@ subject's visibility rule), once, here; every list and lookup starts from deadli
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from casework.calendar import countdown, end_of_day, local_date
+from casework.calendar import LONDON, countdown, describe_moment, end_of_day, local_date
 from casework.models import Deadline, DeadlineKind, DeadlineStatus, DeadlineTally, Escalation, InboxItem
 from casework.models.clocks import CLOSED_STATUSES, LIVE_STATUSES
 
@@ -116,6 +116,9 @@ def deadline_describe(deadline, now=None):
     else:
         deadline.countdown = deadline.get_status_display().lower()
     deadline.source_text = source_display(deadline.source)
+    # Worked out here, not by a date filter per row of a 50-row list (issue 13).
+    deadline.due_text = describe_moment(deadline.due_at)
+    deadline.due_iso = deadline.due_at.astimezone(LONDON).isoformat()
     deadline.explanation = ", ".join(part for part in (deadline.rule, deadline.basis, deadline.source_text) if part)
     return deadline
 
