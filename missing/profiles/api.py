@@ -113,10 +113,15 @@ def _changeable_child(request, child_id):
 
 
 def _document_response(request, child, status_code=200):
+    """The profile as it is now, the child read again (after a change)."""
     child = child_with_episodes(profile_children_visible_to(request.user)).select_related(
         "allocated_worker", "provider"
     ).get(pk=child.pk)
-    document = profile_document(child, profile_of(child), protocol=protocol_for(child.authority_id))
+    return _document(request, child, profile_of(child), status_code)
+
+
+def _document(request, child, profile, status_code=200):
+    document = profile_document(child, profile, protocol=protocol_for(child.authority_id))
     record_access_log(request, [child])
     return Response(ProfileOutput(document).data, status=status_code)
 
@@ -153,7 +158,7 @@ class ProfileApi(APIView):
         child, profile = _child_and_profile(request, child_id)
         if request.query_params.get("format") == "pdf":
             return pdf_response(request, child)
-        return _document_response(request, child)
+        return _document(request, child, profile)  # read once: no second load of the child
 
     @extend_schema(
         summary="Create or change a child's missing person profile (whoever may change the child)",
