@@ -115,6 +115,25 @@ def test_issuing_a_token_clears_the_users_expired_ones(api, health_worker, setti
     assert AuthToken.objects.filter(user=health_worker).count() == 1
 
 
+def test_a_key_with_a_tokens_prefix_but_not_its_secret_is_a_401(api, health_worker):
+    from knox.settings import CONSTANTS
+
+    key = issued_token(api, "health")
+    prefix = key[: CONSTANTS.TOKEN_KEY_LENGTH]
+    forged = prefix + "".join("1" if c == "0" else "0" for c in key[CONSTANTS.TOKEN_KEY_LENGTH:])
+    assert me_status(api, forged) == 401
+    assert me_status(api, key) == 200
+
+
+def test_the_token_brings_its_user_and_the_users_agency_in_one_query(api, health_worker, django_assert_num_queries):
+    from casework.authentication import ApiTokenAuthentication
+
+    key = issued_token(api, "health")
+    with django_assert_num_queries(2):  # the token with its user and agency; the user's other tokens (knox)
+        user, _ = ApiTokenAuthentication().authenticate_credentials(key.encode())
+        assert user == health_worker and user.agency.name == health_worker.agency.name
+
+
 @pytest.mark.parametrize("key", ["\xff" * 64, "abc\x00def", "not-a-real-token", "", "a b"])
 def test_a_malformed_token_is_a_401(api, health_worker, key):
     assert api().get(ME, HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
