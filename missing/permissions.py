@@ -51,6 +51,22 @@ def live_children():
 
 
 def children_visible_to(user, *, listing=False):
+    """The children the user may see (_children_visible_to), built once per user object: a request's
+    user asks several times (a list and its count, a detail read and its related rows), and building
+    the rule's reasons cost about as much as compiling it (issue 13). Each call answers a fresh copy
+    (never another caller's results); a change of the user's roles or agency, or of the registered
+    reasons, builds it again."""
+    if not user or not user.is_authenticated:
+        return Child.objects.none()
+    key = (listing, user.pk, user.is_superuser, user.agency_id, tuple(user.roles or ()),
+           id(_involvement_clauses), len(_involvement_clauses))
+    built = user.__dict__.setdefault("_children_visible", {})
+    if key not in built:
+        built[key] = _children_visible_to(user, listing=listing)
+    return built[key].all()
+
+
+def _children_visible_to(user, *, listing):
     """The children the user may see. `listing=True` for a list that shows many rows (of children
     or of their interviews, actions, deadlines): the children the user is involved with are then
     gathered first, one set per reason through its own index, and united, so the list reads only

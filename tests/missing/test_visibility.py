@@ -338,3 +338,19 @@ def test_a_non_police_sender_gains_nothing_by_sending(authority, agencies):
     child = ChildFactory(authority=authority, lead_agency=None)
     NotificationFactory(authority=authority, sent_by=health, child=child, status="linked")
     assert not permissions.child_is_visible(health, child)
+
+
+def test_the_rule_is_built_once_per_user_object_and_again_when_the_user_changes(world, authority):
+    """children_visible_to keeps what it built on the user object (issue 13): each call still answers
+    a fresh queryset, and a change of roles or agency is seen at once."""
+    user = world["users"]["health_other"]
+    other = ChildFactory(authority=authority, given_name="Other")
+    first = permissions.children_visible_to(user)
+    assert list(first) == []
+    second = permissions.children_visible_to(user)
+    assert second is not first and second._result_cache is None
+    assert permissions.children_visible_to(user) is not second
+    user.roles = [Role.MASH_COORDINATOR]
+    assert set(permissions.children_visible_to(user)) == {world["child"], other}
+    user.roles, user.agency = [], world["child"].lead_agency
+    assert list(permissions.children_visible_to(user)) == [world["child"]]
