@@ -197,10 +197,20 @@ def tracker_summary(actions, now=None):
                           stuck_ids=[item[2] for item in order if item[3]])
 
 
+TRACKER_ROW_FIELDS = (
+    "id", "authority_id", "child_id", "owner_id", "owner_agency_id", "description", "status", "due_date",
+    "completed_at", "created_at", "child__given_name", "child__family_name", "owner__first_name",
+    "owner__last_name", "owner__username", "owner_agency__name",
+)
+
+
 def actions_listed(action_ids):
     """{id: action} of actions already known visible (their ids came from a read through
-    actions_visible_to), with what a row of the tracker shows."""
-    return Action.objects.select_related("child", "owner", "owner_agency", "meeting").in_bulk(list(action_ids))
+    actions_visible_to), with only the columns a row of the tracker shows (TRACKER_ROW_FIELDS): not
+    every column of the child, its owner and agency for each row."""
+    return Action.objects.select_related("child", "owner", "owner_agency").only(*TRACKER_ROW_FIELDS).in_bulk(
+        list(action_ids)
+    )
 
 
 def escalation_steps(action_ids):

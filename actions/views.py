@@ -67,6 +67,7 @@ def _with_lateness(actions, today):
     for action in actions:
         action.days_late = max((today - action.due_date).days, 0) if action.is_open else 0
         action.tag_colour, action.tag_text = _due_tag(action)
+        action.due_text = f"{action.due_date.day} {action.due_date:%b %Y}"  # "5 Jan 2026", as |date:"j M Y"
         action.child_url, action.url = child_url(action.child_id), action_url(action.pk)
     return actions
 
