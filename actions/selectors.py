@@ -18,14 +18,17 @@ from .models import Action, ActionEvidence, ActionStatus, ActionUpdate
 from .permissions import actions_visible_to, meetings_visible_to
 
 
-def action_get_visible(user, action_id):
-    """The action with its timeline and evidence, or None when the user may not see it."""
-    loaded = Action.objects.select_related(
-        "child", "owner", "owner_agency", "meeting", "created_by", "return_interview"
-    ).prefetch_related(
-        Prefetch("updates", queryset=ActionUpdate.objects.select_related("by").prefetch_related("evidence")),
-        Prefetch("evidence", queryset=ActionEvidence.objects.select_related("uploaded_by")),
-    )
+def action_get_visible(user, action_id, *, with_people=True):
+    """The action with its timeline and evidence, or None when the user may not see it.
+    `with_people=False` for the API, which shows the child, owner, meeting and uploader by id: the
+    action's own row and its timeline, without joining each of them (issue 13)."""
+    updates = Prefetch("updates", queryset=ActionUpdate.objects.select_related("by").prefetch_related("evidence"))
+    if with_people:
+        loaded = Action.objects.select_related(
+            "child", "owner", "owner_agency", "meeting", "created_by", "return_interview"
+        ).prefetch_related(updates, Prefetch("evidence", queryset=ActionEvidence.objects.select_related("uploaded_by")))
+    else:
+        loaded = Action.objects.prefetch_related(updates, "evidence")
     return visible_row(actions_visible_to(user), loaded, action_id)
 
 

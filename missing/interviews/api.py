@@ -224,7 +224,9 @@ def _visible_interview(request, interview_id):
 class InterviewDetailApi(APIView):
     @extend_schema(responses=InterviewOutput)
     def get(self, request, interview_id):
-        interview = _visible_interview(request, interview_id)
+        interview = interview_get_visible(request.user, interview_id, with_people=False)
+        if interview is None:
+            raise NotFound()
         record_access_log(request, [interview.child_id])
         return Response(InterviewOutput(interview).data)
 
@@ -246,7 +248,7 @@ class _InterviewActionApi(APIView):
             parsed.is_valid(raise_exception=True)
             data = dict(parsed.validated_data)
         self.act(request, interview, data)
-        return Response(InterviewOutput(interview_get_visible(request.user, interview.pk)).data)
+        return Response(InterviewOutput(interview_get_visible(request.user, interview.pk, with_people=False)).data)
 
 
 class InterviewAcceptApi(_InterviewActionApi):

@@ -12,6 +12,7 @@ from django.db.models import (
     F,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     When,
@@ -30,6 +31,7 @@ from ..models import (
     ExploitationIndicator,
     HarmIndicator,
     InterviewState,
+    MissingEpisode,
     PullFactor,
     PushFactor,
     ReturnInterview,
@@ -62,11 +64,21 @@ def interview_due_at(interview):
     return rows.aggregate(due=Min("due_at"))["due"]
 
 
-def interview_get_visible(user, interview_id):
-    """The interview with what its page and the API show, or None when the user may not see it."""
-    loaded = with_t1_due(ReturnInterview.objects).select_related(
-        "child", "child__authority", "interviewer", "interviewer_agency", "referrer", "routed_to"
-    ).prefetch_related("episodes")
+def _episode_ids_and_starts():
+    """What the API shows of an interview's episodes: their ids, in the order they began."""
+    return Prefetch("episodes", queryset=MissingEpisode.objects.only("id", "started_at"))
+
+
+def interview_get_visible(user, interview_id, *, with_people=True):
+    """The interview with what its page shows, or None when the user may not see it.
+    `with_people=False` for the API, which names the child, interviewer, referrer and episodes by id:
+    the interview's own row and its due time, without joining each of them (issue 13)."""
+    if with_people:
+        loaded = with_t1_due(ReturnInterview.objects).select_related(
+            "child", "child__authority", "interviewer", "interviewer_agency", "referrer", "routed_to"
+        ).prefetch_related("episodes")
+    else:
+        loaded = with_t1_due(ReturnInterview.objects).prefetch_related(_episode_ids_and_starts())
     return visible_row(interviews_visible_to(user), loaded, interview_id)
 
 
@@ -88,7 +100,7 @@ def interviews_list(listed):
     order of the API's pages: an interview that covers no episode any more comes last)."""
     return (
         with_t1_due(listed)
-        .prefetch_related("episodes")
+        .prefetch_related(_episode_ids_and_starts())
         .order_by(F("first_returned_at").asc(nulls_last=True), "offered_at", "pk")
     )
 
