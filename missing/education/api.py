@@ -19,7 +19,7 @@ from ..models import EducationCaseKind, EducationExit, Enquiry
 from ..permissions import children_visible_to
 from . import services
 from .permissions import can_open_case, can_work_case
-from .selectors import case_checklist, case_get_visible, case_progress, cases_for_detail, cases_list
+from .selectors import case_checklist, case_progress, cases_for_api, cases_list
 
 
 class ContactFields(serializers.Serializer):
@@ -111,11 +111,11 @@ class CloseInput(serializers.Serializer):
 
 
 def _visible_case(request, case_id):
-    return object_or_404(cases_for_detail(request.user), case_id)
+    return object_or_404(cases_for_api(request.user), case_id)
 
 
 def _case_data(request, case):
-    return CaseOutput(case_get_visible(request.user, case.pk)).data
+    return CaseOutput(cases_for_api(request.user).filter(pk=case.pk).first()).data
 
 
 class CaseListCreateApi(APIView):

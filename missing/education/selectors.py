@@ -1,11 +1,12 @@
 """Reads: the education officer's open cases with their day counts, and one case's checklist."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from casework.calendar import local_date
 from casework.protocol_store import protocol_for, protocol_lookup
 
-from ..models import Enquiry
+from ..models import Enquiry, MissingEpisode
 from . import rules
 from .permissions import cases_visible_to
 
@@ -14,12 +15,22 @@ def cases_for_detail(user):
     return cases_visible_to(user).select_related("child", "agency", "officer").prefetch_related("episodes", "enquiries")
 
 
+def _episode_ids():
+    return Prefetch("episodes", queryset=MissingEpisode.objects.only("id"))
+
+
+def cases_for_api(user):
+    """What the API shows of a case: its own row, the child's authority (for the timetable), its
+    enquiries and its episodes' ids; not the agency and officer the page names (issue 13)."""
+    return cases_visible_to(user).select_related("child").prefetch_related(_episode_ids(), "enquiries")
+
+
 def case_get_visible(user, case_id):
     return cases_for_detail(user).filter(pk=case_id).first()
 
 
 def cases_list(user, *, open_only=True, child=None):
-    cases = cases_visible_to(user).select_related("child").prefetch_related("episodes")
+    cases = cases_visible_to(user).select_related("child").prefetch_related(_episode_ids())
     if open_only:
         cases = cases.filter(closed_at__isnull=True)
     if child is not None:
