@@ -248,9 +248,11 @@ def suggested_page(panel, *, limit, offset=0):
         reasons = suggestion_reasons(child_episodes, now=now, protocol=protocol)
         if reasons:
             found.append({"child": child_episodes[0].child, "reasons": reasons})
-    found.sort(key=lambda item: (-len(item["reasons"]), item["child"].family_name))
     if connection.vendor == "postgresql":
+        rank = {child_id: n for n, child_id in enumerate(chosen)}  # the database's order, page after page
+        found.sort(key=lambda item: rank[item["child"].pk])
         return found, total
+    found.sort(key=lambda item: (-len(item["reasons"]), item["child"].family_name))
     return found[offset:offset + limit], len(found)
 
 

@@ -151,8 +151,8 @@ def panel_suggested(request, panel_id):
     panel = _panel(request, panel_id)
     if not can_coordinate_referrals(request.user, panel):
         raise PermissionDenied
-    try:
-        number = max(int(request.GET.get("page", 1)), 1)
+    try:  # past the end is the last page; nonsense is the first (and no offset overflows the database)
+        number = min(max(int(request.GET.get("page", 1)), 1), 100_000)
     except ValueError:
         number = 1
     suggested, total = suggested_page(panel, limit=SUGGESTED_PAGE_SIZE, offset=(number - 1) * SUGGESTED_PAGE_SIZE)

@@ -207,3 +207,4 @@ def test_the_suggested_page_shows_twenty_a_page_in_the_ranked_order(panel, autho
     two = {item["child"].full_name for item in _in_python(panel, limit=100) if len(item["reasons"]) == 2}
     assert two <= set(on_first)
     assert names(99)[1] == on_second and names("x")[1] == on_first  # past the end: the last page; nonsense: the first
+    assert names(10**19)[1] == on_second  # a number past any offset the database takes is the last page too
