@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -21,13 +22,13 @@ from django.utils import timezone
 
 from casework.calendar import LONDON, countdown, local_date
 from casework.permissions import is_mash_coordinator
-from casework.models import Deadline, DeadlineStatus
-from casework.protocol_store import protocol_for
+from casework.models import Agency, Deadline, DeadlineStatus
 from casework.selectors import visible_row
 
 from ..clocks.kind import EPISODE
 from ..models import (
     OWED_STATES,
+    Child,
     ExploitationIndicator,
     HarmIndicator,
     InterviewState,
@@ -199,26 +200,52 @@ class TimelinessRow:
 
 
 
-def _timeliness_groups(authority, start, end, now, hours):
+_TIMELINESS_SQL = """
+WITH t1 AS ({t1}),
+period AS (
+    SELECT ri.id, ri.state, ri.offered_at, ri.held_at, ri.interviewer_agency_id, ri.child_id
+    FROM {interview} ri WHERE ri.id IN ({period})
+),
+due AS (
+    SELECT p.id, p.state, p.offered_at, p.held_at, p.interviewer_agency_id, p.child_id, MIN(t1.due_at) AS due_at
+    FROM period p JOIN {covers} m ON m.returninterview_id = p.id JOIN t1 ON t1.subject_id = m.missingepisode_id
+    GROUP BY p.id, p.state, p.offered_at, p.held_at, p.interviewer_agency_id, p.child_id
+)
+SELECT a.name AS provider, c.allocated_team AS team, c.placed_by_other_authority AS placed,
+    COUNT(*) AS interviews,
+    COUNT(*) FILTER (WHERE d.offered_at <= d.due_at) AS offered_within,
+    COUNT(*) FILTER (WHERE d.state = %s AND d.held_at <= d.due_at) AS completed_within
+FROM due d
+JOIN {child} c ON c.id = d.child_id
+LEFT JOIN {agency} a ON a.id = d.interviewer_agency_id
+WHERE d.state = %s OR d.due_at <= %s
+GROUP BY a.name, c.allocated_team, c.placed_by_other_authority
+"""
+
+
+def _timeliness_groups(authority, start, end, now):
     """Per (provider, team, placed elsewhere): how many interviews count and how many were offered
-    and completed within the T1 hours of their first return. One grouped query over the interviews
-    whose first return (kept on each) lies in the period, found by the (authority, first return)
-    index. Counted: those completed, and those whose due time has passed (one still within its
-    hours is neither on time nor late yet)."""
-    due = F("first_returned_at") + hours
-    completed = Q(state=InterviewState.COMPLETED)
-    return (
+    and completed by their due time. The due time is read from the clock's T1 rows (_t1_rows: the
+    earliest of the episodes an interview covers, as with_t1_due reads it), not worked out again.
+    One grouped statement over the interviews whose first return (kept on each) lies in the
+    period, found by the (authority, first return) index; the T1 rows and the period are the ORM's
+    own statements. Counted: those completed, and those whose due time has passed (one still
+    within its hours is neither on time nor late yet)."""
+    t1_sql, t1_params = _t1_rows().order_by().values("subject_id", "due_at").query.sql_with_params()
+    period_sql, period_params = (
         ReturnInterview.objects.filter(authority=authority, first_returned_at__gte=start, first_returned_at__lt=end)
-        .filter(completed | Q(first_returned_at__lte=now - hours))
-        .order_by()
-        .values(provider=F("interviewer_agency__name"), team=F("child__allocated_team"),
-                placed=F("child__placed_by_other_authority"))
-        .annotate(
-            interviews=Count("pk"),
-            offered_within=Count("pk", filter=Q(offered_at__lte=due)),
-            completed_within=Count("pk", filter=completed & Q(held_at__lte=due)),
-        )
+        .order_by().values("pk").query.sql_with_params()
     )
+    sql = _TIMELINESS_SQL.format(
+        t1=t1_sql, period=period_sql, covers=ReturnInterview.episodes.through._meta.db_table,
+        interview=ReturnInterview._meta.db_table, child=Child._meta.db_table, agency=Agency._meta.db_table,
+    )
+    completed = InterviewState.COMPLETED.value
+    params = [*t1_params, *period_params, completed, completed, connection.ops.adapt_datetimefield_value(now)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
 def interview_timeliness(authority, start, end, *, now=None):
@@ -230,11 +257,10 @@ def interview_timeliness(authority, start, end, *, now=None):
     within its 72 hours is neither on time nor late yet).
     """
     now = now or timezone.now()
-    hours = timedelta(hours=protocol_for(authority).t1_return_interview_hours)
     overall = TimelinessRow("All interviews")
     placed = TimelinessRow("Children placed here by other councils")
     providers, teams = {}, {}
-    for group in _timeliness_groups(authority, start, end, now, hours):
+    for group in _timeliness_groups(authority, start, end, now):
         provider = group["provider"] or "No interviewer chosen"
         team = group["team"] or "No allocated team"
         rows = [

@@ -471,6 +471,28 @@ def test_timeliness_by_provider_team_and_placed_by_other_councils(authority, age
     assert (placed.interviews, placed.completed_within, placed.completed_share) == (1, 0, 0.0)
 
 
+def test_timeliness_judges_each_interview_by_its_t1_row_not_by_todays_protocol(authority, mash, rhi_worker, frozen):
+    """One rule, one place: the report reads the due time the clock set (T1's row), so a later
+    change of the authority's T1 hours does not make a late interview look on time."""
+    from casework.models import LocalProtocol
+
+    child = ChildFactory(authority=authority)
+    frozen.move_to(NOW - timedelta(days=5))
+    went_missing(child, mash, hours_ago=20, back_hours_ago=10)
+    frozen.move_to(NOW)
+    interview = ReturnInterview.objects.get(child=child)
+    accepted(interview, mash, rhi_worker)
+    first_return = interview.episodes.get().returned_at
+    services.return_interview_complete(
+        actor=rhi_worker, interview=interview, held_at=first_return + timedelta(hours=80), voice_of_child="ok"
+    )
+    t1 = Deadline.objects.get(rule="T1", subject_id=interview.episodes.get().pk)
+    assert t1.due_at == first_return + timedelta(hours=72)
+    LocalProtocol.objects.create(authority=authority, t1_return_interview_hours=96)  # agreed afterwards
+    report = interview_timeliness(authority, NOW - timedelta(days=10), NOW + timedelta(days=1))
+    assert (report["overall"].interviews, report["overall"].completed_within) == (1, 0)
+
+
 def test_timeliness_api_is_for_mash_and_strategic_readers(api, mash, rhi_worker, agencies):
     assert api(rhi_worker).get("/api/v1/return-interviews/timeliness/").status_code == 403
     reader = UserFactory(agency=agencies[AgencyKind.CHILDRENS_SOCIAL_CARE], roles=[Role.STRATEGIC_READER])
