@@ -52,7 +52,11 @@ def can_coordinate_referrals(user, panel):
     )
 
 
-def agreed_confidentiality(user, meeting):
+def agreed_confidentiality(user, meeting, *, attendance=None):
+    """Whether the user agreed to the confidentiality statement at this meeting (P7). `attendance`:
+    the meeting's attendance rows when the caller has read them already."""
+    if attendance is not None:
+        return any(row.user_id == user.pk and row.confidentiality_agreed_at is not None for row in attendance)
     return Attendance.objects.filter(
         meeting=meeting, user=user, confidentiality_agreed_at__isnull=False
     ).exists()

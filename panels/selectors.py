@@ -123,12 +123,14 @@ def _part2(meeting, since):
     """part2's rows, and the meeting's rows read for them (for the agenda's signature)."""
     listed = list(MeetingChild.objects.filter(meeting=meeting).select_related("child"))
     child_ids = [entry.child_id for entry in listed]
-    latest = {}
-    for rating in Rating.objects.filter(child_id__in=child_ids, meeting__panel_id=meeting.panel_id).order_by(
-        "recorded_at"
-    ):
-        latest[rating.child_id] = rating
-    rated_here = list(Rating.objects.filter(meeting=meeting).order_by("recorded_at"))
+    # One read for both: the listed children's ratings at this panel (the latest of each counts), and
+    # every rating recorded at this meeting (what the agenda's signature counts).
+    ratings = list(Rating.objects.filter(
+        Q(child_id__in=child_ids, meeting__panel_id=meeting.panel_id) | Q(meeting=meeting)
+    ).order_by("recorded_at"))
+    listed_ids = set(child_ids)
+    latest = {rating.child_id: rating for rating in ratings if rating.child_id in listed_ids}
+    rated_here = [rating for rating in ratings if rating.meeting_id == meeting.pk]
     this_meeting = {r.child_id: r for r in rated_here}
     episodes = defaultdict(list)  # (started, returned, police risk) of each child's episodes, latest first
     for child_id, *facts in MissingEpisode.objects.filter(child_id__in=child_ids).order_by("-started_at").values_list(

@@ -26,7 +26,7 @@ from referrals.models import Referral, ReferralStatus
 from . import services
 from actions.services import action_create
 
-from .forms import ActionForm, AgencyUpdateForm, DecisionsForm, MeetingForm, PanelForm, RatingForm, ReferralForm, RemoveForm
+from .forms import ActionForm, AgencyUpdateForm, MeetingForm, PanelForm, RatingForm, ReferralForm, RemoveForm
 from .models import MeetingStatus, Panel, PanelMember
 from .pdf import meeting_pdf_response
 from .permissions import (
@@ -221,16 +221,16 @@ def _add_child_links(meeting, rows):
 
 
 def _agenda_context(request, meeting):
-    agreed = agreed_confidentiality(request.user, meeting)
     data = agenda(meeting)
+    # Read from the rows the agenda already holds: the user's attendance (P7) and the member agencies.
+    agreed = agreed_confidentiality(request.user, meeting, attendance=data["attendance"]["rows"])
     is_chair = chairs(request.user, meeting.panel)
     if agreed:
         record_access_log(request, [row["child"].pk for row in data["part2"]])
     _add_child_links(meeting, data["part2"])
-    rating_form = RatingForm()
-    action_form = ActionForm(agencies=meeting.panel.member_agencies.all())
+    member_agencies = list(meeting.panel.member_agencies.order_by("name"))
     members = User.objects.filter(
-        agency__in=meeting.panel.member_agencies.all(), is_active=True
+        agency_id__in=[agency.pk for agency in member_agencies], is_active=True
     ).select_related("agency").order_by("agency__name", "last_name")
     members = [m for m in members if PANEL_ROLES & set(m.roles or []) or m.pk in (meeting.panel.chair_id,
                                                                                    meeting.panel.co_chair_id)]
@@ -241,15 +241,11 @@ def _agenda_context(request, meeting):
         "ended": meeting.status == MeetingStatus.ENDED,
         "members": members,
         "deadlines": sorted(deadline_rows(meeting).values(), key=lambda d: d.due_at),
-        "rating_form": rating_form,
-        "rating_choices": list(rating_form.fields["rating"].choices),
-        "action_form": action_form,
+        "rating_choices": list(RatingForm().fields["rating"].choices),
         "agency_options": format_html_join("", '<option value="{}">{}</option>',
-                                           ((agency.pk, agency.name) for agency in action_form.fields["owner_agency"].queryset)),
-        "decisions_form": DecisionsForm(),
-        "update_form": AgencyUpdateForm(),
-        "my_agency_member": bool(request.user.agency_id and meeting.panel.members.filter(
-            agency_id=request.user.agency_id).exists()),
+                                           ((agency.pk, agency.name) for agency in member_agencies)),
+        "my_agency_member": bool(request.user.agency_id) and any(
+            agency.pk == request.user.agency_id for agency in member_agencies),
     }
 
 
