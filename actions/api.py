@@ -166,8 +166,7 @@ class ActionListCreateApi(APIView):
         )
         if data["mine"]:
             actions = actions.filter(mine_filter(request.user))
-        # The list shows the child, owner and meeting by id: the tracker's joins are not needed.
-        return paginated(request, self, actions.select_related(None), ActionOutput, child_of=lambda a: a.child_id)
+        return paginated(request, self, actions, ActionOutput, child_of=lambda a: a.child_id)
 
     @extend_schema(request=ActionInput, responses={201: ActionDetailOutput})
     def post(self, request):

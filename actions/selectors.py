@@ -93,8 +93,13 @@ class TrackerFilters:
     panel_meeting_ids: tuple | None = None  # the meetings of one panel, for the tracker per panel
 
 
+# What a row of an action list shows besides the action: its child, owner and owner agency.
+ROW_JOINS = ("child", "owner", "owner_agency")
+
+
 def actions_tracker(user, filters=TrackerFilters(), now=None):
-    """The actions the user may see, filtered, soonest due first."""
+    """The actions the user may see, filtered, soonest due first: the actions' own rows (a list that
+    shows them adds ROW_JOINS; the figures and the API, which name people by id, do not)."""
     today = local_date(now or timezone.now())
     actions = actions_visible_to(user)
     if filters.agency is not None:
@@ -111,9 +116,7 @@ def actions_tracker(user, filters=TrackerFilters(), now=None):
         actions = actions.filter(Q(meeting_id=filters.meeting) | Q(panel_meeting_id=filters.meeting))
     if filters.panel_meeting_ids is not None:
         actions = actions.filter(panel_meeting_id__in=filters.panel_meeting_ids)
-    return actions.select_related("child", "owner", "owner_agency", "meeting").order_by(
-        "due_date", "created_at", "id"
-    )
+    return actions.order_by("due_date", "created_at", "id")
 
 
 def stuck_filter(today):
@@ -150,7 +153,7 @@ class TrackerSummary:
     and the average days overdue of the late ones (done late, or open past due)."""
 
     figures: list
-    ids: list  # every action summed, soonest due first (the order of actions_tracker)
+    ids: list  # every action summed, in the order of the actions given (actions_tracker's)
     stuck_ids: list  # those of them that are stuck (stuck_filter), in the same order
 
 
@@ -160,13 +163,15 @@ def tracker_summary(actions, now=None):
     and stuck list then load their rows by id (actions_listed), with no second and third query
     through the visibility rule (issue 13); the figures read every action anyway."""
     today = local_date(now or timezone.now())
-    rows, order = {}, []
-    # Only these columns: no join to the children or agencies for every action.
-    facts = actions.select_related(None).order_by().annotate(
+    rows, ids, stuck_ids = {}, [], []
+    # Only these columns, in the order of `actions`: no join to the children or agencies.
+    facts = actions.annotate(
         is_stuck=ExpressionWrapper(stuck_filter(today), output_field=BooleanField())
-    ).values_list("pk", "owner_agency_id", "status", "due_date", "completed_at", "created_at", "is_stuck")
-    for pk, agency_id, status, due_date, completed_at, created_at, is_stuck in facts:
-        order.append((due_date, created_at, pk, is_stuck))
+    ).values_list("pk", "owner_agency_id", "status", "due_date", "completed_at", "is_stuck")
+    for pk, agency_id, status, due_date, completed_at, is_stuck in facts:
+        ids.append(pk)
+        if is_stuck:
+            stuck_ids.append(pk)
         action = _ActionFacts(status=status, due_date=due_date, completed_at=completed_at)
         row = rows.setdefault(
             agency_id,
@@ -195,9 +200,7 @@ def tracker_summary(actions, now=None):
         row["on_time_rate"] = round(100 * row["on_time"] / row["counted"]) if row["counted"] else None
         row["average_days_overdue"] = round(sum(late_days) / len(late_days), 1) if late_days else None
         figures.append(row)
-    order.sort(key=lambda item: item[:3])
-    return TrackerSummary(figures=figures, ids=[item[2] for item in order],
-                          stuck_ids=[item[2] for item in order if item[3]])
+    return TrackerSummary(figures=figures, ids=ids, stuck_ids=stuck_ids)
 
 
 TRACKER_ROW_FIELDS = (
@@ -211,7 +214,7 @@ def actions_listed(action_ids):
     """{id: action} of actions already known visible (their ids came from a read through
     actions_visible_to), with only the columns a row of the tracker shows (TRACKER_ROW_FIELDS): not
     every column of the child, its owner and agency for each row."""
-    return Action.objects.select_related("child", "owner", "owner_agency").only(*TRACKER_ROW_FIELDS).in_bulk(
+    return Action.objects.select_related(*ROW_JOINS).only(*TRACKER_ROW_FIELDS).in_bulk(
         list(action_ids)
     )
 
@@ -246,7 +249,9 @@ def _agreed_at(action):
 
 def tracker_csv(actions, now=None):
     today = local_date(now or timezone.now())
-    actions = list(actions.prefetch_related(Prefetch("updates", queryset=ActionUpdate.objects.order_by("number"))))
+    actions = list(actions.select_related(*ROW_JOINS, "meeting").prefetch_related(
+        Prefetch("updates", queryset=ActionUpdate.objects.order_by("number"))
+    ))
     steps = escalation_steps(a.pk for a in actions)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

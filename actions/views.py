@@ -28,6 +28,7 @@ from .forms import AGENDA, ActionForm, ActionUpdateForm, MeetingForm, TrackerFil
 from .models import ActionStatus, MeetingKind
 from .permissions import can_change_action, can_create_action, can_read_tracker, can_record_meeting
 from .selectors import (
+    ROW_JOINS,
     TrackerFilters,
     action_get_visible,
     actions_mine,
@@ -217,7 +218,7 @@ def child_meetings(request, child_id):
     record_access_log(request, [child])
     today = local_date(timezone.now())
     actions = _with_lateness(
-        list(actions_tracker(request.user, TrackerFilters(child=child.pk))), today
+        list(actions_tracker(request.user, TrackerFilters(child=child.pk)).select_related(*ROW_JOINS)), today
     )
     return render(
         request,

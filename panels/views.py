@@ -211,10 +211,15 @@ def list_remove(request, panel_id, child_id):
 _CHILD_LINKS = ("rate", "add_action", "decide", "agency_update")
 
 
+def _child_link_makers(meeting):
+    """{form: function of a child's id answering its address}: each pattern reversed once."""
+    return {name: url_maker(f"panels:{name}", meeting.pk) for name in _CHILD_LINKS}
+
+
 def _add_child_links(meeting, rows):
     """Each listed child's form addresses, reversed once per kind rather than once per child in the
     template (the agenda lists up to 40 children, each with four forms)."""
-    makers = {name: url_maker(f"panels:{name}", meeting.pk) for name in _CHILD_LINKS}
+    makers = _child_link_makers(meeting)
     for row in rows:
         row["cid"] = str(row["child"].pk)
         row["urls"] = {name: make(row["cid"]) for name, make in makers.items()}
@@ -255,7 +260,7 @@ def _add_chair_forms(request, context):
     if not context["is_chair"] or context["ended"] or not context["agreed"]:
         return
     meeting = context["meeting"]
-    urls = {name: url_maker(f"panels:{name}", meeting.pk)(placeholder("cid")) for name in _CHILD_LINKS}
+    urls = {name: make(placeholder("cid")) for name, make in _child_link_makers(meeting).items()}
     stamp = Stamp.render("panels/_agenda_chair_forms.html", {**context, "urls": urls}, request,
                          fields=("cid", "name", "decisions"))
     for row in context["part2"]:
