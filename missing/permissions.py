@@ -21,7 +21,9 @@ _involvement_clauses = []
 
 
 def register_involvement(clause):
-    """Add a reason for involvement: `clause(user)` answers a Q over Child, or None."""
+    """Add a reason for involvement: `clause(user)` answers a Q over Child, or None. A clause may
+    read only what `_rule_key` holds (the user's id and roles, their agency's id, kind, group and
+    authority): the rule built from the clauses is kept per those (children_visible_to)."""
     _involvement_clauses.append(clause)
 
 
@@ -50,20 +52,39 @@ def live_children():
     return Child.objects.filter(merged_into__isnull=True)
 
 
+# Rules built by children_visible_to, per _rule_key; never evaluated, only copied. Bounded: when
+# full it starts again (a rule costs under a millisecond to build).
+_BUILT_RULES = {}
+_BUILT_RULES_MAX = 2048
+
+
+def _rule_key(user, listing):
+    """Everything the rule reads from the user (_children_visible_to and the registered clauses)."""
+    if user.is_superuser or not user.agency_id:
+        agency = None
+    else:
+        agency = (user.agency_id, user.agency.kind, user.agency.group_id, user.agency.authority_id)
+    return (listing, user.pk, user.is_superuser, agency, tuple(user.roles or ()),
+            tuple(id(clause) for clause in _involvement_clauses))
+
+
 def children_visible_to(user, *, listing=False):
-    """The children the user may see (_children_visible_to), built once per user object: a request's
-    user asks several times (a list and its count, a detail read and its related rows), and building
-    the rule's reasons cost about as much as compiling it (issue 13). Each call answers a fresh copy
-    (never another caller's results); a change of the user's roles or agency, or of the registered
-    reasons, builds it again."""
+    """The children the user may see (_children_visible_to). The rule is built once per process for
+    each user, keyed by everything it reads from them (_rule_key): building its reasons and
+    resolving its subqueries cost about as much as compiling it, on every API read and page
+    (issue 13). The rule holds no data, only the statement, so a change of the rows it asks about
+    needs no rebuild; a change of the user's roles, agency or of the registered reasons makes a new
+    key. Each call answers a fresh copy (never another caller's results)."""
     if not user or not user.is_authenticated:
         return Child.objects.none()
-    key = (listing, user.pk, user.is_superuser, user.agency_id, tuple(user.roles or ()),
-           id(_involvement_clauses), len(_involvement_clauses))
-    built = user.__dict__.setdefault("_children_visible", {})
-    if key not in built:
-        built[key] = _children_visible_to(user, listing=listing)
-    return built[key].all()
+    key = _rule_key(user, listing)
+    rule = _BUILT_RULES.get(key)
+    if rule is None:
+        rule = _children_visible_to(user, listing=listing)
+        if len(_BUILT_RULES) >= _BUILT_RULES_MAX:
+            _BUILT_RULES.clear()
+        _BUILT_RULES[key] = rule
+    return rule.all()
 
 
 def _children_visible_to(user, *, listing):

@@ -10,7 +10,7 @@ import pytest
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIRequestFactory
 
-from casework.models import AgencyKind, Role
+from casework.models import AgencyKind, Role, User
 from missing import permissions
 from missing.models import Child, MissingEpisode, PoliceNotification
 from missing.services import notification_triage
@@ -340,9 +340,11 @@ def test_a_non_police_sender_gains_nothing_by_sending(authority, agencies):
     assert not permissions.child_is_visible(health, child)
 
 
-def test_the_rule_is_built_once_per_user_object_and_again_when_the_user_changes(world, authority):
-    """children_visible_to keeps what it built on the user object (issue 13): each call still answers
-    a fresh queryset, and a change of roles or agency is seen at once."""
+def test_the_rule_is_built_once_per_user_and_again_when_the_user_changes(world, authority):
+    """children_visible_to keeps the rule it built per user and what it reads from them (issue 13):
+    each call still answers a fresh queryset, a second request's fresh user object gets the same
+    rule, the rows it asks about are read afresh, and a change of roles, agency or the agency's kind
+    is seen at once."""
     user = world["users"]["health_other"]
     other = ChildFactory(authority=authority, given_name="Other")
     first = permissions.children_visible_to(user)
@@ -350,7 +352,27 @@ def test_the_rule_is_built_once_per_user_object_and_again_when_the_user_changes(
     second = permissions.children_visible_to(user)
     assert second is not first and second._result_cache is None
     assert permissions.children_visible_to(user) is not second
+    again = User.objects.select_related("agency").get(pk=user.pk)
+    key = permissions._rule_key(again, False)
+    assert key == permissions._rule_key(user, False) and key in permissions._BUILT_RULES
+    assert list(permissions.children_visible_to(again)) == []
+    other.lead_agency = user.agency
+    other.save(update_fields=["lead_agency"])
+    assert list(permissions.children_visible_to(again)) == [other]
     user.roles = [Role.MASH_COORDINATOR]
     assert set(permissions.children_visible_to(user)) == {world["child"], other}
     user.roles, user.agency = [], world["child"].lead_agency
     assert list(permissions.children_visible_to(user)) == [world["child"]]
+
+
+def test_a_change_of_the_agencys_kind_builds_the_rule_again(authority):
+    """The police reason depends on the agency's kind, so the kept rule is keyed by it."""
+    force = AgencyFactory(authority=authority, kind=AgencyKind.HEALTH)
+    officer = UserFactory(agency=force, roles=[])
+    child = ChildFactory(authority=authority, lead_agency=None)
+    NotificationFactory(authority=authority, sent_by=officer, child=child, status="linked")
+    assert not permissions.child_is_visible(officer, child)
+    force.kind = AgencyKind.POLICE
+    force.save(update_fields=["kind"])
+    officer = User.objects.select_related("agency").get(pk=officer.pk)
+    assert permissions.child_is_visible(officer, child)
