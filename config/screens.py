@@ -16,14 +16,18 @@ from django.utils import timezone
 
 from actions.models import Action, ChildMeeting
 from casework.middleware import needs_second_factor
-from casework.models import User
+from casework.models import Deadline, User
+from casework.models.clocks import LIVE_STATUSES
+from intelligence.models import Association, Disruption, Person, Place
 from missing.education.services import education_case_open
 from missing.models import (
-    Child, EducationCase, MissingEpisode, MissingPersonProfile, PoliceNotification, ReturnInterview,
+    Child, DuplicatePair, EducationCase, MissingEpisode, MissingPersonProfile, Placement, PlacementProvider,
+    PoliceNotification, ReturnInterview,
 )
 from panels import services
 from panels.models import Attendance, Meeting, MeetingChild, Panel
 from referrals.models import Referral
+from reporting.models import QuarterlyReport
 
 AGENDA_SIZE = 40
 
@@ -52,6 +56,19 @@ class Fixtures:
         self.action_child = self.child_meeting.child_id if self.child_meeting else None
         self.referral = Referral.objects.filter(panel=self.panel).first()
         self.education_case = self._education_case(kids)
+        self.offered_interview = ReturnInterview.objects.filter(child__authority_id=authority, state="offered").first()
+        self.deadline = (Deadline.objects.filter(authority_id=authority, status__in=LIVE_STATUSES, kind="duty")
+                         .order_by("due_at").first())
+        self.agenda_child = (MeetingChild.objects.filter(meeting=self.agenda).values_list("child_id", flat=True).first()
+                             if self.agenda else None)
+        self.duplicate = DuplicatePair.objects.filter(authority_id=authority).first()
+        self.provider = PlacementProvider.objects.filter(authority_id=authority).first()
+        self.placement = Placement.objects.filter(child__authority_id=authority, ended_on__isnull=True).first()
+        self.place = Place.objects.filter(panel=self.panel).first()
+        self.person = Person.objects.filter(panel=self.panel).first()
+        self.association = Association.objects.filter(panel=self.panel, child__isnull=False).first()
+        self.disruption = Disruption.objects.filter(panel=self.panel).first()
+        self.quarterly = QuarterlyReport.objects.filter(panel=self.panel).first()
 
     def _agenda(self, kids):
         """A meeting with 40 children listed: the chair's projector page at full size."""
@@ -157,6 +174,46 @@ PAGES = [
     ("quarterly reports (R3)", "chair", lambda f: "/reports/quarterly/"),
     ("intelligence: panels", "chair", lambda f: "/intelligence/"),
     ("intelligence: a panel's", "chair", lambda f: f"/intelligence/panels/{_id(f.panel)}/" if f.panel else None),
+    ("intelligence: a place", "chair", lambda f: f"/intelligence/places/{_id(f.place)}/" if f.place else None),
+    ("intelligence: an adult", "chair", lambda f: f"/intelligence/adults/{_id(f.person)}/" if f.person else None),
+    ("intelligence: a child's network", "chair",
+     lambda f: f"/intelligence/panels/{_id(f.panel)}/children/{f.association.child_id}/" if f.association else None),
+    ("intelligence: place form", "chair",
+     lambda f: f"/intelligence/places/{_id(f.place)}/change/" if f.place else None),
+    ("intelligence: adult form", "chair",
+     lambda f: f"/intelligence/adults/{_id(f.person)}/change/" if f.person else None),
+    ("intelligence: association form", "chair",
+     lambda f: f"/intelligence/panels/{_id(f.panel)}/associations/new/" if f.panel else None),
+    ("intelligence: association edit form", "chair",
+     lambda f: f"/intelligence/associations/{_id(f.association)}/change/" if f.association else None),
+    ("intelligence: disruption form", "chair",
+     lambda f: f"/intelligence/panels/{_id(f.panel)}/disruption/new/" if f.panel else None),
+    ("intelligence: disruption edit form", "chair",
+     lambda f: f"/intelligence/disruption/{_id(f.disruption)}/change/" if f.disruption else None),
+    ("quarterly report", "chair", lambda f: f"/reports/quarterly/{_id(f.quarterly)}/" if f.quarterly else None),
+    ("profile edit form", "mash", lambda f: f"/missing/children/{f.profile_child}/profile/edit/"),
+    ("interview accept form", "mash",
+     lambda f: f"/interviews/{_id(f.offered_interview)}/accept/" if f.offered_interview else None),
+    ("interview decline form", "mash",
+     lambda f: f"/interviews/{_id(f.offered_interview)}/decline/" if f.offered_interview else None),
+    ("interview not possible form", "mash",
+     lambda f: f"/interviews/{_id(f.offered_interview)}/not-possible/" if f.offered_interview else None),
+    ("deadline complete form", "mash",
+     lambda f: f"/clocks/deadlines/{_id(f.deadline)}/complete/" if f.deadline else None),
+    ("merge two records", "mash",
+     lambda f: f"/missing/children/{f.duplicate.one_id}/merge/{f.duplicate.two_id}/" if f.duplicate else None),
+    ("provider form", "mash", lambda f: "/placements/providers/new/"),
+    ("provider edit form", "mash",
+     lambda f: f"/placements/providers/{_id(f.provider)}/edit/" if f.provider else None),
+    ("placement form", "mash", lambda f: f"/placements/children/{f.child.pk}/new/"),
+    ("placement end form", "mash", lambda f: f"/placements/{_id(f.placement)}/end/" if f.placement else None),
+    ("authority contacts", "admin", lambda f: "/placements/contacts/"),
+    ("letter of concern form", "mash", lambda f: "/placements/letter-of-concern/"),
+    ("panel form", "admin", lambda f: "/panels/new/"),
+    ("agency update form", "health",
+     lambda f: f"/panels/meetings/{_id(f.agenda)}/children/{f.agenda_child}/update/" if f.agenda else None),
+    ("child meeting form", "chair", lambda f: f"/actions/children/{f.child.pk}/meetings/new/"),
+    ("action form", "chair", lambda f: f"/actions/children/{f.child.pk}/new/"),
 ]
 
 APIS = [
@@ -201,4 +258,21 @@ APIS = [
     ("GET child placements", "mash", lambda f: f"/api/v1/children/{f.child.pk}/placements/"),
     ("GET reports/currently-missing", "mash", lambda f: "/api/v1/reports/currently-missing/"),
     ("GET intelligence/places", "chair", lambda f: "/api/v1/intelligence/places/"),
+    ("GET intelligence place", "chair",
+     lambda f: f"/api/v1/intelligence/places/{_id(f.place)}/" if f.place else None),
+    ("GET intelligence place network", "chair",
+     lambda f: f"/api/v1/intelligence/places/{_id(f.place)}/network/" if f.place else None),
+    ("GET intelligence persons", "chair", lambda f: "/api/v1/intelligence/persons/"),
+    ("GET intelligence person", "chair",
+     lambda f: f"/api/v1/intelligence/persons/{_id(f.person)}/" if f.person else None),
+    ("GET intelligence person network", "chair",
+     lambda f: f"/api/v1/intelligence/persons/{_id(f.person)}/network/" if f.person else None),
+    ("GET intelligence associations", "chair", lambda f: "/api/v1/intelligence/associations/"),
+    ("GET intelligence association", "chair",
+     lambda f: f"/api/v1/intelligence/associations/{_id(f.association)}/" if f.association else None),
+    ("GET intelligence disruptions", "chair", lambda f: "/api/v1/intelligence/disruptions/"),
+    ("GET intelligence disruption", "chair",
+     lambda f: f"/api/v1/intelligence/disruptions/{_id(f.disruption)}/" if f.disruption else None),
+    ("GET provider", "mash", lambda f: f"/api/v1/providers/{_id(f.provider)}/" if f.provider else None),
+    ("GET authority-contacts", "admin", lambda f: "/api/v1/authority-contacts/"),
 ]
