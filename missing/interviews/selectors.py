@@ -106,7 +106,8 @@ def interviews_list(listed):
     )
 
 
-def _with_countdown(interviews, now):
+def with_countdown(interviews, now):
+    """Rows of (interview, its T1 due time, the time left) for a page of interviews."""
     rows = []
     for interview in interviews:
         due_at = interview_due_at(interview)
@@ -118,16 +119,21 @@ def _owed_by(user):
     return interviews_visible_to(user).filter(interviewer_id=user.pk, state__in=OWED_STATES)
 
 
-def interviews_due_for(user, *, now=None, limit=None):
-    """My interviews due: owed interviews the user was chosen to hold, soonest due first (the
-    first `limit` of them, when given)."""
-    interviews = (
+def interviews_owed(user):
+    """My interviews due: owed interviews the user was chosen to hold, soonest due first, with what
+    a row shows (pages take a slice, then with_countdown)."""
+    return (
         with_t1_due(_owed_by(user))
         .select_related("child", "child__authority")
         .prefetch_related("episodes")
-        .order_by("first_returned_at")
+        .order_by("first_returned_at", "pk")
     )
-    return _with_countdown(interviews[:limit] if limit else interviews, now or timezone.now())
+
+
+def interviews_due_for(user, *, now=None, limit=None):
+    """The first `limit` (or all) of interviews_owed, as rows with their countdown."""
+    interviews = interviews_owed(user)
+    return with_countdown(interviews[:limit] if limit else interviews, now or timezone.now())
 
 
 def interviews_due_counts(user, *, now):
@@ -138,13 +144,14 @@ def interviews_due_counts(user, *, now):
     return _owed_by(user).aggregate(due=Count("pk"), overdue=Count("pk", filter=Exists(late)))
 
 
-def interviews_awaiting_interviewer(user, *, now=None):
-    """Offers still waiting for the child's choice of interviewer, for whoever arranges them."""
+def interviews_awaiting_interviewer(user):
+    """Offers still waiting for the child's choice of interviewer, for whoever arranges them (a MASH
+    coordinator: the authority's), oldest return first (pages take a slice, then with_countdown)."""
     interviews = with_t1_due(interviews_visible_to(user)).filter(state=InterviewState.OFFERED)
     if not is_mash_coordinator(user):
         interviews = interviews.filter(Q(referrer_id=user.pk) | Q(child__allocated_worker_id=user.pk))
     interviews = interviews.select_related("child", "child__authority").prefetch_related("episodes")
-    return _with_countdown(interviews.order_by("first_returned_at"), now or timezone.now())
+    return interviews.order_by("first_returned_at", "pk")
 
 
 def checks_list(user, *, child=None, episode=None):

@@ -2,6 +2,8 @@
 selectors and services as the API; an interview the user may not see is a 404, one they may see
 but not change is a 403."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
 from casework.calendar import countdown
+from casework.paginator import CappedPaginator
 from casework.services import authority_for
 
 from casework.forms import form_errors_from_service
@@ -37,7 +40,8 @@ from .selectors import (
     interview_get_visible,
     interview_timeliness_for_days,
     interviews_awaiting_interviewer,
-    interviews_due_for,
+    interviews_owed,
+    with_countdown,
 )
 
 
@@ -48,13 +52,25 @@ def _interview_or_404(request, interview_id):
     return interview
 
 
+# Rows a page of each list of "my interviews due" shows: a caseload, or for a MASH coordinator the
+# authority's offers, can grow past what one page should hold.
+INTERVIEWS_PER_PAGE = 50
+
+
 @login_required
 def interviews_due(request):
     now = timezone.now()
-    due = interviews_due_for(request.user, now=now)
-    awaiting = interviews_awaiting_interviewer(request.user, now=now)
-    record_access_log(request, [row["interview"].child_id for row in due + awaiting])
-    return render(request, "interviews/due.html", {"due": due, "awaiting": awaiting})
+    due = CappedPaginator(interviews_owed(request.user), INTERVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    awaiting = CappedPaginator(interviews_awaiting_interviewer(request.user), INTERVIEWS_PER_PAGE).get_page(
+        request.GET.get("offers")
+    )
+    due_rows, awaiting_rows = with_countdown(due.object_list, now), with_countdown(awaiting.object_list, now)
+    record_access_log(request, [row["interview"].child_id for row in due_rows + awaiting_rows])
+    return render(request, "interviews/due.html", {
+        "due": due_rows, "due_page": due, "awaiting": awaiting_rows, "awaiting_page": awaiting,
+        "due_query": urlencode({"offers": awaiting.number}) if awaiting.number > 1 else "",
+        "awaiting_query": urlencode({"page": due.number}) if due.number > 1 else "",
+    })
 
 
 @login_required

@@ -193,3 +193,42 @@ def test_education_officer_screens(agencies, child):
 def test_opening_an_interview_is_logged_as_an_opening_of_the_childs_record(mash, interview):
     client_for(mash).get(f"/interviews/{interview.pk}/")
     assert RecordAccess.objects.filter(user=mash, child_id=interview.child_id, channel="page").count() == 1
+
+
+def _returned_child(mash, n):
+    child = ChildFactory(authority=mash.agency.authority, given_name=f"Paged{n}", family_name="Pagetest")
+    episode = episode_create(
+        actor=mash, child=child, category="missing", started_at=NOW - timedelta(hours=40 - n),
+        reported_at=NOW - timedelta(hours=39 - n), risk_level="medium", location_type="home",
+    )
+    episode_update(actor=mash, episode=episode, returned_at=NOW - timedelta(hours=20 - n))
+    return ReturnInterview.objects.get(child=child)
+
+
+def test_both_lists_of_my_interviews_due_come_a_page_at_a_time(mash, rhi_worker, monkeypatch):
+    """A caseload, or an authority's offers, can outgrow one page (issue 13): each list is paged on
+    its own, oldest return first, and moving through one keeps the other's page."""
+    from missing.interviews import views
+
+    monkeypatch.setattr(views, "INTERVIEWS_PER_PAGE", 2)
+    interviews = [_returned_child(mash, n) for n in range(6)]
+    for interview in interviews[:3]:
+        services.return_interview_accept(
+            actor=mash, interview=interview, interviewer=rhi_worker, interviewer_role="rhi_service"
+        )
+    offers = client_for(mash)
+    first = offers.get("/interviews/").content.decode()
+    assert "Paged3 Pagetest" in first and "Paged4 Pagetest" in first and "Paged5 Pagetest" not in first
+    assert 'href="?offers=2"' in first
+    second = offers.get("/interviews/?offers=2").content.decode()
+    assert "Paged5 Pagetest" in second and "Paged3 Pagetest" not in second
+    assert 'href="?offers=1"' in second
+
+    worker = client_for(rhi_worker)
+    first = worker.get("/interviews/").content.decode()
+    assert "Paged0 Pagetest" in first and "Paged1 Pagetest" in first and "Paged2 Pagetest" not in first
+    second = worker.get("/interviews/?page=2").content.decode()
+    assert "Paged2 Pagetest" in second and "Paged0 Pagetest" not in second
+    assert worker.get("/interviews/?page=999").status_code == 200  # past the end: the last page
+    logged = set(RecordAccess.objects.filter(user=rhi_worker).values_list("child_id", flat=True))
+    assert {i.child_id for i in interviews[:3]} <= logged
