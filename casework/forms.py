@@ -5,9 +5,28 @@ Templates render `{{ form }}` inside their own <form> with the submit button; th
 """
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+
+
+class LongSelect(forms.Select):
+    """A select of many options (the hundreds of children a panel knows), written in one pass:
+    Django's Select renders a template for each option, about 0.1 ms each (issue 13). Plain options
+    only, no groups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) in chosen else "", label) for key, label in self.choices),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)),
+                           options)
+
 
 INPUT_CLASSES = {
     forms.Select: "govuk-select",
+    LongSelect: "govuk-select",
     forms.Textarea: "govuk-textarea",
     forms.FileInput: "govuk-file-upload",
     forms.ClearableFileInput: "govuk-file-upload",

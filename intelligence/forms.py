@@ -3,7 +3,7 @@ fields (an association's ends are the fields "from" and "to")."""
 
 from django import forms
 
-from casework.forms import DateInput, GovUKForm
+from casework.forms import DateInput, GovUKForm, LongSelect
 from casework.models import Agency, User
 
 from .models import DisruptionStatus, Handling, IntelligenceEvaluation, PersonRole, PlaceKind, SourceEvaluation
@@ -52,8 +52,9 @@ class AssociationForm(GovUKForm):
     def __init__(self, *args, ends, **kwargs):
         super().__init__(*args, **kwargs)
         first = [(value, label) for value, label in ends if not value.startswith("place:")]
-        self.fields["from"] = forms.ChoiceField(label="Who", choices=[("", "Choose a child or an adult"), *first])
-        self.fields["to"] = forms.ChoiceField(label="Linked with",
+        self.fields["from"] = forms.ChoiceField(label="Who", choices=[("", "Choose a child or an adult"), *first],
+                                                widget=LongSelect)
+        self.fields["to"] = forms.ChoiceField(label="Linked with", widget=LongSelect,
                                               choices=[("", "Choose a child, an adult or a place"), *ends])
         self.order_fields(["from", "to", "nature", "source", "source_date", *self.GRADES])
 

@@ -247,3 +247,34 @@ def test_the_network_of_a_child_the_panel_does_not_know_is_not_found(world, pane
     text = page.content.decode()
     assert child_reference(world["unseen"]) in text and "Quinn" not in text
     assert "Found here (1 episode)" in text and "go missing together" in text
+
+
+def test_the_association_form_offers_the_children_the_panel_knows_now_not_all_it_ever_met(
+    world, panel, people, authority, agencies, signed_in
+):
+    """Children met at the panel within a year, listed or named in its intelligence are offered as
+    ends; one met only longer ago is not (issue 13: ten years of meetings made a select of
+    thousands, each logged as read). Names are escaped in the one-pass select."""
+    from django.utils import timezone
+
+    from panels import services as panel_services
+    from casework.models import AgencyKind
+    from panels.models import Meeting, PanelListEntry
+
+    chair = people["chair"]
+    led = agencies[AgencyKind.CHILDRENS_SOCIAL_CARE]  # the chair's agency: the chair sees their names
+    recent = ChildFactory(authority=authority, given_name="Recent<b>", family_name="Metchild", lead_agency=led)
+    old = ChildFactory(authority=authority, given_name="Longago", family_name="Metchild", lead_agency=led)
+    for child, days in ((recent, 40), (old, 400)):
+        meeting = panel_services.meeting_create(actor=chair, panel=panel, starts_at=timezone.now() + timedelta(days=1 + days))
+        panel_services.meeting_list_child(actor=chair, meeting=meeting, child=child)
+        Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(days=days))
+    PanelListEntry.objects.filter(panel=panel, child=old).update(removed_at=timezone.now() - timedelta(days=390))
+    page = signed_in(chair).get(f"/intelligence/panels/{panel.pk}/associations/new/")
+    body = page.content.decode()
+    assert page.status_code == 200, body
+    assert f'<option value="child:{recent.pk}">' in body and "Recent&lt;b&gt;" in body and "Recent<b>" not in body
+    assert f"child:{old.pk}" not in body and "Longago" not in body
+    assert f'value="child:{world["seen"].pk}"' in body  # named in the panel's associations
+    logged = set(RecordAccess.objects.filter(user=chair).values_list("child_id", flat=True))
+    assert recent.pk in logged and old.pk not in logged
