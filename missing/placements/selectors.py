@@ -107,7 +107,9 @@ def other_authorities(user):
         Placement.objects.filter(child__in=children.values("pk")).exclude(responsible_authority="")
         .values_list("responsible_authority", flat=True)
     ) | set(
-        Child.objects.filter(pk__in=children.values("pk"), placed_by_other_authority=True)
-        .exclude(responsible_authority="").values_list("responsible_authority", flat=True)
+        # The visible children themselves, not `pk IN (visible children)`: so PostgreSQL reads the few
+        # placed here through child_placed_across, not every child of the authority (84 ms national).
+        children.filter(placed_by_other_authority=True).exclude(responsible_authority="")
+        .order_by().values_list("responsible_authority", flat=True).distinct()
     )
     return sorted(names, key=str.lower)
