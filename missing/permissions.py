@@ -9,6 +9,9 @@ has registered a reason (a referral, a panel, an action, an assigned return inte
 change answer 403.
 """
 
+import threading
+from collections import OrderedDict
+
 from django.db.models import Exists, OuterRef, Q
 from rest_framework.permissions import BasePermission
 
@@ -52,19 +55,25 @@ def live_children():
     return Child.objects.filter(merged_into__isnull=True)
 
 
-# Rules built by children_visible_to, per _rule_key; never evaluated, only copied. Bounded: when
-# full it starts again (a rule costs under a millisecond to build).
-_BUILT_RULES = {}
-_BUILT_RULES_MAX = 2048
+# Rules built by children_visible_to, per _rule_key, most recently used last. A caller gets a copy
+# (`.all()`); Django may re-resolve the copy's shared leaves when it compiles, writing back equal
+# objects, so the kept rule's statement never changes (tested). Bounded (a rule is about 60 KB):
+# past the bound the least recently used is dropped, and rebuilt when asked (under 1 ms).
+_BUILT_RULES = OrderedDict()
+_BUILT_RULES_MAX = 256
+_BUILT_RULES_LOCK = threading.Lock()
 
 
 def _rule_key(user, listing):
-    """Everything the rule reads from the user (_children_visible_to and the registered clauses)."""
+    """Everything the rule reads from the user (_children_visible_to and the registered clauses).
+    A superuser's, a MASH coordinator's and an agency-less user's rule names no user, so people
+    sharing a role and an authority share it."""
     if user.is_superuser or not user.agency_id:
         agency = None
     else:
         agency = (user.agency_id, user.agency.kind, user.agency.group_id, user.agency.authority_id)
-    return (listing, user.pk, user.is_superuser, agency, tuple(user.roles or ()),
+    personal = not (user.is_superuser or not user.agency_id or is_mash_coordinator(user))
+    return (listing, user.pk if personal else None, user.is_superuser, agency, tuple(user.roles or ()),
             tuple(id(clause) for clause in _involvement_clauses))
 
 
@@ -78,12 +87,16 @@ def children_visible_to(user, *, listing=False):
     if not user or not user.is_authenticated:
         return Child.objects.none()
     key = _rule_key(user, listing)
-    rule = _BUILT_RULES.get(key)
+    with _BUILT_RULES_LOCK:
+        rule = _BUILT_RULES.get(key)
+        if rule is not None:
+            _BUILT_RULES.move_to_end(key)
     if rule is None:
         rule = _children_visible_to(user, listing=listing)
-        if len(_BUILT_RULES) >= _BUILT_RULES_MAX:
-            _BUILT_RULES.clear()
-        _BUILT_RULES[key] = rule
+        with _BUILT_RULES_LOCK:
+            _BUILT_RULES[key] = rule
+            while len(_BUILT_RULES) > _BUILT_RULES_MAX:
+                _BUILT_RULES.popitem(last=False)
     return rule.all()
 
 

@@ -376,3 +376,28 @@ def test_a_change_of_the_agencys_kind_builds_the_rule_again(authority):
     force.save(update_fields=["kind"])
     officer = User.objects.select_related("agency").get(pk=officer.pk)
     assert permissions.child_is_visible(officer, child)
+
+
+def test_the_kept_rule_is_unchanged_by_its_uses_and_the_store_is_bounded(world, authority, monkeypatch):
+    """Callers get copies: using one as a subquery, in Exists, in a union (listing) or counting it
+    leaves the kept rule's statement as it was. Past the bound the least recently used rule goes."""
+    from django.db.models import Exists, OuterRef
+
+    user = world["users"]["health_other"]
+    for listing in (False, True):
+        permissions.children_visible_to(user, listing=listing)
+        kept = permissions._BUILT_RULES[permissions._rule_key(user, listing)]
+        before = str(kept.query)
+        rule = permissions.children_visible_to(user, listing=listing)
+        MissingEpisode.objects.filter(child__in=rule.values("pk")).count()
+        MissingEpisode.objects.filter(Exists(permissions.children_visible_to(user, listing=listing)
+                                             .filter(pk=OuterRef("child_id")))).exists()
+        permissions.children_visible_to(user, listing=listing).filter(given_name="X").count()
+        assert str(kept.query) == before
+    monkeypatch.setattr(permissions, "_BUILT_RULES_MAX", 2)
+    others = [UserFactory(agency=world["users"]["health_other"].agency, roles=[]) for _ in range(3)]
+    for other in others:
+        permissions.children_visible_to(other)
+    assert len(permissions._BUILT_RULES) == 2
+    assert permissions._rule_key(others[0], False) not in permissions._BUILT_RULES
+    assert permissions._rule_key(others[2], False) in permissions._BUILT_RULES
