@@ -3,6 +3,7 @@ adults, associations and disruption; the network around a place, an adult or a c
 tabled. What the user may not see is a 404, what they see but may not change a 403. Every page
 that names a child writes the record access log."""
 
+import uuid
 from datetime import timedelta
 
 from django.contrib import messages
@@ -305,8 +306,27 @@ def _panel_children(panel, *, met_since=None):
     ).order_by("family_name", "given_name")
 
 
+def _asked_children(request):
+    """The ids of children a link (?from=, ?to=) or a posted form names as an end."""
+    ids = set()
+    for value in (request.GET.get("from"), request.GET.get("to"), request.POST.get("from"), request.POST.get("to")):
+        kind, _, pk = (value or "").partition(":")
+        if kind == EndType.CHILD:
+            try:
+                ids.add(uuid.UUID(pk))
+            except ValueError:
+                pass
+    return ids
+
+
 def _ends(request, panel):
+    """The children, adults and places a new association may join. Children: those the panel knows
+    now, and any child it ever knew that the link or the posted form names."""
     children = list(_panel_children(panel, met_since=timezone.now() - timedelta(days=ENDS_MET_WITHIN_DAYS)))
+    asked = _asked_children(request) - {child.pk for child in children}
+    if asked:
+        children += _panel_children(panel).filter(pk__in=asked)
+        children.sort(key=lambda child: (child.family_name, child.given_name))
     visible = set(children_visible_to(request.user).filter(pk__in=[c.pk for c in children]).values_list("pk",
                                                                                                         flat=True))
     ends = [(f"child:{c.pk}", f"{c.full_name if c.pk in visible else child_reference(c)} (child)") for c in children]

@@ -278,3 +278,14 @@ def test_the_association_form_offers_the_children_the_panel_knows_now_not_all_it
     assert f'value="child:{world["seen"].pk}"' in body  # named in the panel's associations
     logged = set(RecordAccess.objects.filter(user=chair).values_list("child_id", flat=True))
     assert recent.pk in logged and old.pk not in logged
+    # A child the panel knew longer ago is still an end when a link or the form names them.
+    url = f"/intelligence/panels/{panel.pk}/associations/new/"
+    linked = signed_in(chair).get(f"{url}?from=child:{old.pk}").content.decode()
+    assert f'<option value="child:{old.pk}" selected>' in linked
+    body = {"from": f"child:{old.pk}", "to": f"place:{world['place'].pk}", "nature": "seen at",
+            "source": "Police report", "source_date": date.today().isoformat(), **GRADE}
+    assert signed_in(chair).post(url, body).status_code == 302
+    assert Association.objects.filter(child=old, place=world["place"]).exists()
+    stranger = ChildFactory(authority=authority, lead_agency=led)  # never known to the panel
+    refused = signed_in(chair).post(url, {**body, "from": f"child:{stranger.pk}"})
+    assert refused.status_code == 400 and not Association.objects.filter(child=stranger).exists()
