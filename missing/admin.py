@@ -46,6 +46,12 @@ class ChildAdmin(LogsChildReads, GuardedModelAdmin, SimpleHistoryAdmin):
 
     list_display = ["family_name", "given_name", "date_of_birth", "legal_status", "authority"]
     list_filter = ["legal_status", "authority"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A child's authority never changes once recorded: its episodes, deadlines and actions
+        carry it, and the lists decide visibility by it (permissions.rows_of_visible_children)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["authority"] if obj is not None else fields
     search_fields = ["family_name", "given_name", "police_person_id"]
     autocomplete_fields = ["lead_agency", "allocated_worker"]
 

@@ -179,3 +179,12 @@ def test_the_record_access_page_shows_the_letter_and_the_search(signed_in, admin
                                 query="logan")
     page = signed_in(admin_user).get("/audit/record-access/").content.decode()
     assert "Searched for" in page and "/missing/children/?q=logan" in page
+
+
+def test_the_admin_does_not_move_a_child_to_another_authority(signed_in, admin_user, child):
+    """A child's rows carry its authority and the lists decide visibility by it: the admin shows the
+    authority of a recorded child but does not offer to change it."""
+    browser = signed_in(admin_user)
+    page = browser.get(f"/admin/missing/child/{child.pk}/change/").content.decode()
+    assert 'name="authority"' not in page
+    assert browser.get("/admin/missing/child/add/").content.decode().count('name="authority"') == 1
