@@ -272,7 +272,8 @@ def child_network_page(request, panel_id, child_id):
     child = Child.objects.filter(pk=child_id, authority_id=panel.authority_id).first()
     if child is None or not _known_to_panel(request.user, panel, child):
         raise Http404
-    return _network_page(request, child_network(request.user, panel, child), "intelligence/child.html", {})
+    return _network_page(request, child_network(request.user, panel, child), "intelligence/child.html", {
+        "child": child, "may_add": can_add_intelligence(request.user, panel)})
 
 
 def _known_to_panel(user, panel, child):

@@ -280,6 +280,8 @@ def test_the_association_form_offers_the_children_the_panel_knows_now_not_all_it
     assert recent.pk in logged and old.pk not in logged
     # A child the panel knew longer ago is still an end when a link or the form names them.
     url = f"/intelligence/panels/{panel.pk}/associations/new/"
+    network = signed_in(chair).get(f"/intelligence/panels/{panel.pk}/children/{old.pk}/").content.decode()
+    assert f'href="{url}?from=child:{old.pk}"' in network
     linked = signed_in(chair).get(f"{url}?from=child:{old.pk}").content.decode()
     assert f'<option value="child:{old.pk}" selected>' in linked
     body = {"from": f"child:{old.pk}", "to": f"place:{world['place'].pk}", "nature": "seen at",
