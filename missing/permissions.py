@@ -69,10 +69,10 @@ def _rule_key(user, listing):
     A superuser's, a MASH coordinator's and an agency-less user's rule names no user, so people
     sharing a role and an authority share it."""
     if user.is_superuser or not user.agency_id:
-        agency = None
+        agency, personal = None, False
     else:
         agency = (user.agency_id, user.agency.kind, user.agency.group_id, user.agency.authority_id)
-    personal = not (user.is_superuser or not user.agency_id or is_mash_coordinator(user))
+        personal = not is_mash_coordinator(user)
     return (listing, user.pk if personal else None, user.is_superuser, agency, tuple(user.roles or ()),
             tuple(id(clause) for clause in _involvement_clauses))
 

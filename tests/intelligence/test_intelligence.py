@@ -5,13 +5,16 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from casework.models import AuditEvent, RecordAccess
+from casework.models import AgencyKind, AuditEvent, RecordAccess
 from intelligence import services
 from intelligence.graph import lay_out
 from intelligence.models import Association, Disruption, EndType, Place
 from intelligence.selectors import child_reference, match_key, place_network, places_with_episode_counts
 from missing.child_data import INTELLIGENCE, child_data_parts
+from panels import services as panel_services
+from panels.models import Meeting, PanelListEntry
 from tests.factories import ChildFactory, LocalAuthorityFactory
 
 pytestmark = pytest.mark.django_db
@@ -255,12 +258,6 @@ def test_the_association_form_offers_the_children_the_panel_knows_now_not_all_it
     """Children met at the panel within a year, listed or named in its intelligence are offered as
     ends; one met only longer ago is not (issue 13: ten years of meetings made a select of
     thousands, each logged as read). Names are escaped in the one-pass select."""
-    from django.utils import timezone
-
-    from panels import services as panel_services
-    from casework.models import AgencyKind
-    from panels.models import Meeting, PanelListEntry
-
     chair = people["chair"]
     led = agencies[AgencyKind.CHILDRENS_SOCIAL_CARE]  # the chair's agency: the chair sees their names
     recent = ChildFactory(authority=authority, given_name="Recent<b>", family_name="Metchild", lead_agency=led)
