@@ -1,5 +1,7 @@
 """API §2 (children and episodes) and §3 (police notifications and triage)."""
 
+from functools import partial
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -29,7 +31,14 @@ from .models import (
     RiskLevel,
     Vulnerability,
 )
-from .permissions import can_change_child, children_visible_to, episodes_visible_to, notifications_visible_to
+from .permissions import (
+    can_change_child,
+    children_visible_count,
+    children_visible_to,
+    episodes_visible_to,
+    notifications_visible_count,
+    notifications_visible_to,
+)
 from .selectors import child_flags, child_get_visible, child_with_episodes, children_search, triage_queue
 from .services import (
     child_create,
@@ -128,7 +137,8 @@ class ChildListCreateApi(APIView):
         search.is_valid(raise_exception=True)
         query = search.validated_data["q"]
         return paginated(
-            request, self, children_search(request.user, query), ChildOutput, child_of=lambda c: c.pk, query=query
+            request, self, children_search(request.user, query), ChildOutput, child_of=lambda c: c.pk, query=query,
+            count=None if query.split() else partial(children_visible_count, request.user),
         )
 
     @extend_schema(request=ChildInput, responses={201: ChildDetailOutput})
@@ -418,7 +428,12 @@ class NotificationListCreateApi(APIView):
             notifications = notifications_visible_to(request.user).order_by("-received_at")
             if wanted:
                 notifications = notifications.filter(status=wanted)
-        return paginated(request, self, notifications, NotificationOutput, child_of=lambda n: n.child_id)
+        return paginated(
+            request, self, notifications, NotificationOutput, child_of=lambda n: n.child_id,
+            count=None if wanted == NotificationStatus.PENDING else partial(
+                notifications_visible_count, request.user, wanted or ""
+            ),
+        )
 
     @extend_schema(
         request=NotificationInput,

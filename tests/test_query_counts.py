@@ -20,10 +20,12 @@ from django.utils import timezone
 
 from casework.models import Agency, AgencyKind, ClockHeartbeat, LocalAuthority, User
 from casework.services import api_token_issue
+from casework.tallies import tally_count
 from config.screens import APIS, PAGES, Fixtures, sign_in
 from missing.management.commands.seed_demo import Command as SeedDemo
-from missing.models import Child
+from missing.models import Child, PoliceNotification
 from missing.services import notification_receive
+from missing.tallies import LIVE_CHILDREN, NOTIFICATIONS
 
 # Marked so that pytest-django sets the test database up; the counting itself happens once, in `counts`.
 pytestmark = pytest.mark.django_db
@@ -92,18 +94,36 @@ def counts(django_db_setup, django_db_blocker):
     """Query counts of every row at the small and the grown size, in one transaction rolled back."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_national", authorities=2, children=120, live=40, notifications=6, seed=7)
+        seeded = _tallies_and_rows()
         small = _measure(SMALL_AGENDA)
         _grow(random.Random(8))
         large = _measure(LARGE_AGENDA)
         grown = Child.objects.count()
         transaction.set_rollback(True)
     assert grown >= 180
-    return small, large
+    return small, large, seeded
+
+
+def _tallies_and_rows():
+    """Per authority: the live children and notifications as the tallies say and as counted."""
+    found = {}
+    for authority in LocalAuthority.objects.all():
+        live = Child.objects.filter(authority=authority, merged_into__isnull=True).count()
+        notifications = PoliceNotification.objects.filter(authority=authority).count()
+        tallied = (tally_count(LIVE_CHILDREN, authority.pk), tally_count(NOTIFICATIONS, authority.pk))
+        found[authority.name] = (tallied, (live, notifications))
+    return found
+
+
+def test_the_seed_leaves_the_tallies_equal_to_the_rows(counts):
+    seeded = counts[2]
+    assert len(seeded) >= 2 and all(rows[0] > 0 and rows[1] > 0 for _, rows in seeded.values())
+    assert all(tallied == rows for tallied, rows in seeded.values()), seeded
 
 
 @pytest.mark.parametrize("label", [label for label, _, _ in PAGES + APIS])
 def test_queries_do_not_grow_with_the_data(counts, label):
-    small, large = counts
+    small, large, _ = counts
     assert small[label] is not None, f"{label}: the seeded data set has no object for this screen"
     assert (small[label][0], large[label][0]) == (200, 200), label
     extra = Counter(large[label][2]) - Counter(small[label][2])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from casework.audit import audit_event_record
@@ -36,6 +36,7 @@ from casework.models import (
 from casework.models.clocks import CLOSED_STATUSES, LIVE_STATUSES, SubjectClock
 from casework.outbox import email_enqueue
 from casework.protocol_store import protocol_for, protocol_lookup
+from casework.tallies import fold_change_rows, tally_fold
 from casework.validation import acting_user, not_future
 
 from .heartbeat import heartbeat_record, heartbeat_started
@@ -74,26 +75,8 @@ def _tally_record(changes):
 
 def deadline_tally_fold():
     """Fold each group's change rows into one, so the lists' counts read a row per group. The sweep
-    calls it (one query when there is nothing to fold). Exactly the rows read are deleted: a change
-    committed meanwhile stays as a row of its own and is folded next time. Answers the rows folded."""
-    others = DeadlineTally.objects.filter(
-        authority_id=OuterRef("authority_id"), subject_type=OuterRef("subject_type"), status=OuterRef("status")
-    ).exclude(pk=OuterRef("pk"))
-    rows = list(
-        DeadlineTally.objects.filter(Exists(others)).values_list("pk", "authority_id", "subject_type", "status", "n")
-    )
-    if not rows:
-        return 0
-    totals = {}
-    for _pk, authority_id, subject_type, status, n in rows:
-        key = (authority_id, subject_type, status)
-        totals[key] = totals.get(key, 0) + n
-    with transaction.atomic():
-        DeadlineTally.objects.filter(pk__in=[row[0] for row in rows]).delete()
-        DeadlineTally.objects.bulk_create(
-            DeadlineTally(authority_id=a, subject_type=t, status=st, n=n) for (a, t, st), n in totals.items()
-        )
-    return len(rows)
+    calls it (one query when there is nothing to fold). Answers the rows folded."""
+    return fold_change_rows(DeadlineTally, ("authority_id", "subject_type", "status"))
 
 
 @transaction.atomic
@@ -485,6 +468,7 @@ def deadlines_sweep(now=None):
         for subject_type, subject_id in touched:
             _reconcile(subject_type, subject_id, now, protocols)
         deadline_tally_fold()
+        tally_fold()
         heartbeat_record(finished_at=max(now, timezone.now()), result=vars(result))
         return result
 

@@ -14,6 +14,7 @@ from .clocks import (
 from .ops import BackgroundJob, ClockHeartbeat, Disposal, JobStatus, RetentionPolicy
 from .outbox import OutgoingEmail, OutgoingEmailStatus
 from .people import Agency, AgencyKind, LocalAuthority, Role, User
+from .tallies import RowTally
 
 __all__ = [
     "Agency",
@@ -39,5 +40,6 @@ __all__ = [
     "RecordAccess",
     "RetentionPolicy",
     "Role",
+    "RowTally",
     "User",
 ]

@@ -208,14 +208,10 @@ class TimelinessRow:
 
 
 _TIMELINESS_SQL = """
-WITH t1 AS ({t1}),
-period AS (
-    SELECT ri.id, ri.state, ri.offered_at, ri.held_at, ri.interviewer_agency_id, ri.child_id
-    FROM {interview} ri WHERE ri.id IN ({period})
-),
+WITH period AS ({period}),
 due AS (
     SELECT p.id, p.state, p.offered_at, p.held_at, p.interviewer_agency_id, p.child_id, MIN(t1.due_at) AS due_at
-    FROM period p JOIN {covers} m ON m.returninterview_id = p.id JOIN t1 ON t1.subject_id = m.missingepisode_id
+    FROM period p JOIN {covers} m ON m.returninterview_id = p.id JOIN ({t1}) t1 ON t1.subject_id = m.missingepisode_id
     GROUP BY p.id, p.state, p.offered_at, p.held_at, p.interviewer_agency_id, p.child_id
 )
 SELECT a.name AS provider, c.allocated_team AS team, c.placed_by_other_authority AS placed,
@@ -235,20 +231,22 @@ def _timeliness_groups(authority, start, end, now):
     and completed by their due time. The due time is read from the clock's T1 rows (_t1_rows: the
     earliest of the episodes an interview covers, as with_t1_due reads it), not worked out again.
     One grouped statement over the interviews whose first return (kept on each) lies in the
-    period, found by the (authority, first return) index; the T1 rows and the period are the ORM's
-    own statements. Counted: those completed, and those whose due time has passed (one still
+    period, found by the (authority, first return) index and read there once (not looked up again
+    by id: a quarter of the time at national size); the T1 rows and the period are the ORM's own
+    statements. Counted: those completed, and those whose due time has passed (one still
     within its hours is neither on time nor late yet)."""
     t1_sql, t1_params = _t1_rows().order_by().values("subject_id", "due_at").query.sql_with_params()
     period_sql, period_params = (
         ReturnInterview.objects.filter(authority=authority, first_returned_at__gte=start, first_returned_at__lt=end)
-        .order_by().values("pk").query.sql_with_params()
+        .order_by().values("id", "state", "offered_at", "held_at", "interviewer_agency_id", "child_id")
+        .query.sql_with_params()
     )
     sql = _TIMELINESS_SQL.format(
         t1=t1_sql, period=period_sql, covers=ReturnInterview.episodes.through._meta.db_table,
-        interview=ReturnInterview._meta.db_table, child=Child._meta.db_table, agency=Agency._meta.db_table,
+        child=Child._meta.db_table, agency=Agency._meta.db_table,
     )
     completed = InterviewState.COMPLETED.value
-    params = [*t1_params, *period_params, completed, completed, connection.ops.adapt_datetimefield_value(now)]
+    params = [*period_params, *t1_params, completed, completed, connection.ops.adapt_datetimefield_value(now)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]

@@ -35,12 +35,14 @@ from casework.models import Agency, AgencyKind, AuditEvent, Deadline, LocalAutho
 from casework.models.clocks import SubjectClock
 from casework.retention import retention_policy_for
 from casework.services import agency_create
+from casework.tallies import tally_rebuild
 from intelligence.found import fill_all as found_at_fill_all
 from intelligence.models import FoundAt
 from missing.clocks.kind import EPISODE
 from missing.management.commands.seed_demo import AGENCIES, FIRST, LAST_A, LAST_B, PLACES, PROVIDERS
 from missing import report_months
 from missing.duplicates import duplicate_pairs_rebuild
+from missing.tallies import TALLIES
 from missing.models import Child, EpisodeMonthFigure, LegalStatus, MissingEpisode, PoliceNotification, ReturnInterview
 from panels.clocks import MEETING
 from panels.models import Meeting, MeetingChild, MeetingStatus, Panel, PanelMember, Rating
@@ -253,6 +255,8 @@ class Command(BaseCommand):
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # drop_for_load set them immediate
         groups = deadline_tally_rebuild()  # the bulk rows' closed deadlines, counted for the lists
         self._log(started, f"{groups} groups of closed deadlines tallied")
+        for tally in TALLIES:  # the live children and notifications, counted again in one statement each
+            tally_rebuild(tally)
         self._analyse(BULK_MODELS)  # before the counting below, which plans its joins from the statistics
         self._log(started, "analysed")
         # The dashboard's figures of every authority, counted in two halves side by side.

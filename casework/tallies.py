@@ -1,0 +1,138 @@
+"""Exact counts of an authority's rows without reading them (issue 13).
+
+A list's `count` of an authority's rows (100,000 children, 200,000 notifications at national size)
+read every one of their index entries on each request. A domain app names what it counts with a
+`Tally` (a table, which of its rows count, what groups them) and installs `tally_triggers_sql` in a
+migration: PostgreSQL statement triggers that add each statement's net change as a row of RowTally.
+Every path that writes the table is counted alike (the services, batch ingest's ON CONFLICT DO
+NOTHING, merges, erasure, the seed's COPY), and no transaction waits on another for a shared
+counter. The sweep folds each group's change rows into one (`tally_fold`), so a count reads a row
+or two per group. Elsewhere than PostgreSQL (SQLite for `make demo`) nothing is kept:
+`tally_kept()` is False and callers count the rows themselves.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Sum
+
+from .models import RowTally
+
+
+@dataclass(frozen=True)
+class Tally:
+    table: str  # the table whose rows are counted
+    counted: str = "TRUE"  # SQL on a row: whether it counts ("merged_into_id IS NULL")
+    key: str = "''"  # SQL on a row: the group it counts in ("status"), text
+    authority: str = "authority_id"  # the row's authority column
+
+    @property
+    def function(self):
+        return f"{self.table}_tally"
+
+
+def tally_kept():
+    return connection.vendor == "postgresql"
+
+
+def _changes_sql(tally, rows, sign):
+    return (
+        f"SELECT {tally.authority} AS authority_id, ({tally.key})::text AS key, {sign} AS n "
+        f"FROM {rows} WHERE {tally.counted}"
+    )
+
+
+def tally_triggers_sql(tally):
+    """(install, remove): the SQL of the table's three statement triggers and their function. An
+    update writes a change row only where it moved rows between groups or in or out of the count."""
+    table_sql = RowTally._meta.db_table
+    install = f"""
+CREATE OR REPLACE FUNCTION {tally.function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO {table_sql} (table_name, authority_id, key, n)
+        SELECT '{tally.table}', authority_id, key, SUM(n) FROM ({_changes_sql(tally, "tally_new", 1)}) c
+        GROUP BY authority_id, key;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO {table_sql} (table_name, authority_id, key, n)
+        SELECT '{tally.table}', authority_id, key, SUM(n) FROM ({_changes_sql(tally, "tally_old", -1)}) c
+        GROUP BY authority_id, key;
+    ELSE
+        INSERT INTO {table_sql} (table_name, authority_id, key, n)
+        SELECT '{tally.table}', authority_id, key, SUM(n) FROM (
+            {_changes_sql(tally, "tally_new", 1)} UNION ALL {_changes_sql(tally, "tally_old", -1)}
+        ) c
+        GROUP BY authority_id, key HAVING SUM(n) <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS {tally.function}_insert ON {tally.table};
+DROP TRIGGER IF EXISTS {tally.function}_update ON {tally.table};
+DROP TRIGGER IF EXISTS {tally.function}_delete ON {tally.table};
+CREATE TRIGGER {tally.function}_insert AFTER INSERT ON {tally.table}
+    REFERENCING NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
+CREATE TRIGGER {tally.function}_update AFTER UPDATE ON {tally.table}
+    REFERENCING OLD TABLE AS tally_old NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
+CREATE TRIGGER {tally.function}_delete AFTER DELETE ON {tally.table}
+    REFERENCING OLD TABLE AS tally_old FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
+"""
+    remove = f"""
+DROP TRIGGER IF EXISTS {tally.function}_insert ON {tally.table};
+DROP TRIGGER IF EXISTS {tally.function}_update ON {tally.table};
+DROP TRIGGER IF EXISTS {tally.function}_delete ON {tally.table};
+DROP FUNCTION IF EXISTS {tally.function}();
+DELETE FROM {table_sql} WHERE table_name = '{tally.table}';
+"""
+    return install, remove
+
+
+@transaction.atomic
+def tally_rebuild(tally):
+    """Count the table's rows again into the tally, in one statement: when the triggers are first
+    installed, and after rows were written with the triggers off or the table emptied by TRUNCATE.
+    The table is locked against writes meanwhile, so no change is counted twice or lost."""
+    if not tally_kept():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {tally.table} IN SHARE MODE")
+        RowTally.objects.filter(table_name=tally.table).delete()
+        cursor.execute(
+            f"INSERT INTO {RowTally._meta.db_table} (table_name, authority_id, key, n) "
+            f"SELECT %s, authority_id, key, SUM(n) FROM ({_changes_sql(tally, tally.table, 1)}) c "
+            "GROUP BY authority_id, key",
+            [tally.table],
+        )
+        return cursor.rowcount
+
+
+def tally_count(tally, authority_id, keys=None):
+    """How many of the authority's rows the tally counts (in the groups `keys`, when given)."""
+    rows = RowTally.objects.filter(table_name=tally.table, authority_id=authority_id)
+    if keys is not None:
+        rows = rows.filter(key__in=list(keys))
+    return rows.aggregate(total=Sum("n"))["total"] or 0
+
+
+def fold_change_rows(model, group):
+    """Fold each group's change rows (+n/-n, a model with fields `group` and `n`) into one row of
+    their sum. Exactly the rows read are deleted: a change committed meanwhile stays a row of its
+    own and is folded next time. One query when there is nothing to fold. Answers the rows folded."""
+    others = model.objects.filter(**{name: OuterRef(name) for name in group}).exclude(pk=OuterRef("pk"))
+    rows = list(model.objects.filter(Exists(others)).values_list("pk", "n", *group))
+    if not rows:
+        return 0
+    totals = {}
+    for _pk, n, *key in rows:
+        totals[tuple(key)] = totals.get(tuple(key), 0) + n
+    with transaction.atomic():
+        model.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        model.objects.bulk_create(model(n=n, **dict(zip(group, key))) for key, n in totals.items())
+    return len(rows)
+
+
+def tally_fold():
+    """Fold each group's change rows into one, so a count reads a row per group. The sweep calls it."""
+    if not tally_kept():
+        return 0
+    return fold_change_rows(RowTally, ("table_name", "authority_id", "key"))
