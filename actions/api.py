@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from casework.api import object_or_404, paginated
 from casework.audit import record_access_log
 from casework.models import Agency, User
+from casework.output import Output
 from missing.api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
 from missing.models import ReturnInterview
 from missing.permissions import children_visible_to
@@ -39,7 +40,7 @@ NOT_ON_RECORD = "No {} with this id is on your records."
 # Actions ---------------------------------------------------------------------------------------
 
 
-class EvidenceOutput(serializers.Serializer):
+class EvidenceOutput(Output):
     id = serializers.UUIDField()
     name = serializers.CharField(source="original_name")
     content_type = serializers.CharField()
@@ -53,7 +54,7 @@ class EvidenceOutput(serializers.Serializer):
         return f"/api/v1/actions/{obj.action_id}/evidence/{obj.pk}/"
 
 
-class UpdateOutput(serializers.Serializer):
+class UpdateOutput(Output):
     at = serializers.DateTimeField()
     by = serializers.UUIDField(source="by_id", allow_null=True)
     by_name = serializers.SerializerMethodField()
@@ -68,7 +69,7 @@ class UpdateOutput(serializers.Serializer):
         return [str(item.pk) for item in obj.evidence.all()]
 
 
-class ActionOutput(serializers.Serializer):
+class ActionOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     meeting = serializers.UUIDField(source="agreed_at_reference", allow_null=True,
@@ -297,7 +298,7 @@ class RiskAssessmentField(serializers.Field):
         }
 
 
-class AttendeeOutput(serializers.Serializer):
+class AttendeeOutput(Output):
     name = serializers.CharField()
     role = serializers.CharField()
     agency = serializers.CharField()
@@ -316,7 +317,7 @@ class MeetingInput(serializers.Serializer):
     review_date = serializers.DateField(input_formats=UK_DATE_FORMATS, required=False, allow_null=True, default=None)
 
 
-class MeetingOutput(serializers.Serializer):
+class MeetingOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     kind = serializers.CharField()

@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .audit import record_access_log
 from .authentication import ApiTokenAuthentication
 from .errors import ApplicationError
+from .output import Output
 from .middleware import needs_second_factor
 from .paginator import CountedPaginator
 from .models import Agency, AgencyKind, Role
@@ -192,7 +193,7 @@ class AgencyListCreateApi(APIView):
         return Response(AgencyOutput(agency).data, status=status.HTTP_201_CREATED)
 
 
-class UserOutput(serializers.Serializer):
+class UserOutput(Output):
     id = serializers.UUIDField()
     username = serializers.CharField()
     email = serializers.EmailField()

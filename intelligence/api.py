@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
 from casework.models import Agency, User
+from casework.output import Output
 from missing.models import Child
 from missing.permissions import children_visible_to, episodes_visible_to
 from panels.permissions import panels_visible_to
@@ -81,7 +82,7 @@ class PlaceUpdateInput(PlaceInput):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class PlaceOutput(serializers.Serializer):
+class PlaceOutput(Output):
     id = serializers.UUIDField()
     panel = serializers.UUIDField(source="panel_id")
     name = serializers.CharField()
@@ -168,7 +169,7 @@ class PersonUpdateInput(PersonInput):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class PersonOutput(serializers.Serializer):
+class PersonOutput(Output):
     id = serializers.UUIDField()
     panel = serializers.UUIDField(source="panel_id")
     name = serializers.CharField()
@@ -216,7 +217,7 @@ class EndInput(serializers.Serializer):
     id = serializers.UUIDField()
 
 
-class EndOutput(serializers.Serializer):
+class EndOutput(Output):
     type = serializers.CharField()
     id = serializers.UUIDField()
     label = serializers.CharField(help_text="A child the caller may not see is named by initials and reference.")
@@ -259,7 +260,7 @@ def _end_data(kind, obj, visible):
     return {"type": str(kind), "id": obj.pk, "label": label}
 
 
-class AssociationOutput(serializers.Serializer):
+class AssociationOutput(Output):
     id = serializers.UUIDField()
     panel = serializers.UUIDField(source="panel_id")
     kind = serializers.CharField(help_text="child-child, child-adult, child-place, adult-adult or adult-place.")
@@ -381,7 +382,7 @@ class AssociationDetailApi(APIView):
 # The network around a place or an adult ----------------------------------------------------------
 
 
-class LinkOutput(serializers.Serializer):
+class LinkOutput(Output):
     other = EndOutput()
     nature = serializers.CharField()
     source = serializers.CharField()
@@ -390,7 +391,7 @@ class LinkOutput(serializers.Serializer):
     association = serializers.UUIDField(allow_null=True)
 
 
-class NetworkOutput(serializers.Serializer):
+class NetworkOutput(Output):
     focus = EndOutput()
     links = LinkOutput(many=True)
 
@@ -453,7 +454,7 @@ class DisruptionUpdateInput(serializers.Serializer):
     outcome = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class DisruptionOutput(serializers.Serializer):
+class DisruptionOutput(Output):
     id = serializers.UUIDField()
     panel = serializers.UUIDField(source="panel_id")
     place = serializers.UUIDField(source="place_id", allow_null=True)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from casework.api import object_or_404, paginated, validation_detail
 from casework.audit import record_access_log
 from casework.models import Agency
+from casework.output import Output
 from casework.permissions import CanSendNotifications, IsMashCoordinator, is_mash_coordinator
 from casework.protocol_store import protocol_for
 from casework.services import authority_for
@@ -87,7 +88,7 @@ class ChildInput(serializers.Serializer):
         return sorted(set(value))
 
 
-class ChildOutput(serializers.Serializer):
+class ChildOutput(Output):
     id = serializers.UUIDField()
     given_name = serializers.CharField()
     family_name = serializers.CharField()
@@ -191,7 +192,7 @@ class ChildDetailApi(APIView):
 # Duplicates and merge (N3) ----------------------------------------------------------------------
 
 
-class DuplicateOutput(serializers.Serializer):
+class DuplicateOutput(Output):
     child = ChildOutput()
     reasons = serializers.ListField(child=serializers.CharField())
 
@@ -264,7 +265,7 @@ class ChildDuplicateDismissApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DuplicatePairOutput(serializers.Serializer):
+class DuplicatePairOutput(Output):
     one = ChildOutput()
     two = ChildOutput()
     reasons = serializers.ListField(child=serializers.CharField())
@@ -300,7 +301,7 @@ class EpisodeInput(serializers.Serializer):
     circumstances = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class EpisodeOutput(serializers.Serializer):
+class EpisodeOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     category = serializers.CharField()
@@ -386,7 +387,7 @@ class NotificationInput(serializers.Serializer):
         }
 
 
-class NotificationOutput(serializers.Serializer):
+class NotificationOutput(Output):
     id = serializers.UUIDField()
     source_ref = serializers.CharField()
     kind = serializers.CharField()

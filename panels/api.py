@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated
 from casework.models import Agency, AgencyKind, User
+from casework.output import Output
 from casework.services import authority_for
 from missing.permissions import children_visible_to, live_children
 
@@ -27,7 +28,7 @@ class PanelInput(serializers.Serializer):
                                                 required=False, max_length=20)
 
 
-class PanelOutput(serializers.Serializer):
+class PanelOutput(Output):
     id = serializers.UUIDField()
     name = serializers.CharField()
     frequency = serializers.CharField()
@@ -74,7 +75,7 @@ class PanelMeetingInput(serializers.Serializer):
 MEETING_LIST_RULES = ("P2", "P4", "P5")
 
 
-class PanelMeetingOutput(serializers.Serializer):
+class PanelMeetingOutput(Output):
     id = serializers.UUIDField()
     panel = serializers.UUIDField(source="panel_id")
     starts_at = serializers.DateTimeField()
@@ -135,7 +136,7 @@ class AttendanceInput(serializers.Serializer):
     apology_update = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
 
 
-class AttendanceOutput(serializers.Serializer):
+class AttendanceOutput(Output):
     user = serializers.UUIDField(source="user_id")
     agency = serializers.UUIDField(source="agency_id")
     present = serializers.BooleanField()
@@ -214,7 +215,7 @@ class RatingInput(serializers.Serializer):
     rationale = serializers.CharField(max_length=10000)
 
 
-class RatingOutput(serializers.Serializer):
+class RatingOutput(Output):
     id = serializers.UUIDField()
     meeting = serializers.UUIDField(source="meeting_id")
     child = serializers.UUIDField(source="child_id")

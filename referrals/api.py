@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated
+from casework.output import Output
 from casework.permissions import is_mash_coordinator
 from missing.permissions import children_visible_to
 from panels.models import Panel
@@ -25,7 +26,7 @@ class ReferralInput(serializers.Serializer):
                                              help_text="P17: a CSE risk assessment is considered for every referral.")
 
 
-class ReferralOutput(serializers.Serializer):
+class ReferralOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     panel = serializers.UUIDField(source="panel_id")

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from casework.api import object_or_404, paginated
 from casework.errors import PermissionDeniedError
 from casework.models import Deadline, DeadlineStatus
+from casework.output import Output
 
 from .permissions import can_complete_deadline
 from .registry import clock_kinds
@@ -31,7 +32,7 @@ def _subject_filter(api_field, subject_id):
     return {"subject_type__in": names, "subject_id": subject_id}
 
 
-class DeadlineOutput(serializers.Serializer):
+class DeadlineOutput(Output):
     id = serializers.UUIDField()
     rule = serializers.CharField()
     title = serializers.CharField()
@@ -125,7 +126,7 @@ class DeadlineCompleteApi(APIView):
         return Response(DeadlineOutput(deadline).data)
 
 
-class EscalationOutput(serializers.Serializer):
+class EscalationOutput(Output):
     id = serializers.UUIDField()
     rule = serializers.CharField()
     deadline = serializers.UUIDField(source="deadline_id")

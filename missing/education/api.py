@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
 from casework.models import Agency
+from casework.output import Output
 from casework.protocol_store import protocol_lookup
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
@@ -41,14 +42,14 @@ class CaseInput(ContactFields):
     )
 
 
-class EnquiryOutput(serializers.Serializer):
+class EnquiryOutput(Output):
     item = serializers.CharField()
     label = serializers.CharField()
     done_on = serializers.DateField(source="enquiry.done_on", allow_null=True, default=None)
     outcome = serializers.CharField(source="enquiry.outcome", allow_null=True, default=None)
 
 
-class CaseOutput(serializers.Serializer):
+class CaseOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     kind = serializers.CharField()

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
 from casework.models import User
+from casework.output import Output
 from casework.services import authority_for
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
@@ -64,7 +65,7 @@ class CheckInput(serializers.Serializer):
     harm_details = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
 
 
-class CheckOutput(serializers.Serializer):
+class CheckOutput(Output):
     id = serializers.UUIDField()
     episode = serializers.UUIDField(source="episode_id")
     child = serializers.UUIDField(source="episode.child_id")
@@ -112,7 +113,7 @@ class CheckDetailApi(APIView):
 # Return interviews -----------------------------------------------------------------------------
 
 
-class InterviewOutput(serializers.Serializer):
+class InterviewOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     episodes = serializers.SerializerMethodField()
@@ -154,7 +155,10 @@ class InterviewOutput(serializers.Serializer):
         return len(obj.episodes.all()) > 1
 
     def get_due_at(self, obj) -> datetime | None:
-        return serializers.DateTimeField().to_representation(interview_due_at(obj))
+        return _DATE_TIME.to_representation(interview_due_at(obj))
+
+
+_DATE_TIME = serializers.DateTimeField()  # writes a value as the API's date-times are written
 
 
 class AcceptInput(serializers.Serializer):
@@ -338,7 +342,7 @@ class InterviewLetterApi(APIView):
         return response
 
 
-class TimelinessRowOutput(serializers.Serializer):
+class TimelinessRowOutput(Output):
     label = serializers.CharField()
     interviews = serializers.IntegerField()
     offered_within = serializers.IntegerField()
@@ -347,7 +351,7 @@ class TimelinessRowOutput(serializers.Serializer):
     completed_share = serializers.FloatField(allow_null=True, help_text="Per cent held within the T1 hours.")
 
 
-class TimelinessOutput(serializers.Serializer):
+class TimelinessOutput(Output):
     start = serializers.DateField()
     end = serializers.DateField()
     overall = TimelinessRowOutput()

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated
 from casework.audit import record_access_log
+from casework.output import Output
 from casework.permissions import is_administrator
 from casework.services import authority_for
 
@@ -33,7 +34,7 @@ class ProviderInput(serializers.Serializer):
     host_authority = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class ProviderOutput(serializers.Serializer):
+class ProviderOutput(Output):
     id = serializers.UUIDField()
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -107,7 +108,7 @@ class PlacementInput(serializers.Serializer):
     )
 
 
-class PlacementOutput(serializers.Serializer):
+class PlacementOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     provider = serializers.UUIDField(source="provider_id", allow_null=True)
@@ -169,7 +170,7 @@ class ContactInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
 
 
-class ContactOutput(serializers.Serializer):
+class ContactOutput(Output):
     id = serializers.UUIDField()
     other_authority = serializers.CharField()
     email = serializers.EmailField()

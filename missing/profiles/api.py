@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from casework.api import object_or_404
 from casework.audit import record_access_log
+from casework.output import Output
 from casework.protocol_store import protocol_for
 
 from ..selectors import child_with_episodes
@@ -28,7 +29,7 @@ class JsonWhateverTheFormat(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class EpisodeSummary(serializers.Serializer):
+class EpisodeSummary(Output):
     id = serializers.UUIDField()
     category = serializers.CharField()
     risk_level = serializers.CharField()
@@ -37,21 +38,21 @@ class EpisodeSummary(serializers.Serializer):
     found_location = serializers.CharField()
 
 
-class HistoryOutput(serializers.Serializer):
+class HistoryOutput(Output):
     episode_count = serializers.IntegerField()
     episode_count_90_days = serializers.IntegerField()
     currently_missing = serializers.BooleanField()
     episodes = EpisodeSummary(many=True)
 
 
-class LatestUpdateOutput(serializers.Serializer):
+class LatestUpdateOutput(Output):
     id = serializers.UUIDField()
     position = serializers.CharField()
     actions_to_locate = serializers.CharField()
     written_at = serializers.DateTimeField()
 
 
-class ProfileOutput(serializers.Serializer):
+class ProfileOutput(Output):
     id = serializers.UUIDField(source="profile.id")
     child = serializers.UUIDField(source="child.id")
     given_name = serializers.CharField(source="child.given_name")

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.api import object_or_404, paginated
+from casework.output import Output
 
 from ..models import MissingEpisode
 from ..permissions import children_visible_to
@@ -22,7 +23,7 @@ class MissingUpdateInput(serializers.Serializer):
     )
 
 
-class MissingUpdateOutput(serializers.Serializer):
+class MissingUpdateOutput(Output):
     id = serializers.UUIDField()
     child = serializers.UUIDField(source="child_id")
     episode = serializers.UUIDField(source="episode_id", allow_null=True)
