@@ -108,8 +108,8 @@ def _field_step(serializer, field):
 
     def step(instance):
         try:
-            value = getattr(instance, name)
-        except AttributeError:  # a mapping's key, or a related row that is not there: DRF's way
+            value = instance[name] if type(instance) is dict else getattr(instance, name)
+        except (KeyError, AttributeError):  # not there (or a related row that is not): DRF's way
             return drf(instance)
         if value is None:
             return None

@@ -20,7 +20,7 @@ from ..models import EducationCaseKind, EducationExit, Enquiry
 from ..permissions import children_visible_to
 from . import services
 from .permissions import can_open_case, can_work_case
-from .selectors import case_checklist, case_progress, cases_for_api, cases_list
+from .selectors import case_checklist, case_episodes, case_progress, cases_for_api, cases_list
 
 
 class ContactFields(serializers.Serializer):
@@ -89,10 +89,13 @@ class CaseOutput(Output):
         return self._progress(obj)["may_remove_from_roll_from"]
 
     def get_episodes(self, obj) -> list[str]:
-        return [str(e.pk) for e in obj.episodes.all()]
+        return [str(e.pk) for e in case_episodes(obj)]
 
     def get_enquiries(self, obj) -> list[dict]:
-        return EnquiryOutput(case_checklist(obj), many=True).data
+        writer = self.__dict__.get("_enquiries")
+        if writer is None:  # one for the whole list: making a serializer copies its fields
+            writer = self.__dict__["_enquiries"] = EnquiryOutput(many=True)
+        return writer.to_representation(case_checklist(obj))
 
 
 class EnquiryInput(serializers.Serializer):
@@ -130,7 +133,7 @@ class CaseListCreateApi(APIView):
     def get(self, request):
         open_only = request.query_params.get("open", "true").lower() not in {"false", "0", "no"}
         child = uuid_query_param(request, "child")
-        cases = cases_list(request.user, open_only=open_only, child=child).prefetch_related("enquiries")
+        cases = cases_list(request.user, open_only=open_only, child=child, enquiries=True)
         return paginated(request, self, cases, CaseOutput, child_of=lambda c: c.child_id)
 
     @extend_schema(request=CaseInput, responses={201: CaseOutput})

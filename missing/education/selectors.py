@@ -16,21 +16,35 @@ def cases_for_detail(user):
 
 
 def _episode_ids():
-    return Prefetch("episodes", queryset=MissingEpisode.objects.only("id"))
+    """The case's episodes' ids, as the list `episode_rows` (a list attribute, not a manager per
+    case: Django filters a queryset for each row to make those)."""
+    return Prefetch("episodes", queryset=MissingEpisode.objects.only("id"), to_attr="episode_rows")
+
+
+def _enquiries():
+    return Prefetch("enquiries", to_attr="enquiry_rows")
+
+
+def case_episodes(case):
+    rows = getattr(case, "episode_rows", None)
+    return rows if rows is not None else list(case.episodes.all())
 
 
 def cases_for_api(user):
     """What the API shows of a case: its own row, the child's authority (for the timetable), its
     enquiries and its episodes' ids; not the agency and officer the page names (issue 13)."""
-    return cases_visible_to(user).select_related("child").prefetch_related(_episode_ids(), "enquiries")
+    return cases_visible_to(user).select_related("child").prefetch_related(_episode_ids(), _enquiries())
 
 
 def case_get_visible(user, case_id):
     return cases_for_detail(user).filter(pk=case_id).first()
 
 
-def cases_list(user, *, open_only=True, child=None):
+def cases_list(user, *, open_only=True, child=None, enquiries=False):
+    """`enquiries`: with each case's enquiries (the API's list shows them)."""
     cases = cases_visible_to(user).select_related("child").prefetch_related(_episode_ids())
+    if enquiries:
+        cases = cases.prefetch_related(_enquiries())
     if open_only:
         cases = cases.filter(closed_at__isnull=True)
     if child is not None:
@@ -53,7 +67,8 @@ def case_progress(case, *, today=None, protocol=None):
 
 def case_checklist(case):
     """Every reasonable enquiry §12 lists, with the record of it where it was made."""
-    done = {enquiry.item: enquiry for enquiry in case.enquiries.all()}
+    made = getattr(case, "enquiry_rows", None)
+    done = {enquiry.item: enquiry for enquiry in (made if made is not None else case.enquiries.all())}
     return [{"item": value, "label": label, "enquiry": done.get(value)} for value, label in Enquiry.choices]
 
 

@@ -66,8 +66,10 @@ def interview_due_at(interview):
 
 
 def _episode_ids_and_starts():
-    """What the API shows of an interview's episodes: their ids, in the order they began."""
-    return Prefetch("episodes", queryset=MissingEpisode.objects.only("id", "started_at"))
+    """What the API shows of an interview's episodes: their ids, in the order they began, as the list
+    `covered` (a list attribute, not a manager per interview: Django filters a queryset for each
+    row to make those, a millisecond on a page of 50)."""
+    return Prefetch("episodes", queryset=MissingEpisode.objects.only("id", "started_at"), to_attr="covered")
 
 
 def interview_get_visible(user, interview_id, *, with_people=True):
