@@ -38,7 +38,7 @@ from .permissions import (
     persons_visible_to,
     places_visible_to,
 )
-from .selectors import child_reference, person_network, place_network, places_with_episode_counts
+from .selectors import child_reference, person_network, place_network, places_with_episode_counts, with_ends
 
 PANEL_FILTER = OpenApiParameter("panel", str, description="Only this panel's intelligence.")
 
@@ -295,27 +295,8 @@ def _visible_children(request, ids):
     return set(children_visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _with_ends(associations):
-    """The rows with their ends (children, adults, places), read in one query per kind: joined to the
-    rows, the six tables cost PostgreSQL 4-5 ms of planning on every read (issue 13)."""
-    rows = list(associations)
-    for model, fields, columns in (
-        (Child, ("child", "other_child"), ("id", "given_name", "family_name")),
-        (Person, ("person", "other_person"), ("id", "name")),
-        (Place, ("place",), ("id", "name")),
-    ):
-        ids = {getattr(row, f"{name}_id") for row in rows for name in fields} - {None}
-        found = model.objects.only(*columns).in_bulk(ids) if ids else {}
-        for row in rows:
-            for name in fields:
-                end = found.get(getattr(row, f"{name}_id"))
-                if end is not None:
-                    setattr(row, name, end)
-    return rows
-
-
 def _association_response(request, association, status_code=200):
-    _with_ends([association])
+    with_ends([association])
     ids = _children_of([association])
     record_access_log(request, ids)
     data = AssociationOutput(association, context={"visible": _visible_children(request, ids)}).data
@@ -345,7 +326,7 @@ class AssociationListCreateApi(APIView):
             rows = rows.filter(place_id=place)
         # Each row can name two children: the page's are logged here rather than through paginated().
         paginator = PageNumberPagination()
-        page = _with_ends(paginator.paginate_queryset(rows, request, view=self))
+        page = with_ends(paginator.paginate_queryset(rows, request, view=self))
         ids = _children_of(page)
         record_access_log(request, ids)
         data = AssociationOutput(page, many=True, context={"visible": _visible_children(request, ids)}).data

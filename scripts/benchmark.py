@@ -33,7 +33,7 @@ from django.utils import timezone  # noqa: E402
 
 from casework.clocks.services import deadlines_sweep  # noqa: E402
 from casework.models import ClockHeartbeat, Deadline, User  # noqa: E402
-from casework.services import api_token_issue  # noqa: E402
+from casework.services import api_token_issue, api_tokens_revoke_all  # noqa: E402
 from config.screens import APIS, PAGES, Fixtures, sign_in  # noqa: E402
 from missing.models import Child, MissingEpisode, PoliceNotification  # noqa: E402
 
@@ -241,6 +241,11 @@ def main():
     clients = {}
     for name, user in users.items():
         clients[name] = sign_in(Client(), user)
+    # One token per user, as a client holds: knox reads every live token of the user on each request,
+    # so tokens left by earlier runs (they live API_TOKEN_HOURS) would slow every API row and its
+    # baseline alike, and the ratios would move from run to run.
+    for user in users.values():
+        api_tokens_revoke_all(user=user)
     tokens = {name: api_token_issue(user=user) for name, user in users.items()}
     api = Client()
     print(f"Benchmark {timezone.now():%Y-%m-%d %H:%M} UTC, PostgreSQL {connection.pg_version // 10000}, "
