@@ -10,19 +10,27 @@ attribute converted as DRF converts it, for the field types the API uses most; a
 takes DRF's own steps. The answer is the same, key for key and value for value.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 
+_SKIPPED = object()  # the field is left out of the answer (DRF's SkipField from get_attribute)
+
+
 def _drf_step(field):
     """DRF's own steps for one field (Serializer.to_representation's loop body)."""
 
     def step(instance):
-        attribute = field.get_attribute(instance)
+        try:
+            attribute = field.get_attribute(instance)
+        except SkipField:
+            return _SKIPPED
         check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
         return None if check_for_none is None else field.to_representation(attribute)
 
@@ -107,10 +115,17 @@ def _field_step(serializer, field):
     name = field.source_attrs[0]
 
     def step(instance):
-        try:
-            value = instance[name] if type(instance) is dict else getattr(instance, name)
-        except (KeyError, AttributeError):  # not there (or a related row that is not): DRF's way
+        if type(instance) is dict:
+            if name not in instance:
+                return drf(instance)
+            value = instance[name]
+        elif isinstance(instance, Mapping):  # DRF reads any other mapping's keys: its way
             return drf(instance)
+        else:
+            try:
+                value = getattr(instance, name)
+            except (AttributeError, ObjectDoesNotExist):  # not there, or a related row that is not
+                return drf(instance)
         if value is None:
             return None
         if callable(value):  # DRF calls it, or reads a mapping's key of that name
@@ -133,8 +148,7 @@ class Output(serializers.Serializer):
     def to_representation(self, instance):
         answer = {}
         for name, step in self._steps():
-            try:
-                answer[name] = step(instance)
-            except SkipField:
-                continue
+            value = step(instance)
+            if value is not _SKIPPED:
+                answer[name] = value
         return answer

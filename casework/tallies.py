@@ -43,8 +43,9 @@ def _changes_sql(tally, rows, sign):
 
 
 def tally_triggers_sql(tally):
-    """(install, remove): the SQL of the table's three statement triggers and their function. An
-    update writes a change row only where it moved rows between groups or in or out of the count."""
+    """(install, remove): the SQL of the table's statement triggers and their functions. An update
+    writes a change row only where it moved rows between groups or in or out of the count; emptying
+    the table (TRUNCATE, which fires no row trigger) empties its tally."""
     table_sql = RowTally._meta.db_table
     install = f"""
 CREATE OR REPLACE FUNCTION {tally.function}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -67,38 +68,54 @@ BEGIN
     RETURN NULL;
 END
 $$;
+CREATE OR REPLACE FUNCTION {tally.function}_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM {table_sql} WHERE table_name = '{tally.table}';
+    RETURN NULL;
+END
+$$;
 DROP TRIGGER IF EXISTS {tally.function}_insert ON {tally.table};
 DROP TRIGGER IF EXISTS {tally.function}_update ON {tally.table};
 DROP TRIGGER IF EXISTS {tally.function}_delete ON {tally.table};
+DROP TRIGGER IF EXISTS {tally.function}_truncate ON {tally.table};
 CREATE TRIGGER {tally.function}_insert AFTER INSERT ON {tally.table}
     REFERENCING NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
 CREATE TRIGGER {tally.function}_update AFTER UPDATE ON {tally.table}
     REFERENCING OLD TABLE AS tally_old NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
 CREATE TRIGGER {tally.function}_delete AFTER DELETE ON {tally.table}
     REFERENCING OLD TABLE AS tally_old FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
+CREATE TRIGGER {tally.function}_truncate AFTER TRUNCATE ON {tally.table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}_emptied();
 """
     remove = f"""
 DROP TRIGGER IF EXISTS {tally.function}_insert ON {tally.table};
 DROP TRIGGER IF EXISTS {tally.function}_update ON {tally.table};
 DROP TRIGGER IF EXISTS {tally.function}_delete ON {tally.table};
+DROP TRIGGER IF EXISTS {tally.function}_truncate ON {tally.table};
 DROP FUNCTION IF EXISTS {tally.function}();
+DROP FUNCTION IF EXISTS {tally.function}_emptied();
 DELETE FROM {table_sql} WHERE table_name = '{tally.table}';
 """
     return install, remove
 
 
-@transaction.atomic
-def tally_rebuild(tally):
+def tally_rebuild(tally, using=None):
     """Count the table's rows again into the tally, in one statement: when the triggers are first
-    installed, and after rows were written with the triggers off or the table emptied by TRUNCATE.
-    The table is locked against writes meanwhile, so no change is counted twice or lost."""
-    if not tally_kept():
+    installed, and after rows were written with the triggers off. The table is locked against
+    writes and the tally against every other writer (its triggers, a fold, another rebuild) until
+    the new count is committed, so no change is counted twice or lost. For a migration or a seed,
+    not beside traffic: a writer waiting on one lock while holding the other is a deadlock, which
+    PostgreSQL ends by refusing one of the two. Answers the groups stored."""
+    connection_ = using or connection
+    if connection_.vendor != "postgresql":
         return 0
-    with connection.cursor() as cursor:
+    table_sql = RowTally._meta.db_table
+    with transaction.atomic(using=connection_.alias), connection_.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {tally.table} IN SHARE MODE")
-        RowTally.objects.filter(table_name=tally.table).delete()
+        cursor.execute(f"LOCK TABLE {table_sql} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {table_sql} WHERE table_name = %s", [tally.table])
         cursor.execute(
-            f"INSERT INTO {RowTally._meta.db_table} (table_name, authority_id, key, n) "
+            f"INSERT INTO {table_sql} (table_name, authority_id, key, n) "
             f"SELECT %s, authority_id, key, SUM(n) FROM ({_changes_sql(tally, tally.table, 1)}) c "
             "GROUP BY authority_id, key",
             [tally.table],
@@ -116,17 +133,25 @@ def tally_count(tally, authority_id, keys=None):
 
 def fold_change_rows(model, group):
     """Fold each group's change rows (+n/-n, a model with fields `group` and `n`) into one row of
-    their sum. Exactly the rows read are deleted: a change committed meanwhile stays a row of its
-    own and is folded next time. One query when there is nothing to fold. Answers the rows folded."""
+    their sum. One query when there is nothing to fold. Answers the rows folded."""
     others = model.objects.filter(**{name: OuterRef(name) for name in group}).exclude(pk=OuterRef("pk"))
-    rows = list(model.objects.filter(Exists(others)).values_list("pk", "n", *group))
+    return fold_rows_read(model, group, list(model.objects.filter(Exists(others)).values_list("pk", "n", *group)))
+
+
+def fold_rows_read(model, group, rows):
+    """Replace the change rows read (pk, n, *group) by their sums. Exactly those rows are deleted: a
+    change committed meanwhile stays a row of its own and is folded next time; if any of them is
+    gone (a rebuild counted the table again meanwhile), nothing is changed."""
     if not rows:
         return 0
     totals = {}
     for _pk, n, *key in rows:
         totals[tuple(key)] = totals.get(tuple(key), 0) + n
     with transaction.atomic():
-        model.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        deleted, _ = model.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        if deleted != len(rows):  # their sum is in the rebuild's count already
+            transaction.set_rollback(True)
+            return 0
         model.objects.bulk_create(model(n=n, **dict(zip(group, key))) for key, n in totals.items())
     return len(rows)
 

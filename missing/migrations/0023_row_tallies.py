@@ -14,7 +14,7 @@ def forwards(apps, schema_editor):
         return
     for tally in TALLIES:
         schema_editor.execute(tally_triggers_sql(tally)[0])
-        tally_rebuild(tally)
+        tally_rebuild(tally, using=schema_editor.connection)
 
 
 def backwards(apps, schema_editor):

@@ -2,12 +2,15 @@
 same order, whatever the values (issue 13: it only works out once how each field is read)."""
 
 import uuid
+from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone as django_timezone
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from casework.output import Output
 
@@ -119,3 +122,33 @@ def test_output_reads_plain_attributes_without_drf_steps(monkeypatch):
     FastShape(rows, many=True).data
     assert by_drf >= 170 and len(looked_up) <= by_drf // 2
     assert "id" not in looked_up and "at" not in looked_up and "tags" not in looked_up
+
+
+class _Gone(SimpleNamespace):
+    @property
+    def count(self):
+        raise ObjectDoesNotExist("a related row that is not there")
+
+
+class _LabelledMapping(OrderedDict):
+    name = "an attribute, not the key"
+
+
+def test_edge_values_are_answered_as_drf_answers_them():
+    """A lookup that finds no related row is None; any mapping is read by its keys."""
+    gone = _Gone(**{k: v for k, v in row().items() if k != "count"})
+    assert DrfShape(gone).data["count"] is None
+    for instance in (gone, _LabelledMapping(row())):
+        assert FastShape(instance).data == DrfShape(instance).data
+
+
+def test_a_skip_raised_while_writing_a_field_is_not_swallowed():
+    class Skipping:
+        def get_computed(self, obj):
+            raise SkipField()
+
+    drf_shape = type("DrfSkipping", (Skipping, DrfShape), {})
+    fast_shape = type("FastSkipping", (Skipping, FastShape), {})
+    for shape in (drf_shape, fast_shape):
+        with pytest.raises(SkipField):
+            shape(SimpleNamespace(**row())).data

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 
 from casework.clocks.services import deadlines_sweep
 from casework.models import RowTally
-from casework.tallies import tally_count, tally_fold, tally_rebuild
+from casework.tallies import fold_rows_read, tally_count, tally_fold, tally_rebuild
 from missing.merge import child_merge
 from missing.models import Child, NotificationStatus, PoliceNotification
 from missing.retention import child_record_dispose
@@ -106,3 +107,25 @@ def test_the_list_counts_read_the_tallies_for_a_coordinator_and_count_rows_for_o
     # A search counts its matches, and the police count what their own force sent, row by row.
     assert api(mash).get("/api/v1/children/?q=zzz").json()["count"] == 0
     assert api(police).get("/api/v1/notifications/").json()["count"] == 1
+
+
+def test_emptying_a_table_empties_its_tally(authority, police):
+    ChildFactory.create_batch(2, authority=authority)
+    notification_receive(sender=police, authority=authority, **notification_fields(NOW))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses a table with checks pending
+        cursor.execute("TRUNCATE missing_policenotification CASCADE")
+    assert tally_count(NOTIFICATIONS, authority.pk) == 0
+    assert tally_count(LIVE_CHILDREN, authority.pk) == 2
+
+
+def test_a_fold_that_finds_its_rows_gone_changes_nothing(authority):
+    """A rebuild between a fold's read and its write: the rebuild's count stands, once."""
+    ChildFactory.create_batch(3, authority=authority)
+    group = ("table_name", "authority_id", "key")
+    read = list(RowTally.objects.filter(table_name="missing_child").values_list("pk", "n", *group))
+    assert len(read) == 3
+    tally_rebuild(LIVE_CHILDREN)
+    assert fold_rows_read(RowTally, group, read) == 0
+    assert tally_count(LIVE_CHILDREN, authority.pk) == 3
+    assert RowTally.objects.filter(table_name="missing_child").count() == 1
