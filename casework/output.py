@@ -12,6 +12,7 @@ takes DRF's own steps. The answer is the same, key for key and value for value.
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import cached_property
 
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import ISO_8601, serializers
@@ -37,10 +38,6 @@ def _drf_step(field):
     return step
 
 
-def _as_text(value):
-    return str(value)
-
-
 def _list_of_text(value):
     return [str(item) if item is not None else None for item in value]
 
@@ -48,9 +45,8 @@ def _list_of_text(value):
 def _date_time_writer(field):
     """DateTimeField.to_representation for an aware date-time in ISO 8601, the time zone looked up
     once; anything else (a naive or odd value, another format) is the field's own."""
-    if getattr(field, "format", api_settings.DATETIME_FORMAT) is None or hasattr(field, "timezone"):
-        return None
-    if getattr(field, "format", api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if output_format is None or output_format.lower() != ISO_8601 or hasattr(field, "timezone"):
         return None
     zone = field.default_timezone()
     if zone is None:
@@ -89,9 +85,9 @@ def _writer(field):
     """How a plain attribute's value (not None) is written, or None for DRF's steps."""
     kind = type(field)
     if kind is serializers.CharField:
-        return _as_text
+        return str
     if kind is serializers.UUIDField:
-        return _as_text if field.uuid_format == "hex_verbose" else None
+        return str if field.uuid_format == "hex_verbose" else None
     if kind is serializers.IntegerField:
         return int
     if kind is serializers.BooleanField:
@@ -138,16 +134,14 @@ def _field_step(serializer, field):
 class Output(serializers.Serializer):
     """A read-only serializer of the API's answers: DRF's result, with the steps worked out once."""
 
+    @cached_property
     def _steps(self):
-        steps = self.__dict__.get("_output_steps")
-        if steps is None:
-            steps = [(field.field_name, _field_step(self, field)) for field in self._readable_fields]
-            self.__dict__["_output_steps"] = steps
-        return steps
+        """(name, step) of each field, worked out once: for a list, once for all its rows."""
+        return [(field.field_name, _field_step(self, field)) for field in self._readable_fields]
 
     def to_representation(self, instance):
         answer = {}
-        for name, step in self._steps():
+        for name, step in self._steps:
             value = step(instance)
             if value is not _SKIPPED:
                 answer[name] = value

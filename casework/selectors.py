@@ -18,6 +18,13 @@ def users_manageable_by(user):
     return User.objects.filter(agency__authority_id=user.agency.authority_id)
 
 
+def prefetched(obj, to_attr, related):
+    """The rows a `Prefetch(related, to_attr=to_attr)` put on `obj` (a list: Django makes no manager
+    per row for those), or, when the read did not prefetch them, the `related` manager's rows now."""
+    rows = getattr(obj, to_attr, None)
+    return rows if rows is not None else list(getattr(obj, related).all())
+
+
 def visible_row(visible, loaded, pk):
     """The row `pk` read through `loaded` (the model's rows with the joins and annotations a detail
     read shows), or None when `visible` (the rows the user may see) does not hold it or `pk` is not

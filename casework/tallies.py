@@ -42,28 +42,38 @@ def _changes_sql(tally, rows, sign):
     )
 
 
+def _add_changes_sql(tally, changes, having=""):
+    """The INSERT adding the rows of change (`changes`: SELECTs of authority_id, key, n) summed per
+    group, as the tally's rows for `tally.table`."""
+    return (
+        f"INSERT INTO {RowTally._meta.db_table} (table_name, authority_id, key, n) "
+        f"SELECT '{tally.table}', authority_id, key, SUM(n) FROM ({changes}) c GROUP BY authority_id, key"
+        + (f" {having}" if having else "")
+    )
+
+
+def _drop_triggers_sql(tally):
+    return "".join(
+        f"DROP TRIGGER IF EXISTS {tally.function}_{event} ON {tally.table};\n"
+        for event in ("insert", "update", "delete", "truncate")
+    )
+
+
 def tally_triggers_sql(tally):
     """(install, remove): the SQL of the table's statement triggers and their functions. An update
     writes a change row only where it moved rows between groups or in or out of the count; emptying
     the table (TRUNCATE, which fires no row trigger) empties its tally."""
     table_sql = RowTally._meta.db_table
+    added, removed = _changes_sql(tally, "tally_new", 1), _changes_sql(tally, "tally_old", -1)
     install = f"""
 CREATE OR REPLACE FUNCTION {tally.function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO {table_sql} (table_name, authority_id, key, n)
-        SELECT '{tally.table}', authority_id, key, SUM(n) FROM ({_changes_sql(tally, "tally_new", 1)}) c
-        GROUP BY authority_id, key;
+        {_add_changes_sql(tally, added)};
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO {table_sql} (table_name, authority_id, key, n)
-        SELECT '{tally.table}', authority_id, key, SUM(n) FROM ({_changes_sql(tally, "tally_old", -1)}) c
-        GROUP BY authority_id, key;
+        {_add_changes_sql(tally, removed)};
     ELSE
-        INSERT INTO {table_sql} (table_name, authority_id, key, n)
-        SELECT '{tally.table}', authority_id, key, SUM(n) FROM (
-            {_changes_sql(tally, "tally_new", 1)} UNION ALL {_changes_sql(tally, "tally_old", -1)}
-        ) c
-        GROUP BY authority_id, key HAVING SUM(n) <> 0;
+        {_add_changes_sql(tally, f"{added} UNION ALL {removed}", "HAVING SUM(n) <> 0")};
     END IF;
     RETURN NULL;
 END
@@ -74,11 +84,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-DROP TRIGGER IF EXISTS {tally.function}_insert ON {tally.table};
-DROP TRIGGER IF EXISTS {tally.function}_update ON {tally.table};
-DROP TRIGGER IF EXISTS {tally.function}_delete ON {tally.table};
-DROP TRIGGER IF EXISTS {tally.function}_truncate ON {tally.table};
-CREATE TRIGGER {tally.function}_insert AFTER INSERT ON {tally.table}
+{_drop_triggers_sql(tally)}CREATE TRIGGER {tally.function}_insert AFTER INSERT ON {tally.table}
     REFERENCING NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
 CREATE TRIGGER {tally.function}_update AFTER UPDATE ON {tally.table}
     REFERENCING OLD TABLE AS tally_old NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}();
@@ -88,11 +94,7 @@ CREATE TRIGGER {tally.function}_truncate AFTER TRUNCATE ON {tally.table}
     FOR EACH STATEMENT EXECUTE FUNCTION {tally.function}_emptied();
 """
     remove = f"""
-DROP TRIGGER IF EXISTS {tally.function}_insert ON {tally.table};
-DROP TRIGGER IF EXISTS {tally.function}_update ON {tally.table};
-DROP TRIGGER IF EXISTS {tally.function}_delete ON {tally.table};
-DROP TRIGGER IF EXISTS {tally.function}_truncate ON {tally.table};
-DROP FUNCTION IF EXISTS {tally.function}();
+{_drop_triggers_sql(tally)}DROP FUNCTION IF EXISTS {tally.function}();
 DROP FUNCTION IF EXISTS {tally.function}_emptied();
 DELETE FROM {table_sql} WHERE table_name = '{tally.table}';
 """
@@ -114,12 +116,7 @@ def tally_rebuild(tally, using=None):
         cursor.execute(f"LOCK TABLE {tally.table} IN SHARE MODE")
         cursor.execute(f"LOCK TABLE {table_sql} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {table_sql} WHERE table_name = %s", [tally.table])
-        cursor.execute(
-            f"INSERT INTO {table_sql} (table_name, authority_id, key, n) "
-            f"SELECT %s, authority_id, key, SUM(n) FROM ({_changes_sql(tally, tally.table, 1)}) c "
-            "GROUP BY authority_id, key",
-            [tally.table],
-        )
+        cursor.execute(_add_changes_sql(tally, _changes_sql(tally, tally.table, 1)))
         return cursor.rowcount
 
 

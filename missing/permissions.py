@@ -173,9 +173,7 @@ def rows_hidden_in_authority(user, child_field="child_id"):
     """When rows_of_visible_children(user) is every row of the user's authority but those of a
     merged-away record (a MASH coordinator's), a filter of those rows; None for anyone else. The clock
     kinds give it as their `hidden_in_authority`, so the lists count closed rows from a tally."""
-    if not user or not user.is_authenticated or user.is_superuser or not user.agency_id:
-        return None
-    if not is_mash_coordinator(user):
+    if not _sees_whole_authority(user):
         return None
     merged_away = Child.objects.filter(authority_id=user.agency.authority_id, merged_into__isnull=False).values("pk")
     return Q(**{f"{child_field}__in": merged_away})

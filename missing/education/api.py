@@ -1,6 +1,7 @@
 """API for children-missing-education cases (API.md conventions)."""
 
 from datetime import date
+from functools import cached_property
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -91,11 +92,13 @@ class CaseOutput(Output):
     def get_episodes(self, obj) -> list[str]:
         return [str(e.pk) for e in case_episodes(obj)]
 
+    @cached_property
+    def _enquiry_writer(self):
+        """One for the whole list: making a serializer copies its fields."""
+        return EnquiryOutput(many=True)
+
     def get_enquiries(self, obj) -> list[dict]:
-        writer = self.__dict__.get("_enquiries")
-        if writer is None:  # one for the whole list: making a serializer copies its fields
-            writer = self.__dict__["_enquiries"] = EnquiryOutput(many=True)
-        return writer.to_representation(case_checklist(obj))
+        return self._enquiry_writer.to_representation(case_checklist(obj))
 
 
 class EnquiryInput(serializers.Serializer):

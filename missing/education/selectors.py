@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from casework.calendar import local_date
 from casework.protocol_store import protocol_for, protocol_lookup
+from casework.selectors import prefetched
 
 from ..models import Enquiry, MissingEpisode
 from . import rules
@@ -26,8 +27,7 @@ def _enquiries():
 
 
 def case_episodes(case):
-    rows = getattr(case, "episode_rows", None)
-    return rows if rows is not None else list(case.episodes.all())
+    return prefetched(case, "episode_rows", "episodes")
 
 
 def cases_for_api(user):
@@ -67,8 +67,7 @@ def case_progress(case, *, today=None, protocol=None):
 
 def case_checklist(case):
     """Every reasonable enquiry §12 lists, with the record of it where it was made."""
-    made = getattr(case, "enquiry_rows", None)
-    done = {enquiry.item: enquiry for enquiry in (made if made is not None else case.enquiries.all())}
+    done = {enquiry.item: enquiry for enquiry in prefetched(case, "enquiry_rows", "enquiries")}
     return [{"item": value, "label": label, "enquiry": done.get(value)} for value, label in Enquiry.choices]
 
 

@@ -15,6 +15,7 @@ from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
 from casework.models import User
 from casework.output import Output
+from casework.selectors import prefetched
 from casework.services import authority_for
 
 from ..api import UK_DATE_FORMATS, UK_DATETIME_FORMATS
@@ -149,19 +150,13 @@ class InterviewOutput(Output):
     intelligence_shared_at = serializers.DateTimeField(allow_null=True)
 
     def get_episodes(self, obj) -> list[str]:
-        return [str(e.pk) for e in sorted(_covered(obj), key=lambda e: e.started_at)]
+        return [str(e.pk) for e in sorted(prefetched(obj, "covered", "episodes"), key=lambda e: e.started_at)]
 
     def get_covers_several_episodes(self, obj) -> bool:
-        return len(_covered(obj)) > 1
+        return len(prefetched(obj, "covered", "episodes")) > 1
 
     def get_due_at(self, obj) -> datetime | None:
         return _DATE_TIME.to_representation(interview_due_at(obj))
-
-
-def _covered(interview):
-    """The interview's episodes: as the API's reads prefetch them, else read now."""
-    covered = getattr(interview, "covered", None)
-    return covered if covered is not None else interview.episodes.all()
 
 
 _DATE_TIME = serializers.DateTimeField()  # writes a value as the API's date-times are written
