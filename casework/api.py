@@ -26,7 +26,7 @@ from .authentication import ApiTokenAuthentication
 from .errors import ApplicationError
 from .output import Output
 from .middleware import needs_second_factor
-from .paginator import CountedPaginator
+from .paginator import CountedPaginator, WindowPaginator
 from .models import Agency, AgencyKind, Role
 from .permissions import IsAdministrator
 from .selectors import users_manageable_by
@@ -101,6 +101,8 @@ def paginated(request, view, queryset, output_serializer, context=None, *, child
     paginator = PageNumberPagination()
     if count is not None:  # a function answering exactly queryset.count(), more cheaply
         paginator.django_paginator_class = partial(CountedPaginator, count_of=count)
+    else:
+        paginator.django_paginator_class = WindowPaginator
     page = paginator.paginate_queryset(queryset, request, view=view)
     if child_of is not None:
         record_access_log(request, [child_of(row) for row in page], query=query)

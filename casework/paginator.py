@@ -1,7 +1,9 @@
 """Pages of lists that can hold a whole authority (100,000 children at national size): the count
 stops at a cap, so a broad search costs the same at any size (issue 13)."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Window
+from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
@@ -48,3 +50,42 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self):
         return self._count_of()
+
+
+TOTAL = "listed_total_"  # the annotation that carries COUNT(*) OVER () on each row of a page
+
+
+def counts_in_one_statement(rows):
+    """Whether a page of `rows` can carry its own count (COUNT(*) OVER ()): a window is computed
+    before DISTINCT and cannot be added to a union, so those querysets are counted apart."""
+    query = getattr(rows, "query", None)
+    if query is None or getattr(rows, "_iterable_class", None) is not ModelIterable:  # rows as objects only
+        return False
+    return not (query.distinct or query.combinator or query.is_sliced)
+
+
+class WindowPaginator(Paginator):
+    """A Paginator that reads a page and the count of its list in one statement: each row carries
+    COUNT(*) OVER (). The list's filter (for most lists the visibility rule) is compiled, planned and
+    run once rather than twice. An empty page is counted apart: it is the first page of an empty
+    list, or a page past the end (EmptyPage, as Django's own Paginator answers)."""
+
+    def page(self, number):
+        rows = self.object_list
+        if not counts_in_one_statement(rows):
+            return super().page(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger("That page number is not an integer") from error
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        bottom = (number - 1) * self.per_page
+        listed = list(rows.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
+        if listed:
+            self.__dict__["count"] = getattr(listed[0], TOTAL)
+        elif number > 1 or not self.allow_empty_first_page:
+            self.validate_number(number)  # counts the list, and answers EmptyPage past its end
+        else:
+            self.__dict__["count"] = 0
+        return self._get_page(listed, number, self)

@@ -1,0 +1,72 @@
+"""casework.paginator.WindowPaginator: a page and its list's count in one statement, answering what
+Django's own Paginator answers (issue 13)."""
+
+import pytest
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.models import Agency, AgencyKind
+from casework.paginator import WindowPaginator
+
+from ..factories import AgencyFactory
+
+
+@pytest.fixture
+def twelve(authority):
+    for n in range(12):
+        AgencyFactory(authority=authority, name=f"Agency {n:02}", kind=AgencyKind.HEALTH)
+    return Agency.objects.filter(authority=authority).order_by("name")
+
+
+def pages(paginator):
+    answered = []
+    for number in paginator.page_range:
+        page = paginator.page(number)
+        answered.append(([a.name for a in page], page.has_next(), page.has_previous(), page.start_index()))
+    return paginator.count, paginator.num_pages, answered
+
+
+@pytest.mark.parametrize("per_page", [1, 5, 12, 50])
+def test_every_page_and_the_count_are_django_paginators(twelve, per_page):
+    assert pages(WindowPaginator(twelve, per_page)) == pages(Paginator(twelve, per_page))
+    assert WindowPaginator(twelve, per_page).page(1).paginator.count == 12
+
+
+def test_a_page_and_its_count_are_one_statement(twelve):
+    paginator = WindowPaginator(twelve, 5)
+    with CaptureQueriesContext(connection) as captured:
+        page = paginator.page(2)
+        names = [a.name for a in page]
+        assert (paginator.count, paginator.num_pages, page.has_next()) == (12, 3, True)
+    assert names == [f"Agency {n:02}" for n in range(5, 10)]
+    assert len(captured) == 1
+    assert "OVER ()" in captured[0]["sql"]
+
+
+def test_an_empty_list_has_one_empty_page(authority):
+    paginator = WindowPaginator(Agency.objects.filter(authority=authority).order_by("name"), 5)
+    page = paginator.page(1)
+    assert (list(page), paginator.count, paginator.num_pages, page.has_next()) == ([], 0, 1, False)
+
+
+def test_a_page_past_the_end_or_not_a_number_is_refused(twelve):
+    with pytest.raises(EmptyPage):
+        WindowPaginator(twelve, 5).page(4)
+    with pytest.raises(EmptyPage):
+        WindowPaginator(twelve, 5).page(0)
+    with pytest.raises(PageNotAnInteger):
+        WindowPaginator(twelve, 5).page("two")
+    assert [a.name for a in WindowPaginator(twelve, 5).page("3")] == ["Agency 10", "Agency 11"]
+
+
+def test_a_distinct_list_is_counted_apart(twelve):
+    # A window counts before DISTINCT: the paginator counts such a list with its own statement.
+    doubled = Agency.objects.filter(authority=twelve[0].authority).filter(name__startswith="Agency")
+    doubled = doubled.union(doubled).order_by("name")
+    distinct = twelve.values("kind").distinct().order_by("kind")
+    assert pages(WindowPaginator(doubled, 5)) == pages(Paginator(doubled, 5))
+    assert WindowPaginator(distinct, 5).count == 1
+    assert list(WindowPaginator(twelve.values_list("name", flat=True), 5).page(1)) == [
+        f"Agency {n:02}" for n in range(5)
+    ]
