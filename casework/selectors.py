@@ -1,6 +1,9 @@
 """Reads for people and agencies, and how a detail read loads a row it has found visible."""
 
 from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import F, Func, IntegerField
+from django.db.models.functions import Coalesce
 
 from .models import User
 from .permissions import is_administrator
@@ -36,3 +39,27 @@ def visible_row(visible, loaded, pk):
     except (ValueError, TypeError, ValidationError):
         return None
     return loaded.filter(pk=pk).first()  # None if it was erased since the check
+
+
+ROW_COUNT = Func(template="COUNT(*)", output_field=IntegerField())
+
+
+def row_count(rows):
+    """`rows` counted, as a query of one value to read with others in one statement (numbers())."""
+    return rows.order_by().values(number_=ROW_COUNT)
+
+
+def value_sum(rows, field):
+    """The sum of `field` over `rows` (0 when there are none), as a query of one value (numbers())."""
+    return rows.order_by().values(number_=Coalesce(Func(F(field), function="SUM"), 0, output_field=IntegerField()))
+
+
+def numbers(*queries):
+    """The one value each query selects (row_count, value_sum), read in one statement: one round
+    trip and one plan, where `.count()` on each would take one of each per number (issue 13)."""
+    using = queries[0].db
+    compiled = [query.query.get_compiler(using=using).as_sql() for query in queries]
+    sql = "SELECT " + ", ".join(f"({part})" for part, _ in compiled)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [param for _, params in compiled for param in params])
+        return list(cursor.fetchone())

@@ -1,10 +1,11 @@
 """The clock engine's reads. Which rows a user sees is decided by each row's clock kind (its
 subject's visibility rule), once, here; every list and lookup starts from deadlines_visible_to."""
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from casework.calendar import LONDON, countdown, describe_moment, end_of_day, local_date
+from casework.selectors import numbers, row_count, value_sum
 from casework.models import Deadline, DeadlineKind, DeadlineStatus, DeadlineTally, Escalation, InboxItem
 from casework.models.clocks import CLOSED_STATUSES, LIVE_STATUSES
 
@@ -79,16 +80,17 @@ def deadlines_visible_count(user, *, status="", now=None, rows=None):
     whole = [name for names, _hidden in hiding.values() for name in names]
     closed = [status] if status else list(CLOSED_STATUSES)
     authority_id = user.agency.authority_id
-    live = 0 if status else rows.filter(status__in=LIVE_STATUSES).count()
-    tallied = DeadlineTally.objects.filter(
-        authority_id=authority_id, subject_type__in=whole, status__in=closed
-    ).aggregate(total=Sum("n"))["total"] or 0
+    tallied = DeadlineTally.objects.filter(authority_id=authority_id, subject_type__in=whole, status__in=closed)
     hidden = Q(pk__in=[])
     for names, clause_of_kinds in hiding.values():
         hidden |= Q(subject_type__in=names) & clause_of_kinds
     others = _any_kind(lambda kind: None if kind.name in whole else kind.visible, user)
     closed_rows = Deadline.objects.filter(authority_id=authority_id, status__in=closed)
-    return live + tallied - closed_rows.filter(hidden).count() + closed_rows.filter(others).count()
+    parts = [value_sum(tallied, "n"), row_count(closed_rows.filter(hidden)), row_count(closed_rows.filter(others))]
+    if not status:
+        parts.append(row_count(rows.filter(status__in=LIVE_STATUSES)))
+    tally, hidden_rows, other_rows, *live = numbers(*parts)
+    return sum(live) + tally - hidden_rows + other_rows
 
 
 def escalations_visible_to(user):

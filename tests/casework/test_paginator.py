@@ -70,3 +70,23 @@ def test_a_distinct_list_is_counted_apart(twelve):
     assert list(WindowPaginator(twelve.values_list("name", flat=True), 5).page(1)) == [
         f"Agency {n:02}" for n in range(5)
     ]
+
+
+def test_numbers_reads_counts_and_sums_in_one_statement(twelve):
+    from casework.models import DeadlineTally
+    from casework.selectors import numbers, row_count, value_sum
+
+    authority = twelve[0].authority
+    DeadlineTally.objects.bulk_create(
+        [DeadlineTally(authority=authority, subject_type="toy", status="done", n=n) for n in (4, 5)]
+    )
+    with CaptureQueriesContext(connection) as captured:
+        answered = numbers(
+            row_count(twelve),
+            row_count(twelve.filter(name__gte="Agency 10")),
+            row_count(twelve.filter(name="nobody")),
+            value_sum(DeadlineTally.objects.filter(authority_id=authority.pk), "n"),
+            value_sum(DeadlineTally.objects.filter(subject_type="none"), "n"),
+        )
+    assert answered == [12, 2, 0, 9, 0]
+    assert len(captured) == 1
