@@ -7,6 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.audit import record_access_log
 from casework.api import object_or_404, paginated
 from casework.models import Agency, AgencyKind, User
 from casework.output import Output
@@ -179,6 +180,7 @@ class AgendaApi(APIView):
                 "Agree to the confidentiality statement at this meeting before part 2 is shown (P7)."
             )
         data = agenda(meeting)
+        record_access_log(request, [row["child"].pk for row in data["part2"]])
         part1 = data["part1"]
         return Response({
             "quorate": data["attendance"]["quorate"],

@@ -191,6 +191,11 @@ def test_part_2_needs_the_confidentiality_agreement_at_this_meeting(api, people,
     body = api(people["health"]).get(agenda_url).json()
     assert {row["child"] for row in body["part2"]} == {str(c.pk) for c in children}
     assert body["quorate"] is False
+    from casework.models import RecordAccess
+
+    # Part 2 names each listed child: the read is in their access logs, as the agenda page's is.
+    logged = RecordAccess.objects.filter(user=people["health"], path=agenda_url, channel="api")
+    assert sorted(row.child_id for row in logged) == sorted(c.pk for c in children)
 
 
 def test_quorum_is_live_and_an_apology_brings_an_update(api, people, listed):
