@@ -43,6 +43,7 @@ class RetentionCandidate:
     label: str  # shown to administrators on the review page only; never written to the audit log
     reason: str
     due_on: date
+    child_id: object = None  # the child whose record the label names: showing it is in their access log
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,7 @@ class RetentionConfirmForm(GovUKForm):
 
 def _retention_context(request, policy, *, policy_form=None, confirm_form=None):
     candidates = retention_due(policy)
+    record_access_log(request, [candidate.child_id for candidate in candidates])  # the page names them
     return {
         "policy": policy,
         "candidates": candidates,

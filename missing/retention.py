@@ -46,6 +46,7 @@ def _due(policy, today):
         candidates.append(RetentionCandidate(
             kind=CHILD_RECORD,
             object_id=str(child.pk),
+            child_id=child.pk,
             label=f"{child.full_name}, born {child.date_of_birth:%d %b %Y}",
             reason=(f"Aged {policy.keep_until_age} or over and nothing since {last:%d %b %Y} "
                     f"(kept until {policy.keep_until_age} and {policy.keep_years_after_last_activity} years "

@@ -2,6 +2,7 @@
 
 from functools import partial
 
+from django.db.models import F
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -160,4 +161,6 @@ class EscalationListApi(APIView):
                 escalations = escalations.filter(**{f"deadline__{key}": item for key, item in lookups.items()})
             else:
                 escalations = escalations.filter(deadline__child_id=value)
-        return paginated(request, self, escalations.order_by("-fired_at", "id"), EscalationOutput)
+        # An escalation is part of its child's record (the deadline it chased): the page's children are logged.
+        escalations = escalations.annotate(child_of_deadline=F("deadline__child_id")).order_by("-fired_at", "id")
+        return paginated(request, self, escalations, EscalationOutput, child_of=lambda e: e.child_of_deadline)

@@ -116,6 +116,7 @@ def _action(request, interview_id, *, form_class, may, perform, title, button, f
         else:
             messages.success(request, f"{title}: saved.")
             return redirect("interviews:detail", interview_id=interview.pk)
+    record_access_log(request, [interview.child_id])  # the page names the child
     return render(
         request, "interviews/action.html", {"interview": interview, "form": form, "title": title, "button": button}
     )

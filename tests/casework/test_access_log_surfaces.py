@@ -98,6 +98,9 @@ def test_interview_lists_and_due_page(api, signed_in, mash, agencies, child, epi
     assert len(logged(mash, child, "api")) == 1
     assert signed_in(worker).get("/interviews/").status_code == 200
     assert len(logged(worker, child, "page")) == 1
+    # A form page for a change of the interview names the child.
+    assert signed_in(worker).get(f"/interviews/{interview.pk}/record/").status_code == 200
+    assert [row.path for row in logged(worker, child, "page")].count(f"/interviews/{interview.pk}/record/") == 1
 
 
 def test_the_follow_up_letter_pdf_page_and_api(api, signed_in, mash, child, episode):

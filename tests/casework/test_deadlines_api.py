@@ -160,6 +160,11 @@ def test_escalations_list_fires_once_however_often_the_clock_runs(api, mash, set
     assert set(row) >= {"id", "rule", "deadline", "fired_at", "recipients"}
     assert [r["username"] for r in row["recipients"]] == ["head"]
     assert api(mash).get("/api/v1/escalations/", {"child": "nope"}).status_code == 400
+    # Each read of the child's escalations is in the child's access log.
+    from casework.models import RecordAccess
+
+    logged = RecordAccess.objects.filter(user=mash, child_id=visible.pk, path__startswith="/api/v1/escalations/")
+    assert logged.count() == 2
 
 
 # Who may record a duty done (issue 7, finding 6) ------------------------------------------------

@@ -103,6 +103,7 @@ def test_nothing_is_removed_without_confirmation_and_only_by_an_administrator(au
     page = signed_in(admin_user)
     listing = page.get("/retention/")
     assert listing.status_code == 200 and child.full_name in listing.content.decode()
+    assert RecordAccess.objects.filter(user=admin_user, child_id=child.pk, path="/retention/").count() == 1
     refused = page.post("/retention/", {"action": "dispose", "records": [f"{CHILD_RECORD}:{child.pk}"]})
     assert refused.status_code == 400 and "Confirm that these records are to be removed" in refused.content.decode()
     assert Child.objects.get(pk=child.pk).anonymised_at is None
