@@ -231,6 +231,8 @@ APIS = [
     ("GET deadlines?status=overdue", "mash", lambda f: "/api/v1/deadlines/?status=overdue"),
     ("GET escalations", "mash", lambda f: "/api/v1/escalations/"),
     ("GET return-interviews", "rhi", lambda f: "/api/v1/return-interviews/"),
+    ("GET return-interviews (MASH: the authority's)", "mash", lambda f: "/api/v1/return-interviews/"),
+    ("GET return-interviews?state=offered (MASH)", "mash", lambda f: "/api/v1/return-interviews/?state=offered"),
     ("GET return-interviews/timeliness", "mash", lambda f: "/api/v1/return-interviews/timeliness/"),
     ("GET return-interview", "rhi", lambda f: f"/api/v1/return-interviews/{_id(f.interview)}/" if f.interview else None),
     ("GET safe-and-well-checks", "mash", lambda f: "/api/v1/safe-and-well-checks/"),

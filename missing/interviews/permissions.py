@@ -22,7 +22,12 @@ register_involvement(_assigned_interviewer)
 
 
 def interviews_visible_to(user, *, listing=False):
-    return ReturnInterview.objects.filter(child__in=children_visible_to(user, listing=listing).values("pk"))
+    interviews = ReturnInterview.objects.filter(child__in=children_visible_to(user, listing=listing).values("pk"))
+    if user.is_authenticated and not user.is_superuser and user.agency_id:
+        # Every child a user sees is of their own authority. Said on the interview's own column too,
+        # it lets a list walk the (authority, first return) index in order (issue 13).
+        interviews = interviews.filter(authority_id=user.agency.authority_id)
+    return interviews
 
 
 def checks_visible_to(user):

@@ -1,4 +1,4 @@
-"""The counts PostgreSQL keeps of an authority's live children and notifications (casework.tallies,
+"""The counts PostgreSQL keeps of an authority's live children, notifications and return interviews (casework.tallies,
 issue 13): every way rows are written keeps them equal to counting the rows, the sweep folds them,
 and the API's list counts read them."""
 
@@ -12,11 +12,13 @@ from casework.clocks.services import deadlines_sweep
 from casework.models import RowTally
 from casework.tallies import fold_rows_read, tally_count, tally_fold, tally_rebuild
 from missing.merge import child_merge
-from missing.models import Child, NotificationStatus, PoliceNotification
+from casework.models import AgencyKind
+from missing.interviews.services import return_interview_not_possible, return_interview_offer_for_return
+from missing.models import Child, InterviewState, NotificationStatus, PoliceNotification, ReturnInterview
 from missing.retention import child_record_dispose
 from missing.services import notification_receive, notification_triage
-from missing.tallies import LIVE_CHILDREN, NOTIFICATIONS
-from tests.factories import ChildFactory, LocalAuthorityFactory, notification_fields
+from missing.tallies import INTERVIEWS, LIVE_CHILDREN, NOTIFICATIONS
+from tests.factories import ChildFactory, EpisodeFactory, LocalAuthorityFactory, UserFactory, notification_fields
 
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)
 
@@ -129,3 +131,47 @@ def test_a_fold_that_finds_its_rows_gone_changes_nothing(authority):
     assert fold_rows_read(RowTally, group, read) == 0
     assert tally_count(LIVE_CHILDREN, authority.pk) == 3
     assert RowTally.objects.filter(table_name="missing_child").count() == 1
+
+
+def interviews_counted(authority):
+    """What the interview tally says for the authority by state, and what counting the rows says."""
+    rows = {state: ReturnInterview.objects.filter(authority=authority, state=state).count()
+            for state in InterviewState.values}
+    return {state: tally_count(INTERVIEWS, authority.pk, [state]) for state in InterviewState.values}, rows
+
+
+def returned_episode(child):
+    return EpisodeFactory(child=child, started_at=NOW - timedelta(days=2), returned_at=NOW - timedelta(days=1))
+
+
+def test_the_interview_tally_follows_offers_moves_merges_and_erasure(authority, mash):
+    children = ChildFactory.create_batch(4, authority=authority)
+    offered = [return_interview_offer_for_return(actor=mash, episode=returned_episode(child)) for child in children]
+    tallied, rows = interviews_counted(authority)
+    assert tallied == rows and rows[InterviewState.OFFERED] == 4
+
+    return_interview_not_possible(actor=mash, interview=offered[3], reason="Moved out of the area")
+    # A merge keeps one owed interview of the two (the other is closed as not possible); erasing a
+    # record removes its own.
+    child_merge(actor=mash, child=children[0], other=children[1], keep={})
+    child_record_dispose(str(children[2].pk), "delete")
+    tallied, rows = interviews_counted(authority)
+    assert tallied == rows
+    assert rows == {**dict.fromkeys(InterviewState.values, 0), "offered": 1, "not_possible": 2}
+
+
+def test_the_interview_list_counts_from_the_tally_for_a_coordinator_only(authority, mash, agencies, api):
+    children = ChildFactory.create_batch(3, authority=authority, lead_agency=agencies[AgencyKind.HEALTH])
+    for child in children:
+        return_interview_offer_for_return(actor=mash, episode=returned_episode(child))
+    nurse = UserFactory(agency=agencies[AgencyKind.HEALTH], roles=[])
+    assert api(mash).get("/api/v1/return-interviews/").json()["count"] == 3
+    assert api(mash).get("/api/v1/return-interviews/?state=completed").json()["count"] == 0
+
+    # A change row the sweep has not folded yet is read with the rest: the coordinator's count is the
+    # tally's. Narrower lists, and everyone else's, count their rows.
+    RowTally.objects.create(table_name="missing_returninterview", authority_id=authority.pk, key="offered", n=2)
+    assert api(mash).get("/api/v1/return-interviews/").json()["count"] == 5
+    assert api(mash).get("/api/v1/return-interviews/?state=offered").json()["count"] == 5
+    assert api(mash).get(f"/api/v1/return-interviews/?child={children[0].pk}").json()["count"] == 1
+    assert api(nurse).get("/api/v1/return-interviews/").json()["count"] == 3
