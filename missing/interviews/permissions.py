@@ -11,7 +11,7 @@ from casework.models import AgencyKind, Role
 from casework.permissions import is_mash_coordinator
 
 from ..models import ReturnInterview, SafeAndWellCheck
-from ..permissions import can_change_child, children_visible_to, register_involvement
+from ..permissions import can_change_child, children_visible_to, register_involvement, rows_of_visible_children
 
 
 def _assigned_interviewer(user):
@@ -22,12 +22,11 @@ register_involvement(_assigned_interviewer)
 
 
 def interviews_visible_to(user, *, listing=False):
-    interviews = ReturnInterview.objects.filter(child__in=children_visible_to(user, listing=listing).values("pk"))
-    if user.is_authenticated and not user.is_superuser and user.agency_id:
-        # Every child a user sees is of their own authority. Said on the interview's own column too,
-        # it lets a list walk the (authority, first return) index in order (issue 13).
-        interviews = interviews.filter(authority_id=user.agency.authority_id)
-    return interviews
+    """`listing=True` for a list: decided by the interview's own authority and child columns
+    (rows_of_visible_children), so the list walks the (authority, first return) index in order."""
+    if listing:
+        return ReturnInterview.objects.filter(rows_of_visible_children(user))
+    return ReturnInterview.objects.filter(child__in=children_visible_to(user).values("pk"))
 
 
 def checks_visible_to(user):

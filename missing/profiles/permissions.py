@@ -5,8 +5,6 @@ the profile is for when the child goes missing (a police user of another force n
 Changing (and the photo): whoever may change the child (missing.permissions.can_change_child).
 """
 
-from django.db.models import Q
-
 from casework.models import AgencyKind
 
 from ..models import Child
@@ -20,7 +18,10 @@ def profile_children_visible_to(user):
         return visible
     if user.agency.kind != AgencyKind.POLICE:
         return visible
-    return Child.objects.filter(Q(pk__in=visible.values("pk")) | Q(authority_id=user.agency.authority_id))
+    # The children a user sees are all of their own authority, so these are the authority's children.
+    # Written as the union of the two, PostgreSQL gathered every child the force sees (85,000 at
+    # national size) and then read the whole table for one child (issue 13).
+    return Child.objects.filter(authority_id=user.agency.authority_id)
 
 
 def can_change_profile(user, child):

@@ -401,3 +401,28 @@ def test_the_kept_rule_is_unchanged_by_its_uses_and_the_store_is_bounded(world, 
     assert len(permissions._BUILT_RULES) == 2
     assert permissions._rule_key(others[0], False) not in permissions._BUILT_RULES
     assert permissions._rule_key(others[2], False) in permissions._BUILT_RULES
+
+
+@pytest.mark.parametrize("few", [500, 0])
+@pytest.mark.parametrize("role", ROLES)
+def test_rows_of_visible_children_agree_whether_the_children_are_few_or_many(world, role, few, monkeypatch):
+    """Anyone who sees few children has their rows found by naming the children; past the limit, by
+    asking about each row's child. The rows are the same either way."""
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", few)
+    user = world["users"][role]
+    rows = MissingEpisode.objects.filter(permissions.rows_of_visible_children(user))
+    assert rows.filter(pk=world["episode"].pk).exists() is (role in SEES_CHILD)
+
+
+def test_few_visible_children_are_exactly_those_seen_and_none_past_the_limit(world, authority, agencies, monkeypatch):
+    lead = world["users"]["health_lead"]
+    second = ChildFactory(authority=authority, lead_agency=agencies[AgencyKind.HEALTH])
+    ChildFactory(authority=authority, lead_agency=agencies[AgencyKind.EDUCATION])
+    assert sorted(permissions.few_visible_children(lead)) == sorted([world["child"].pk, second.pk])
+    assert permissions.few_visible_children(world["users"]["health_other"]) == []
+    # A MASH coordinator and a superuser are not decided by reasons: they have no such list.
+    assert permissions.few_visible_children(world["users"]["mash"]) is None
+    assert permissions.few_visible_children(world["users"]["admin"]) is None
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", 1)
+    assert permissions.few_visible_children(lead) is None
+    assert sorted(permissions.few_visible_children(world["users"]["allocated_worker"])) == [world["child"].pk]
