@@ -169,10 +169,12 @@ def _sees_whole_authority(user):
 
 def children_visible_count(user):
     """children_visible_to(user).count(), for a MASH coordinator (whose rule is every live child of
-    the authority, 100,000 at national size) read from the tally PostgreSQL keeps (issue 13)."""
+    the authority, 100,000 at national size) read from the tally PostgreSQL keeps, for someone who
+    sees few children the length of their list (few_visible_children) (issue 13)."""
     if tally_kept() and _sees_whole_authority(user):
         return tally_count(LIVE_CHILDREN, user.agency.authority_id)
-    return children_visible_to(user).count()
+    few = few_visible_children(user)
+    return len(few) if few is not None else children_visible_to(user).count()
 
 
 def rows_of_visible_children(user, child_field="child_id", authority_field="authority_id"):

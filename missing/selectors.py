@@ -16,7 +16,14 @@ from casework.calendar import LONDON, describe_working_age, local_date, working_
 from . import rules
 from .models import MissingEpisode, NotificationStatus, NotificationUpload
 from .models.episodes import RISK_RANK, RiskLevel
-from .permissions import can_triage, children_visible_to, episodes_visible_to, notifications_visible_to
+from .permissions import (
+    can_triage,
+    children_visible_to,
+    episodes_visible_to,
+    few_visible_children,
+    live_children,
+    notifications_visible_to,
+)
 
 RISK_ORDER = Case(
     *[When(risk_level=level, then=Value(rank)) for level, rank in RISK_RANK.items()],
@@ -186,8 +193,11 @@ def candidates_shown(candidates):
 
 
 def children_search(user, query=""):
-    """Children the user may see whose names (or police person id) contain every word of `query`."""
-    children = children_visible_to(user)
+    """Children the user may see whose names (or police person id) contain every word of `query`.
+    Someone who sees few children has them named (few_visible_children): asked child by child, a
+    return interview worker's 90 children took 120 ms to find among 100,000 (issue 13)."""
+    few = few_visible_children(user)
+    children = children_visible_to(user) if few is None else live_children().filter(pk__in=few)
     terms = query.replace("\x00", "").split()
     for term in terms:
         children = children.filter(

@@ -147,6 +147,8 @@ class PoliceNotification(models.Model):
             # The children a police force reported, read from the index alone: a force's list gathers
             # them (missing.permissions, 200,000 notifications at national size).
             models.Index(fields=["sender_agency", "child"], name="notification_sender_child"),
+            # A police force's own notifications, latest first (their list at 200,000 rows).
+            models.Index(fields=["sender_agency", "received_at"], name="notification_sender_received"),
         ]
 
     def __str__(self):
