@@ -147,8 +147,11 @@ class PoliceNotification(models.Model):
             # The children a police force reported, read from the index alone: a force's list gathers
             # them (missing.permissions, 200,000 notifications at national size).
             models.Index(fields=["sender_agency", "child"], name="notification_sender_child"),
-            # A police force's own notifications, latest first (their list at 200,000 rows).
+            # A police force's own notifications, latest first (their list at 200,000 rows), and those
+            # still waiting for triage.
             models.Index(fields=["sender_agency", "received_at"], name="notification_sender_received"),
+            models.Index(fields=["sender_agency", "received_at"], name="notification_sender_pending",
+                         condition=models.Q(status="pending")),
         ]
 
     def __str__(self):
