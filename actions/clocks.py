@@ -39,7 +39,7 @@ from casework.clocks.registry import (
 from casework.models import DeadlineStatus
 from casework.permissions import is_administrator
 from casework.links import url_maker
-from missing.permissions import rows_hidden_in_authority, rows_of_visible_children
+from missing.permissions import rows_hidden_in_authority, rows_of_visible_children, rows_of_visible_children_listed
 
 from .digest import digest_messages
 from .models import Action, ActionStatus, DigestSchedule
@@ -158,6 +158,7 @@ ACTION_CLOCKS = register_clock_kind(
         # episodes' decides them, and sharing the function lets the engine ask it once for both
         # kinds (one clause over the (authority, ...) index instead of every visible action's id).
         visible=rows_of_visible_children,
+        visible_in_list=rows_of_visible_children_listed,
         hidden_in_authority=rows_hidden_in_authority,
         facts=_action_facts,
         mine=lambda user: Q(subject_id__in=Action.objects.filter(owner=user).values("pk")),

@@ -10,8 +10,10 @@ change answer 403.
 """
 
 import threading
+import uuid
 from collections import OrderedDict
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from rest_framework.permissions import BasePermission
 
@@ -153,12 +155,44 @@ def few_visible_children(user):
         return None
     if is_mash_coordinator(user):
         return None
-    in_authority = live_children().filter(authority_id=user.agency.authority_id).order_by()
-    parts = [in_authority.filter(reason).values_list("pk", flat=True)[: FEW_CHILDREN + 1] for reason in _reasons(user)]
-    found = set(parts[0].union(*parts[1:], all=True))
-    # A reason read to its limit has more than FEW_CHILDREN children on its own; otherwise every
-    # reason was read whole and `found` is exactly the children the user sees.
-    return list(found) if len(found) <= FEW_CHILDREN else None
+    sql, params = _few_statement(user)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if len(rows) > FEW_CHILDREN:  # too many to name (and perhaps a reason not read whole)
+        return None
+    # Every reason was read whole (none reached its limit): these are exactly the children seen.
+    authority_id = str(user.agency.authority_id).replace("-", "")
+    return list({
+        uuid.UUID(str(pk)) for pk, authority, merged_into in rows
+        if str(authority).replace("-", "") == authority_id and merged_into is None
+    })
+
+
+_FEW_STATEMENTS = OrderedDict()  # few_visible_children's statement per _rule_key, as _BUILT_RULES
+
+
+def _few_statement(user):
+    """few_visible_children's statement (SQL and parameters), compiled once per user as the rule is
+    (it names only the user, their agency and the reasons): each reason through its own index
+    alone, stopping at the limit. The authority and the merge are checked on the rows read: as
+    filters, PostgreSQL joined the authority's whole index of 100,000 children to each reason's."""
+    key = _rule_key(user, "few")
+    with _BUILT_RULES_LOCK:
+        statement = _FEW_STATEMENTS.get(key)
+    if statement is None:
+        parts = [
+            Child.objects.filter(reason).order_by().values_list("pk", "authority_id", "merged_into_id")[
+                : FEW_CHILDREN + 1
+            ]
+            for reason in _reasons(user)
+        ]
+        statement = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+        with _BUILT_RULES_LOCK:
+            _FEW_STATEMENTS[key] = statement
+            while len(_FEW_STATEMENTS) > _BUILT_RULES_MAX:
+                _FEW_STATEMENTS.popitem(last=False)
+    return statement
 
 
 def _sees_whole_authority(user):
@@ -177,7 +211,7 @@ def children_visible_count(user):
     return len(few) if few is not None else children_visible_to(user).count()
 
 
-def rows_of_visible_children(user, child_field="child_id", authority_field="authority_id"):
+def rows_of_visible_children(user, child_field="child_id", authority_field="authority_id", *, listing=False):
     """A filter keeping the rows of another table (the clock engine's deadlines) that concern a
     child the user may see. Such a row carries its child's authority (`authority_field`: a child's
     authority never changes, and a merge moves the merged-away record's rows to the survivor).
@@ -185,8 +219,9 @@ def rows_of_visible_children(user, child_field="child_id", authority_field="auth
     Decided the same way as children_visible_to, but without `child_id IN (every visible child)`,
     which hashed all of an authority's children (100,000 at national size) for every list of a few
     hundred live rows (issue 13): a MASH coordinator sees the rows of their authority except those of
-    a merged-away record; anyone who sees few children (few_visible_children), the rows of those
-    children; anyone else the rows of their authority whose child they may see, asked row by row.
+    a merged-away record; for a list (`listing`), anyone who sees few children
+    (few_visible_children, one more statement), the rows of those children; anyone else the rows of
+    their authority whose child they may see, asked row by row.
     """
     if not user or not user.is_authenticated:
         return Q(pk__in=[])
@@ -197,10 +232,17 @@ def rows_of_visible_children(user, child_field="child_id", authority_field="auth
     hidden = rows_hidden_in_authority(user, child_field)
     if hidden is not None:
         return Q(**{authority_field: authority_id}) & ~hidden
-    few = few_visible_children(user)
+    few = few_visible_children(user) if listing else None
     if few is not None:
-        return Q(**{authority_field: authority_id, f"{child_field}__in": few})
+        # Not said on the row's authority column as well: PostgreSQL would then walk the list's
+        # (authority, order) index past every other child's rows instead of reading these children's.
+        return Q(**{f"{child_field}__in": few})
     return Q(**{authority_field: authority_id}) & Q(visible)
+
+
+def rows_of_visible_children_listed(user):
+    """rows_of_visible_children for a list of many rows (a clock kind's `visible_in_list`)."""
+    return rows_of_visible_children(user, listing=True)
 
 
 def rows_hidden_in_authority(user, child_field="child_id"):

@@ -89,7 +89,7 @@ class DeadlineListApi(APIView):
     def get(self, request):
         filters = DeadlineFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        deadlines = deadlines_visible_to(request.user)
+        deadlines = deadlines_visible_to(request.user, listing=True)
         now = timezone.now()
         for name, value in filters.validated_data.items():
             if name == "status":

@@ -33,14 +33,14 @@ def _any_kind(rule_of, *args):
     return combined
 
 
-def _visible_clause(user):
+def _visible_clause(user, listing=False):
     """Each kind's rule, and for anyone but a superuser their own authority's rows only: every kind
     shows a user only subjects of their authority, and saying so on the row's own column lets the
     lists walk the (authority, due) indexes in order instead of sorting every visible row. None
     when the user sees no row."""
     if not user or not user.is_authenticated:
         return None
-    clause = _any_kind(lambda kind: kind.visible, user)
+    clause = _any_kind(lambda kind: (listing and kind.visible_in_list) or kind.visible, user)
     if not user.is_superuser:
         if not user.agency_id:
             return None
@@ -48,8 +48,9 @@ def _visible_clause(user):
     return clause
 
 
-def deadlines_visible_to(user):
-    clause = _visible_clause(user)
+def deadlines_visible_to(user, *, listing=False):
+    """`listing=True` for a list of every row the user sees (each kind's visible_in_list)."""
+    clause = _visible_clause(user, listing)
     return Deadline.objects.none() if clause is None else Deadline.objects.filter(clause)
 
 

@@ -16,7 +16,7 @@ from casework.models.clocks import LIVE_STATUSES
 from casework.links import url_maker
 
 from ..models import Child, MissingEpisode
-from ..permissions import rows_hidden_in_authority, rows_of_visible_children
+from ..permissions import rows_hidden_in_authority, rows_of_visible_children, rows_of_visible_children_listed
 from .rules import RULES, deadlines_wanted
 
 EPISODE = "missing.episode"
@@ -83,6 +83,7 @@ EPISODE_CLOCKS = register_clock_kind(
         lock=_lock,
         evaluate=_evaluate,
         visible=rows_of_visible_children,
+        visible_in_list=rows_of_visible_children_listed,
         hidden_in_authority=rows_hidden_in_authority,
         facts=_facts,
         mine=_mine,

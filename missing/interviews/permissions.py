@@ -25,7 +25,7 @@ def interviews_visible_to(user, *, listing=False):
     """`listing=True` for a list: decided by the interview's own authority and child columns
     (rows_of_visible_children), so the list walks the (authority, first return) index in order."""
     if listing:
-        return ReturnInterview.objects.filter(rows_of_visible_children(user))
+        return ReturnInterview.objects.filter(rows_of_visible_children(user, listing=True))
     return ReturnInterview.objects.filter(child__in=children_visible_to(user).values("pk"))
 
 

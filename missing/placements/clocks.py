@@ -31,7 +31,7 @@ from casework.models.clocks import LIVE_STATUSES
 from casework.links import url_maker
 
 from ..models import AuthorityContact, MissingEpisode, Placement
-from ..permissions import rows_hidden_in_authority, rows_of_visible_children
+from ..permissions import rows_hidden_in_authority, rows_of_visible_children, rows_of_visible_children_listed
 
 PLACEMENT = "missing.placement"
 SOURCE = "RULES N7, 002 §6"
@@ -229,6 +229,7 @@ PLACEMENT_CLOCKS = register_clock_kind(ClockKind(
     lock=_lock,
     evaluate=_evaluate,
     visible=rows_of_visible_children,
+    visible_in_list=rows_of_visible_children_listed,
     hidden_in_authority=rows_hidden_in_authority,
     facts=_facts,
     addressees=_addressees,

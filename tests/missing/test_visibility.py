@@ -410,8 +410,9 @@ def test_rows_of_visible_children_agree_whether_the_children_are_few_or_many(wor
     asking about each row's child. The rows are the same either way."""
     monkeypatch.setattr(permissions, "FEW_CHILDREN", few)
     user = world["users"][role]
-    rows = MissingEpisode.objects.filter(permissions.rows_of_visible_children(user))
-    assert rows.filter(pk=world["episode"].pk).exists() is (role in SEES_CHILD)
+    for listing in (True, False):
+        rows = MissingEpisode.objects.filter(permissions.rows_of_visible_children(user, listing=listing))
+        assert rows.filter(pk=world["episode"].pk).exists() is (role in SEES_CHILD)
 
 
 def test_few_visible_children_are_exactly_those_seen_and_none_past_the_limit(world, authority, agencies, monkeypatch):
