@@ -177,7 +177,7 @@ def _few_statement(user):
     (it names only the user, their agency and the reasons): each reason through its own index
     alone, stopping at the limit. The authority and the merge are checked on the rows read: as
     filters, PostgreSQL joined the authority's whole index of 100,000 children to each reason's."""
-    key = _rule_key(user, "few")
+    key = _rule_key(user, ("few", FEW_CHILDREN))
     with _BUILT_RULES_LOCK:
         statement = _FEW_STATEMENTS.get(key)
     if statement is None:

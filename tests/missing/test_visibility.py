@@ -424,6 +424,11 @@ def test_few_visible_children_are_exactly_those_seen_and_none_past_the_limit(wor
     # A MASH coordinator and a superuser are not decided by reasons: they have no such list.
     assert permissions.few_visible_children(world["users"]["mash"]) is None
     assert permissions.few_visible_children(world["users"]["admin"]) is None
+    # The statement is kept per user; the children it finds are read afresh each time.
+    worker = world["users"]["allocated_worker"]
+    newly = ChildFactory(authority=authority, allocated_worker=worker)
+    assert sorted(permissions.few_visible_children(worker)) == sorted([world["child"].pk, newly.pk])
+    Child.objects.filter(pk=newly.pk).update(allocated_worker=None)
     monkeypatch.setattr(permissions, "FEW_CHILDREN", 1)
     assert permissions.few_visible_children(lead) is None
     assert sorted(permissions.few_visible_children(world["users"]["allocated_worker"])) == [world["child"].pk]
