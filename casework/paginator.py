@@ -52,7 +52,8 @@ class CountedPaginator(Paginator):
         return self._count_of()
 
 
-TOTAL = "listed_total_"  # the annotation that carries COUNT(*) OVER () on each row of a page
+TOTAL = "listed_total_"
+FAR_PAGE_ROWS = 10**9  # a page starting further than this is answered after counting (bigint offsets)  # the annotation that carries COUNT(*) OVER () on each row of a page
 
 
 def counts_in_one_statement(rows):
@@ -61,7 +62,10 @@ def counts_in_one_statement(rows):
     query = getattr(rows, "query", None)
     if query is None or getattr(rows, "_iterable_class", None) is not ModelIterable:  # rows as objects only
         return False
-    return not (query.distinct or query.combinator or query.is_sliced)
+    if query.distinct or query.combinator or query.is_sliced or query.select_for_update:
+        return False
+    # A list filtered on a window of its own is wrapped by Django: the count would come before it.
+    return not any(getattr(annotation, "contains_over_clause", False) for annotation in query.annotations.values())
 
 
 class WindowPaginator(Paginator):
@@ -81,6 +85,8 @@ class WindowPaginator(Paginator):
         if number < 1:
             raise EmptyPage("That page number is less than 1")
         bottom = (number - 1) * self.per_page
+        if bottom > FAR_PAGE_ROWS:  # past any list: counted first, so the offset never reaches the database
+            self.validate_number(number)
         listed = list(rows.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
         if listed:
             self.__dict__["count"] = getattr(listed[0], TOTAL)

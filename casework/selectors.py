@@ -1,6 +1,6 @@
 """Reads for people and agencies, and how a detail read loads a row it has found visible."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.models import F, Func, IntegerField
 from django.db.models.functions import Coalesce
@@ -54,11 +54,18 @@ def value_sum(rows, field):
     return rows.order_by().values(number_=Coalesce(Func(F(field), function="SUM"), 0, output_field=IntegerField()))
 
 
+def _compiled_or_zero(query, using):
+    try:
+        return query.query.get_compiler(using=using).as_sql()
+    except EmptyResultSet:  # a filter that can match nothing (pk__in=[]): its number is 0
+        return "SELECT 0", ()
+
+
 def numbers(*queries):
     """The one value each query selects (row_count, value_sum), read in one statement: one round
     trip and one plan, where `.count()` on each would take one of each per number (issue 13)."""
     using = queries[0].db
-    compiled = [query.query.get_compiler(using=using).as_sql() for query in queries]
+    compiled = [_compiled_or_zero(query, using) for query in queries]
     sql = "SELECT " + ", ".join(f"({part})" for part, _ in compiled)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [param for _, params in compiled for param in params])

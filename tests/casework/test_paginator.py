@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from casework.models import Agency, AgencyKind
 from casework.paginator import WindowPaginator
 
-from ..factories import AgencyFactory
+from ..factories import AgencyFactory, UserFactory
 
 
 @pytest.fixture
@@ -57,6 +57,8 @@ def test_a_page_past_the_end_or_not_a_number_is_refused(twelve):
         WindowPaginator(twelve, 5).page(0)
     with pytest.raises(PageNotAnInteger):
         WindowPaginator(twelve, 5).page("two")
+    with pytest.raises(EmptyPage):  # an offset past what the database takes is refused after counting
+        WindowPaginator(twelve, 5).page(10**20)
     assert [a.name for a in WindowPaginator(twelve, 5).page("3")] == ["Agency 10", "Agency 11"]
 
 
@@ -67,6 +69,12 @@ def test_a_distinct_list_is_counted_apart(twelve):
     distinct = twelve.values("kind").distinct().order_by("kind")
     assert pages(WindowPaginator(doubled, 5)) == pages(Paginator(doubled, 5))
     assert WindowPaginator(distinct, 5).count == 1
+    # Agencies joined to their several users: each agency twice before DISTINCT, once after.
+    for agency in twelve[:3]:
+        UserFactory.create_batch(2, agency=agency)
+    joined = Agency.objects.filter(authority=twelve[0].authority, users__isnull=False).distinct().order_by("name")
+    assert pages(WindowPaginator(joined, 2)) == pages(Paginator(joined, 2))
+    assert WindowPaginator(joined, 2).page(1).paginator.count == 3
     assert list(WindowPaginator(twelve.values_list("name", flat=True), 5).page(1)) == [
         f"Agency {n:02}" for n in range(5)
     ]
@@ -85,8 +93,9 @@ def test_numbers_reads_counts_and_sums_in_one_statement(twelve):
             row_count(twelve),
             row_count(twelve.filter(name__gte="Agency 10")),
             row_count(twelve.filter(name="nobody")),
+            row_count(twelve.filter(pk__in=[])),  # a filter that can match nothing: no statement of its own
             value_sum(DeadlineTally.objects.filter(authority_id=authority.pk), "n"),
             value_sum(DeadlineTally.objects.filter(subject_type="none"), "n"),
         )
-    assert answered == [12, 2, 0, 9, 0]
+    assert answered == [12, 2, 0, 0, 9, 0]
     assert len(captured) == 1
