@@ -109,6 +109,10 @@ class Child(models.Model):
                 fields=["authority", "family_name", "given_name"], condition=Q(merged_into__isnull=True),
                 name="child_live_by_name",
             ),
+            # "Which of these children does the user see?": the rule's authority and the ids in one
+            # index. Without it PostgreSQL joined the authority's whole trigram index (100,000
+            # entries, 14 ms) to the ids' (issue 13).
+            models.Index(fields=["authority", "id"], condition=Q(merged_into__isnull=True), name="child_live_by_id"),
             # A child's likely duplicates (N3) share its date of birth (or its police person id).
             models.Index(fields=["authority", "date_of_birth"], name="child_authority_dob"),
             # Children placed across authorities now (placements.selectors.placed_in_or_out): a few
