@@ -1,0 +1,69 @@
+"""Time the API's long lists as each benchmark user, not only as the one user a benchmark row names.
+
+Run against a data set made by scripts/benchmark.sh with BENCH_KEEP=1, e.g.:
+  DATABASE_URL=postgres://app:app@127.0.0.1:5432/casework_bench_national SECRET_KEY=x \
+  ALLOWED_HOSTS=testserver SECURE_SSL_REDIRECT=false .venv/bin/python scripts/bench_users.py
+
+Prints a Markdown table: for each list and user, the median of BENCH_REPEATS GETs and the count
+that user gets (issue 13: a return interview worker's deadlines took 1.8 s at national size while
+the MASH coordinator's row of the benchmark took 17 ms).
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from django.test import Client  # noqa: E402
+
+from casework.models import User  # noqa: E402
+from casework.services import api_token_issue, api_tokens_revoke_all  # noqa: E402
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
+USERS = {
+    "rhi": "return interview worker",
+    "education": "education officer",
+    "health": "health (lead agency)",
+    "chair": "panel chair (social care)",
+    "police": "police",
+}
+LISTS = ["/children/", "/children/?q=Oak", "/notifications/", "/notifications/?status=pending", "/deadlines/",
+         "/return-interviews/"]
+
+
+def main():
+    client, tokens = Client(), {}
+    for name in USERS:
+        user = User.objects.get(username=name)
+        api_tokens_revoke_all(user=user)  # knox reads every live token of the user on each request
+        tokens[name] = api_token_issue(user=user)
+    print("| request | " + " | ".join(USERS.values()) + " |")
+    print("|---|" + "---|" * len(USERS))
+    for path in LISTS:
+        cells = []
+        for name in USERS:
+            headers = {"HTTP_AUTHORIZATION": f"Token {tokens[name]}"}
+            first = client.get(f"/api/v1{path}", **headers)  # warm, and the count this user gets
+            if first.status_code != 200:
+                cells.append(str(first.status_code))
+                continue
+            timings = []
+            for _ in range(REPEATS):
+                started = time.perf_counter()
+                client.get(f"/api/v1{path}", **headers)
+                timings.append((time.perf_counter() - started) * 1000)
+            cells.append(f"{statistics.median(timings):.0f} ms ({first.json()['count']:,})")
+        print(f"| `GET {path}` | " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
