@@ -52,8 +52,8 @@ class CountedPaginator(Paginator):
         return self._count_of()
 
 
-TOTAL = "listed_total_"
-FAR_PAGE_ROWS = 10**9  # a page starting further than this is answered after counting (bigint offsets)  # the annotation that carries COUNT(*) OVER () on each row of a page
+TOTAL = "listed_total_"  # the annotation that carries COUNT(*) OVER () on each row of a page
+FAR_PAGE_ROWS = 10**9  # a page starting further than this is answered after counting (bigint offsets)
 
 
 def counts_in_one_statement(rows):

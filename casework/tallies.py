@@ -120,12 +120,15 @@ def tally_rebuild(tally, using=None):
         return cursor.rowcount
 
 
+def tally_rows(tally, authority_id, keys=None):
+    """The tally's rows for the authority (in the groups `keys`, when given): their `n` sum to its count."""
+    rows = RowTally.objects.filter(table_name=tally.table, authority_id=authority_id)
+    return rows if keys is None else rows.filter(key__in=list(keys))
+
+
 def tally_count(tally, authority_id, keys=None):
     """How many of the authority's rows the tally counts (in the groups `keys`, when given)."""
-    rows = RowTally.objects.filter(table_name=tally.table, authority_id=authority_id)
-    if keys is not None:
-        rows = rows.filter(key__in=list(keys))
-    return rows.aggregate(total=Sum("n"))["total"] or 0
+    return tally_rows(tally, authority_id, keys).aggregate(total=Sum("n"))["total"] or 0
 
 
 def fold_change_rows(model, group):

@@ -10,7 +10,6 @@ change answer 403.
 """
 
 import threading
-import uuid
 from collections import OrderedDict
 
 from django.db import connection
@@ -90,18 +89,23 @@ def children_visible_to(user, *, listing=False):
     key. Each call answers a fresh copy (never another caller's results)."""
     if not user or not user.is_authenticated:
         return Child.objects.none()
-    key = _rule_key(user, listing)
+    return _kept(_BUILT_RULES, _rule_key(user, listing), lambda: _children_visible_to(user, listing=listing)).all()
+
+
+def _kept(store, key, build):
+    """store[key], made by build() when missing; the store keeps the _BUILT_RULES_MAX most recently
+    used (a rule, or few_visible_children's statement)."""
     with _BUILT_RULES_LOCK:
-        rule = _BUILT_RULES.get(key)
-        if rule is not None:
-            _BUILT_RULES.move_to_end(key)
-    if rule is None:
-        rule = _children_visible_to(user, listing=listing)
-        with _BUILT_RULES_LOCK:
-            _BUILT_RULES[key] = rule
-            while len(_BUILT_RULES) > _BUILT_RULES_MAX:
-                _BUILT_RULES.popitem(last=False)
-    return rule.all()
+        kept = store.get(key)
+        if kept is not None:
+            store.move_to_end(key)
+            return kept
+    kept = build()
+    with _BUILT_RULES_LOCK:
+        store[key] = kept
+        while len(store) > _BUILT_RULES_MAX:
+            store.popitem(last=False)
+    return kept
 
 
 def _children_visible_to(user, *, listing):
@@ -162,11 +166,8 @@ def few_visible_children(user):
     if len(rows) > FEW_CHILDREN:  # too many to name (and perhaps a reason not read whole)
         return None
     # Every reason was read whole (none reached its limit): these are exactly the children seen.
-    authority_id = str(user.agency.authority_id).replace("-", "")
-    return list({
-        uuid.UUID(str(pk)) for pk, authority, merged_into in rows
-        if str(authority).replace("-", "") == authority_id and merged_into is None
-    })
+    authority_id = user.agency.authority_id
+    return list({pk for pk, authority, merged_into in rows if authority == authority_id and merged_into is None})
 
 
 _FEW_STATEMENTS = OrderedDict()  # few_visible_children's statement per _rule_key, as _BUILT_RULES
@@ -177,24 +178,16 @@ def _few_statement(user):
     (it names only the user, their agency and the reasons): each reason through its own index
     alone, stopping at the limit. The authority and the merge are checked on the rows read: as
     filters, PostgreSQL joined the authority's whole index of 100,000 children to each reason's."""
-    key = _rule_key(user, ("few", FEW_CHILDREN))
-    with _BUILT_RULES_LOCK:
-        statement = _FEW_STATEMENTS.get(key)
-        if statement is not None:
-            _FEW_STATEMENTS.move_to_end(key)
-    if statement is None:
+    def build():
         parts = [
             Child.objects.filter(reason).order_by().values_list("pk", "authority_id", "merged_into_id")[
                 : FEW_CHILDREN + 1
             ]
             for reason in _reasons(user)
         ]
-        statement = parts[0].union(*parts[1:], all=True).query.sql_with_params()
-        with _BUILT_RULES_LOCK:
-            _FEW_STATEMENTS[key] = statement
-            while len(_FEW_STATEMENTS) > _BUILT_RULES_MAX:
-                _FEW_STATEMENTS.popitem(last=False)
-    return statement
+        return parts[0].union(*parts[1:], all=True).query.sql_with_params()
+
+    return _kept(_FEW_STATEMENTS, _rule_key(user, ("few", FEW_CHILDREN)), build)
 
 
 def _sees_whole_authority(user):

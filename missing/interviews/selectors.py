@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from casework.calendar import LONDON, countdown, local_date
 from casework.permissions import is_mash_coordinator
-from casework.models import Agency, Deadline, DeadlineStatus, RowTally
+from casework.models import Agency, Deadline, DeadlineStatus
 from casework.selectors import numbers, row_count, value_sum, visible_row
-from casework.tallies import tally_kept
+from casework.tallies import tally_kept, tally_rows
 
 from ..clocks.kind import EPISODE
 from ..models import (
@@ -109,10 +109,10 @@ def interviews_listed_count(user, listed, *, state=None):
     if not tally_kept() or hidden is None:
         return listed.count()
     authority_id = user.agency.authority_id
-    tallied = RowTally.objects.filter(table_name=INTERVIEWS.table, authority_id=authority_id)
+    tallied = tally_rows(INTERVIEWS, authority_id, [state] if state else None)
     hidden_rows = ReturnInterview.objects.filter(hidden, authority_id=authority_id)
     if state:
-        tallied, hidden_rows = tallied.filter(key=state), hidden_rows.filter(state=state)
+        hidden_rows = hidden_rows.filter(state=state)
     total, hidden_count = numbers(value_sum(tallied, "n"), row_count(hidden_rows))
     return total - hidden_count
 
