@@ -2,7 +2,7 @@
 
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
-from django.db.models import F, Func, IntegerField
+from django.db.models import BooleanField, F, Func, IntegerField, Subquery
 from django.db.models.functions import Coalesce
 
 from .models import User
@@ -70,3 +70,23 @@ def numbers(*queries):
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [param for _, params in compiled for param in params])
         return list(cursor.fetchone())
+
+
+class _OneOf(Func):
+    """`field = ANY(ARRAY(subquery))` on PostgreSQL, `field IN (subquery)` elsewhere."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" IN ", **extra_context)
+
+
+def one_of(field, rows):
+    """A condition for filter() or a Q: `field` holds one of the values of `rows` (a queryset of one
+    column). On PostgreSQL the rows are read once, before the scan, into an array that an index can
+    use, also as one side of an OR; `field__in=rows` there becomes a hashed subplan asked of each row
+    the scan meets, so an OR of it and an indexed condition walks every row of the authority (a
+    return interview worker's deadlines at national size: 180 ms -> 2 ms, issue 13)."""
+    return _OneOf(F(field), Subquery(rows))

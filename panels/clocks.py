@@ -6,6 +6,7 @@ from django.urls import reverse
 from casework.calendar import describe_moment
 from casework.clocks.registry import ClockKind, RowFacts, register_clock_kind
 from casework.clocks.services import clock_reconcile, deadlines_complete_for_subject
+from casework.selectors import one_of
 
 from .models import Meeting
 from .permissions import meetings_visible_to
@@ -47,7 +48,7 @@ def _facts(rows):
 
 
 def _visible(user):
-    return Q(subject_id__in=meetings_visible_to(user).values("pk"))
+    return Q(one_of("subject_id", meetings_visible_to(user).values("pk")))
 
 
 def _mine(user):

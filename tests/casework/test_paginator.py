@@ -99,3 +99,22 @@ def test_numbers_reads_counts_and_sums_in_one_statement(twelve):
         )
     assert answered == [12, 2, 0, 0, 9, 0]
     assert len(captured) == 1
+
+
+def test_one_of_reads_its_rows_once_before_the_scan_also_inside_an_or(twelve):
+    from django.db.models import Q
+
+    from casework.selectors import one_of
+
+    early = twelve.filter(name__lt="Agency 03").values("pk")
+    either = Q(one_of("pk", early)) | Q(name="Agency 11")
+    rows = twelve.filter(either)
+    assert sorted(rows.values_list("name", flat=True)) == ["Agency 00", "Agency 01", "Agency 02", "Agency 11"]
+    assert list(twelve.filter(one_of("pk", early.filter(name="nobody")))) == []
+    with connection.cursor() as cursor:
+        sql, params = rows.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    # An InitPlan runs once and gives an array an index can use; `pk__in=early` in an OR is a
+    # SubPlan asked of each row.
+    assert "InitPlan" in plan and "SubPlan" not in plan
