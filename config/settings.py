@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "casework.logs.RequestIdMiddleware",
+    "casework.memo.RequestMemoMiddleware",
     # /healthz and /readyz answer here, before the HTTPS redirect, the host check and sessions.
     "casework.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -11,11 +11,13 @@ change answer 403.
 
 import threading
 from collections import OrderedDict
+from functools import partial
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from rest_framework.permissions import BasePermission
 
+from casework.memo import request_memo
 from casework.models import AgencyKind
 from casework.permissions import is_administrator, is_mash_coordinator
 from casework.tallies import tally_count, tally_kept
@@ -159,6 +161,11 @@ def few_visible_children(user):
         return None
     if is_mash_coordinator(user) or not connection.features.supports_slicing_ordering_in_compound:
         return None  # SQLite (`make demo`) cannot limit the parts of a union: the rows are asked about
+    # A list and its count both ask: one statement per read request.
+    return request_memo(("few_visible_children", user.pk), partial(_few_children_read, user))
+
+
+def _few_children_read(user):
     sql, params = _few_statement(user)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -231,8 +238,7 @@ def rows_of_visible_children(user, child_field="child_id", authority_field="auth
     if few is not None:
         # Not said on the row's authority column as well (the children are all of the authority): a
         # list ordered by an (authority, ...) index would then walk it past every other child's rows
-        # instead of reading these children's (the interviews). The clock engine adds it for its own
-        # reasons, which costs a return interview worker's deadline list 0.2 s at national size.
+        # instead of reading these children's (the interviews).
         return Q(**{f"{child_field}__in": few})
     return Q(**{authority_field: authority_id}) & Q(visible)
 

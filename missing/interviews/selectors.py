@@ -38,7 +38,7 @@ from ..models import (
     PushFactor,
     ReturnInterview,
 )
-from ..permissions import rows_hidden_in_authority
+from ..permissions import few_visible_children, rows_hidden_in_authority
 from ..tallies import INTERVIEWS
 from .permissions import checks_visible_to, interviews_visible_to
 
@@ -101,20 +101,27 @@ def interviews_listed(user, *, child=None, state=None, mine=False):
     return interviews
 
 
-def interviews_listed_count(user, listed, *, state=None):
-    """listed.count() for interviews_listed(user, state=state): for a MASH coordinator, who sees
-    every interview of the authority (120,000 at national size), the tally PostgreSQL keeps, less
-    any interview of a merged-away record (a merge moves them to the survivor), in one statement."""
+def interviews_count(user, listed, *, state=None):
+    """How the API's list of interviews_listed(user, state=state) (`listed`) is counted: a function
+    answering listed.count(), or None when the page's own statement counts it
+    (casework.paginator.WindowPaginator). A MASH coordinator sees every interview of the authority
+    (120,000 at national size): the tally PostgreSQL keeps, less any interview of a merged-away
+    record (a merge moves them to the survivor), in one statement. Someone who sees few children:
+    their page. Anyone else (a force, a lead agency: 20,000-120,000 interviews) counts apart, as a
+    count on the page would work out every interview's due time, not the page's 50 (0.4 s -> 1.3 s)."""
     hidden = rows_hidden_in_authority(user)
-    if not tally_kept() or hidden is None:
-        return listed.count()
-    authority_id = user.agency.authority_id
-    tallied = tally_rows(INTERVIEWS, authority_id, [state] if state else None)
-    hidden_rows = ReturnInterview.objects.filter(hidden, authority_id=authority_id)
-    if state:
-        hidden_rows = hidden_rows.filter(state=state)
-    total, hidden_count = numbers(value_sum(tallied, "n"), row_count(hidden_rows))
-    return total - hidden_count
+    if tally_kept() and hidden is not None:
+        def tallied():
+            authority_id = user.agency.authority_id
+            total = tally_rows(INTERVIEWS, authority_id, [state] if state else None)
+            hidden_rows = ReturnInterview.objects.filter(hidden, authority_id=authority_id)
+            if state:
+                hidden_rows = hidden_rows.filter(state=state)
+            in_tally, merged_away = numbers(value_sum(total, "n"), row_count(hidden_rows))
+            return in_tally - merged_away
+
+        return tallied
+    return None if few_visible_children(user) is not None else listed.count
 
 
 def interviews_list(listed):

@@ -367,6 +367,22 @@ def test_rhi_worker_sees_only_children_assigned_to_them(api, mash, rhi_worker, r
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("few", [500, 0])
+def test_a_workers_list_counts_the_same_whether_their_children_are_few_or_many(api, mash, rhi_worker, social_worker,
+                                                                              authority, interview, few, monkeypatch):
+    """Few children: the page counts itself; many: the list is counted apart. The same answer."""
+    from missing import permissions
+
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", few)
+    accepted(interview, mash, rhi_worker)
+    went_missing(ChildFactory(authority=authority), mash, hours_ago=20, back_hours_ago=5)  # not theirs
+    for user, count in ((rhi_worker, 1), (social_worker, 1)):
+        body = api(user).get("/api/v1/return-interviews/").json()
+        assert body["count"] == count and [row["id"] for row in body["results"]] == [str(interview.pk)]
+    assert api(social_worker).get("/api/v1/return-interviews/", {"page": 2}).status_code == 404
+    assert api(mash).get("/api/v1/return-interviews/").json()["count"] == 2
+
+
 def test_visible_but_not_allowed_is_403(api, agencies, mash, rhi_worker, interview):
     accepted(interview, mash, rhi_worker)
     # The RHI worker sees the child but does not arrange interviews.

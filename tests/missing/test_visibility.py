@@ -439,3 +439,18 @@ def test_few_visible_children_are_exactly_those_seen_and_none_past_the_limit(wor
     monkeypatch.setattr(permissions, "FEW_CHILDREN", 1)
     assert permissions.few_visible_children(lead) is None
     assert sorted(permissions.few_visible_children(world["users"]["allocated_worker"])) == [world["child"].pk]
+
+
+def test_a_list_and_its_count_read_the_few_children_once_per_request(world, api):
+    """The children list pages and counts the children a health worker sees: one few-children
+    statement for both, and again on the next request (nothing is kept between requests)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(world["users"]["health_lead"])
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/api/v1/children/").json()
+        assert body["count"] == 1 and body["results"][0]["id"] == str(world["child"].pk)
+        unions = [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
+        assert len(unions) == 1
