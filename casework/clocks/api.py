@@ -103,7 +103,7 @@ class DeadlineListApi(APIView):
         if set(filters.validated_data) <= {"status"} and status not in LIVE_STATUSES:
             # The whole list, or its done or cancelled rows: ten years of closed rows are read from the
             # tally. A list of live rows carries its own count on the page (COUNT(*) OVER ()).
-            count = partial(deadlines_visible_count, request.user, status=status, now=now, rows=deadlines)
+            count = partial(deadlines_visible_count, request.user, status=status, now=now, listing=True)
         return paginated(
             request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, {"now": now},
             child_of=lambda d: d.child_id, count=count,

@@ -14,38 +14,57 @@ from .services import row_facts
 from .sources import source_display
 
 
-def _any_kind(rule_of, *args):
-    """OR of each kind's clause (`rule_of(kind)(*args)`, kinds without that rule left out), each
-    limited to that kind's rows; matches nothing when none has one. Kinds registered with the same
-    rule function share one clause (`subject_type IN (...)`): the query is built and planned once
-    for them, not once per kind (issue 13)."""
+def _kind_arms(rule_of, *args):
+    """Each kind's clause (`rule_of(kind)(*args)`, kinds without that rule left out), limited to
+    that kind's rows: one arm per rule. Kinds registered with the same rule function share one arm
+    (`subject_type IN (...)`): the query is built and planned once for them, not once per kind
+    (issue 13). No two arms hold the same row."""
     kinds_of_rule = {}
     for kind in clock_kinds():
         rule = rule_of(kind)
         if rule is not None:
             kinds_of_rule.setdefault(rule, []).append(kind.name)
-    combined = Q(pk__in=[])
+    arms = []
     for rule, names in kinds_of_rule.items():
         clause = rule(*args)
         if clause is not None:
             rows = Q(subject_type=names[0]) if len(names) == 1 else Q(subject_type__in=names)
-            combined |= rows & clause
+            arms.append(rows & clause)
+    return arms
+
+
+def _either(arms):
+    """The OR of the arms; matches nothing when there is none."""
+    combined = Q(pk__in=[])
+    for arm in arms:
+        combined |= arm
     return combined
 
 
-def _visible_clause(user, listing=False):
-    """Each kind's rule, and for anyone but a superuser their own authority's rows only: every kind
-    shows a user only subjects of their authority, and saying so on the row's own column lets the
-    lists walk the (authority, due) indexes in order instead of sorting every visible row. None
+def _any_kind(rule_of, *args):
+    return _either(_kind_arms(rule_of, *args))
+
+
+def _visible_arms(user, listing=False):
+    """The rows of each arm the user sees: each kind's rule (`listing=True`: its visible_in_list, for
+    a list of all of them), and for anyone but a superuser their own authority's rows only: every
+    kind shows a user only subjects of their authority, and saying so on the row's own column lets
+    the lists walk the (authority, due) indexes in order instead of sorting every visible row. None
     when the user sees no row."""
     if not user or not user.is_authenticated:
         return None
-    clause = _any_kind(lambda kind: (listing and kind.visible_in_list) or kind.visible, user)
+    arms = _kind_arms(lambda kind: (listing and kind.visible_in_list) or kind.visible, user)
     if not user.is_superuser:
         if not user.agency_id:
             return None
-        clause &= Q(authority_id=user.agency.authority_id)
-    return clause
+        arms = [arm & Q(authority_id=user.agency.authority_id) for arm in arms]
+    return arms
+
+
+def _visible_clause(user, listing=False):
+    """The OR of _visible_arms(user, listing); None when the user sees no row."""
+    arms = _visible_arms(user, listing)
+    return None if arms is None else _either(arms)
 
 
 def deadlines_visible_to(user, *, listing=False):
@@ -54,21 +73,20 @@ def deadlines_visible_to(user, *, listing=False):
     return Deadline.objects.none() if clause is None else Deadline.objects.filter(clause)
 
 
-def deadlines_visible_count(user, *, status="", now=None, rows=None):
-    """How many rows deadlines_visible_to(user) holds (those whose status_at(now) is `status`, when
-    given): the number counting them gives, without reading every closed row. At national size an
-    authority has some 200,000 done or cancelled rows of ten years and a few hundred live ones
-    (issue 13). For the kinds whose every row of the authority the user sees but a few (their
-    `hidden_in_authority`: a MASH coordinator's), the closed rows are the tally (DeadlineTally) less
-    those few; live rows, and the closed rows of the other kinds, are counted as they are. `rows`:
-    those same rows when the caller has them already (the list it pages)."""
-    if rows is None:
-        clause = _visible_clause(user)
-        if clause is None:
-            return 0
-        rows = Deadline.objects.filter(clause)
-        if status:
-            rows = rows.filter(Deadline.status_is(status, now or timezone.now()))
+def deadlines_visible_count(user, *, status="", now=None, listing=False):
+    """How many rows deadlines_visible_to(user, listing=listing) holds (those whose status_at(now) is
+    `status`, when given): the number counting them gives, without reading every closed row. At
+    national size an authority has some 200,000 done or cancelled rows of ten years and a few
+    hundred live ones (issue 13). For the kinds whose every row of the authority the user sees but a
+    few (their `hidden_in_authority`: a MASH coordinator's), the closed rows are the tally
+    (DeadlineTally) less those few; live rows, and the closed rows of the other kinds, are counted as
+    they are. Anyone else's rows are counted arm by arm, in one statement: as one OR, each of the
+    authority's rows was tested against each arm's rule in turn (a force's 200,000: 1.6 s), where
+    alone an arm's children are gathered once and joined to the rows."""
+    arms = _visible_arms(user, listing)
+    if not arms:
+        return 0
+    status_filter = Deadline.status_is(status, now or timezone.now()) if status else Q()
     hiding = {}
     if user.is_authenticated and not user.is_superuser and user.agency_id and status not in LIVE_STATUSES:
         for kind in clock_kinds():
@@ -77,7 +95,7 @@ def deadlines_visible_count(user, *, status="", now=None, rows=None):
                 if hidden is not None:
                     hiding.setdefault(kind.hidden_in_authority, ([], hidden))[0].append(kind.name)
     if not hiding:
-        return rows.count()
+        return sum(numbers(*[row_count(Deadline.objects.filter(arm).filter(status_filter)) for arm in arms]))
     whole = [name for names, _hidden in hiding.values() for name in names]
     closed = [status] if status else list(CLOSED_STATUSES)
     authority_id = user.agency.authority_id
@@ -89,7 +107,7 @@ def deadlines_visible_count(user, *, status="", now=None, rows=None):
     closed_rows = Deadline.objects.filter(authority_id=authority_id, status__in=closed)
     parts = [value_sum(tallied, "n"), row_count(closed_rows.filter(hidden)), row_count(closed_rows.filter(others))]
     if not status:
-        parts.append(row_count(rows.filter(status__in=LIVE_STATUSES)))
+        parts.append(row_count(Deadline.objects.filter(_visible_clause(user, listing), status__in=LIVE_STATUSES)))
     tally, hidden_rows, other_rows, *live = numbers(*parts)
     return sum(live) + tally - hidden_rows + other_rows
 
