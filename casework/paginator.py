@@ -95,3 +95,13 @@ class WindowPaginator(Paginator):
         else:
             self.__dict__["count"] = 0
         return self._get_page(listed, number, self)
+
+    def get_page(self, number):
+        """Django's get_page (not a number: the first page; past the end: the last), without counting
+        the list before reading the page."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)

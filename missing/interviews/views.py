@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
 from casework.calendar import countdown
+from casework.paginator import WindowPaginator
 from casework.services import authority_for
 
 from casework.forms import form_errors_from_service
@@ -60,9 +60,9 @@ INTERVIEWS_PER_PAGE = 50
 @login_required
 def interviews_due(request):
     now = timezone.now()
-    # Counted exactly (live work, not history): every row stays reachable.
-    due = Paginator(interviews_owed(request.user), INTERVIEWS_PER_PAGE).get_page(request.GET.get("page"))
-    awaiting = Paginator(interviews_awaiting_interviewer(request.user), INTERVIEWS_PER_PAGE).get_page(
+    # Counted exactly (live work, not history): every row stays reachable. Each page carries its count.
+    due = WindowPaginator(interviews_owed(request.user), INTERVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    awaiting = WindowPaginator(interviews_awaiting_interviewer(request.user), INTERVIEWS_PER_PAGE).get_page(
         request.GET.get("offers")
     )
     due_rows, awaiting_rows = with_countdown(due.object_list, now), with_countdown(awaiting.object_list, now)

@@ -118,3 +118,15 @@ def test_one_of_reads_its_rows_once_before_the_scan_also_inside_an_or(twelve):
     # An InitPlan runs once and gives an array an index can use; `pk__in=early` in an OR is a
     # SubPlan asked of each row.
     assert "InitPlan" in plan and "SubPlan" not in plan
+
+
+def test_get_page_reads_the_page_and_its_count_in_one_statement(twelve):
+    with CaptureQueriesContext(connection) as captured:
+        page = WindowPaginator(twelve, 5).get_page(2)
+    assert [a.name for a in page] == [f"Agency {n:02}" for n in range(5, 10)] and page.paginator.count == 12
+    assert len(captured) == 1
+    # As Django's: not a number, the first page; past the end, the last.
+    assert WindowPaginator(twelve, 5).get_page("x").number == 1
+    last = WindowPaginator(twelve, 5).get_page(9)
+    assert last.number == 3 and [a.name for a in last] == ["Agency 10", "Agency 11"]
+    assert WindowPaginator(twelve.filter(name="nobody"), 5).get_page(4).number == 1
