@@ -174,7 +174,8 @@ def _few_children_read(user):
         return None
     # Every reason was read whole (none reached its limit): these are exactly the children seen.
     authority_id = user.agency.authority_id
-    return list({pk for pk, authority, merged_into in rows if authority == authority_id and merged_into is None})
+    # A tuple: one request's callers share it (the memo), and none may change it.
+    return tuple({pk for pk, authority, merged_into in rows if authority == authority_id and merged_into is None})
 
 
 _FEW_STATEMENTS = OrderedDict()  # few_visible_children's statement per _rule_key, as _BUILT_RULES

@@ -45,6 +45,11 @@ def _any_kind(rule_of, *args):
     return _either(_kind_arms(rule_of, *args))
 
 
+def _rule(kind, listing):
+    """A kind's visibility rule: for a list of all its rows (`listing`), its visible_in_list if any."""
+    return (listing and kind.visible_in_list) or kind.visible
+
+
 def _visible_arms(user, listing=False):
     """The rows of each arm the user sees: each kind's rule (`listing=True`: its visible_in_list, for
     a list of all of them), and for anyone but a superuser their own authority's rows only: every
@@ -53,7 +58,7 @@ def _visible_arms(user, listing=False):
     when the user sees no row."""
     if not user or not user.is_authenticated:
         return None
-    arms = _kind_arms(lambda kind: (listing and kind.visible_in_list) or kind.visible, user)
+    arms = _kind_arms(lambda kind: _rule(kind, listing), user)
     if not user.is_superuser:
         if not user.agency_id:
             return None
@@ -103,7 +108,7 @@ def deadlines_visible_count(user, *, status="", now=None, listing=False):
     hidden = Q(pk__in=[])
     for names, clause_of_kinds in hiding.values():
         hidden |= Q(subject_type__in=names) & clause_of_kinds
-    others = _any_kind(lambda kind: None if kind.name in whole else kind.visible, user)
+    others = _any_kind(lambda kind: None if kind.name in whole else _rule(kind, listing), user)
     closed_rows = Deadline.objects.filter(authority_id=authority_id, status__in=closed)
     parts = [value_sum(tallied, "n"), row_count(closed_rows.filter(hidden)), row_count(closed_rows.filter(others))]
     if not status:

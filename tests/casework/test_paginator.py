@@ -111,6 +111,10 @@ def test_one_of_reads_its_rows_once_before_the_scan_also_inside_an_or(twelve):
     rows = twelve.filter(either)
     assert sorted(rows.values_list("name", flat=True)) == ["Agency 00", "Agency 01", "Agency 02", "Agency 11"]
     assert list(twelve.filter(one_of("pk", early.filter(name="nobody")))) == []
+    # A subquery that can match nothing: its side of an OR is left out, alone it matches nothing.
+    assert list(twelve.filter(one_of("pk", Agency.objects.none().values("pk")))) == []
+    assert [a.name for a in twelve.filter(Q(one_of("pk", Agency.objects.none().values("pk"))) | Q(name="Agency 11"))] == [
+        "Agency 11"]
     with connection.cursor() as cursor:
         sql, params = rows.query.sql_with_params()
         cursor.execute("EXPLAIN " + sql, params)

@@ -427,7 +427,7 @@ def test_few_visible_children_are_exactly_those_seen_and_none_past_the_limit(wor
     assert sorted(permissions.few_visible_children(lead)) == sorted([world["child"].pk, second.pk])
     listed = MissingEpisode.objects.filter(permissions.rows_of_visible_children(lead, listing=True))
     assert not listed.filter(child__in=[elsewhere, merged_away]).exists() and listed.filter(child=world["child"]).exists()
-    assert permissions.few_visible_children(world["users"]["health_other"]) == []
+    assert permissions.few_visible_children(world["users"]["health_other"]) == ()
     # A MASH coordinator and a superuser are not decided by reasons: they have no such list.
     assert permissions.few_visible_children(world["users"]["mash"]) is None
     assert permissions.few_visible_children(world["users"]["admin"]) is None

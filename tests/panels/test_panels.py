@@ -138,6 +138,31 @@ def test_non_members_get_404_for_panels_meetings_and_agendas(api, people, panel)
     assert api(people["health"]).get("/api/v1/deadlines/", {"meeting": meeting["id"]}).json()["count"] == 4
 
 
+@pytest.mark.parametrize("few", [500, 0])
+def test_the_deadline_count_sums_each_arm_of_the_rule(api, people, panel, mash, admin_user, authority, agencies,
+                                                      few, monkeypatch):
+    """A meeting's rows and a child's rows are two arms of the rule, counted apart and summed: each
+    user's count is the rows their list holds, whether they see few children or many."""
+    from casework.clocks.selectors import deadlines_visible_count, deadlines_visible_to
+    from missing import permissions
+
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", few)
+    schedule(api, people["chair"], panel, NOW + timedelta(days=30))
+    child = ChildFactory(authority=authority, lead_agency=agencies[AgencyKind.HEALTH],
+                         legal_status=LegalStatus.LOOKED_AFTER)
+    episode_create(actor=mash, child=child, category="missing", started_at=NOW - timedelta(hours=5),
+                   reported_at=NOW - timedelta(hours=4), risk_level="high", location_type="home")
+    elsewhere = LocalAuthorityFactory(name="Far Council")
+    ChildFactory(authority=elsewhere)
+    for who in (*people.values(), mash, admin_user):
+        for listing in (False, True):
+            listed = deadlines_visible_to(who, listing=listing)
+            assert deadlines_visible_count(who, listing=listing) == listed.count(), who.username
+    nurse = deadlines_visible_to(people["health"], listing=True)
+    assert nurse.filter(subject_type=MEETING).exists() and nurse.filter(child_id=child.pk).exists()
+    assert deadlines_visible_count(people["outsider"], listing=True) == 0
+
+
 def test_referral_placement_late_and_the_coordinators_decision(api, people, panel, mash, authority):
     soon = schedule(api, people["chair"], panel, NOW + timedelta(days=7))
     later = schedule(api, people["chair"], panel, NOW + timedelta(days=35))
