@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from casework.audit import record_access_log
 from casework.errors import ApplicationError
 from casework.forms import DateTimeLocalInput, GovUKForm, form_errors_from_service
 from casework.links import url_maker
+from casework.paginator import WindowPaginator
 from casework.models import Agency
 from casework.services import authority_for
 from casework.views import safe_next_url
@@ -75,7 +75,8 @@ def due_list(request):
         when=filters.get("when", ""),
         now=now,
     )
-    page = Paginator(deadlines, 50).get_page(request.GET.get("page"))
+    # Live rows only: the page carries its own count (one statement, not two).
+    page = WindowPaginator(deadlines, 50).get_page(request.GET.get("page"))
     page.object_list = deadlines_with_facts(page.object_list)
     record_access_log(request, [deadline.child_id for deadline in page])
     complete_url = url_maker("clocks:deadline_complete")
@@ -115,7 +116,7 @@ def deadline_complete_page(request, deadline_id):
 
 @login_required
 def inbox(request):
-    page = Paginator(inbox_for(request.user), 50).get_page(request.GET.get("page"))
+    page = WindowPaginator(inbox_for(request.user), 50).get_page(request.GET.get("page"))
     record_access_log(request, [item.escalation.deadline.child_id for item in page if item.escalation_id])
     return render(request, "clocks/inbox.html", {"page": page})
 
