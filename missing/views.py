@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from casework.errors import ApplicationError
 from casework.forms import form_errors_from_service
 from casework.keyset import keyset_page
 from casework.links import url_maker
-from casework.paginator import CappedPaginator
+from casework.paginator import CappedPaginator, WindowPaginator
 from casework.models import Agency, AgencyKind, RecordAccess
 from casework.permissions import is_administrator, is_mash_coordinator
 from casework.protocol_store import protocol_for
@@ -79,7 +78,7 @@ def _mash_only(user):
 
 def _queue_page(request):
     """The page of pending notifications with their working age (N5), and a signature of what it shows."""
-    page = Paginator(triage_queue(request.user), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = WindowPaginator(triage_queue(request.user), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [{"notification": n, "age": notification_working_age(n, now)[1]} for n in page]
     shown = "|".join(f"{row['notification'].pk}:{row['age']}" for row in rows)

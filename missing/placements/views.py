@@ -6,7 +6,6 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 from casework.audit import record_access_log
 from casework.calendar import local_date
 from casework.forms import form_errors_from_service
-from casework.paginator import CountedPaginator
+from casework.paginator import CountedPaginator, WindowPaginator
 from casework.permissions import is_administrator
 from casework.services import authority_for
 
@@ -58,7 +57,7 @@ def _form_page(request, template, context):
 def provider_list(request):
     _manager_only(request.user)
     providers = providers_with_counts(providers_visible_to(request.user))
-    page = Paginator(providers, 50).get_page(request.GET.get("page"))
+    page = WindowPaginator(providers, 50).get_page(request.GET.get("page"))
     return render(request, "placements/provider_list.html", {"page": page})
 
 
