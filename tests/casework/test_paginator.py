@@ -134,3 +134,18 @@ def test_get_page_reads_the_page_and_its_count_in_one_statement(twelve):
     last = WindowPaginator(twelve, 5).get_page(9)
     assert last.number == 3 and [a.name for a in last] == ["Agency 10", "Agency 11"]
     assert WindowPaginator(twelve.filter(name="nobody"), 5).get_page(4).number == 1
+
+
+def test_one_of_is_in_on_sqlite(twelve):
+    """`make demo` runs on SQLite, which has no arrays: there one_of is `IN (subquery)`."""
+    from django.db.models import Q
+    from django.db.utils import ConnectionHandler
+
+    from casework.selectors import one_of
+
+    sqlite = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})["default"]
+    early = Agency.objects.filter(name__lt="Agency 03").values("pk")
+    rows = Agency.objects.filter(Q(one_of("pk", early)) | Q(name="Agency 11"))
+    sql, _params = rows.query.get_compiler(connection=sqlite).as_sql()
+    assert '"casework_agency"."id" IN (SELECT' in sql and "ARRAY" not in sql
+    sqlite.close()
