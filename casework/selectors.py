@@ -49,6 +49,12 @@ def row_count(rows):
     return rows.order_by().values(number_=ROW_COUNT)
 
 
+def distinct_count(rows, field):
+    """How many different values of `field` `rows` hold, as a query of one value (numbers())."""
+    counted = Func(F(field), template="COUNT(DISTINCT %(expressions)s)", output_field=IntegerField())
+    return rows.order_by().values(number_=counted)
+
+
 def value_sum(rows, field):
     """The sum of `field` over `rows` (0 when there are none), as a query of one value (numbers())."""
     return rows.order_by().values(number_=Coalesce(Func(F(field), function="SUM"), 0, output_field=IntegerField()))

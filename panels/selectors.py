@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from casework.models import Deadline
 from casework.protocol_store import protocol_for
+from casework.selectors import distinct_count, numbers, row_count
 from missing import rules as missing_rules
 from missing.models import (
     Child,
@@ -83,12 +84,15 @@ def part1(meeting, since):
     authority_id = meeting.panel.authority_id
     until = meeting.ended_at or timezone.now()
     episodes = MissingEpisode.objects.filter(authority_id=authority_id, started_at__gte=since, started_at__lt=until)
-    figures = episodes.aggregate(
-        episodes=Count("pk"),
-        children=Count("child", distinct=True),
-        high_risk=Count("pk", filter=Q(risk_level=RiskLevel.HIGH)),
-    )
-    figures["missing_now"] = MissingEpisode.objects.filter(authority_id=authority_id, returned_at__isnull=True).count()
+    # The counts in one statement.
+    figures = dict(zip(("episodes", "children", "high_risk", "missing_now", "open_cme_cases"), numbers(
+        row_count(episodes),
+        distinct_count(episodes, "child_id"),
+        row_count(episodes.filter(risk_level=RiskLevel.HIGH)),
+        row_count(MissingEpisode.objects.filter(authority_id=authority_id, returned_at__isnull=True)),
+        row_count(EducationCase.objects.filter(child__authority_id=authority_id, closed_at__isnull=True)),
+    )))
+    cme = figures.pop("open_cme_cases")
     interviews = ReturnInterview.objects.filter(authority_id=authority_id, state=InterviewState.COMPLETED,
                                                 held_at__gte=since, held_at__lt=until)
     push, pull, held = Counter(), Counter(), 0
@@ -100,7 +104,6 @@ def part1(meeting, since):
     hotspots = (
         episodes.exclude(found_location="").values("found_location").annotate(times=Count("pk")).order_by("-times")[:5]
     )
-    cme = EducationCase.objects.filter(child__authority_id=authority_id, closed_at__isnull=True).count()
     return {
         "since": since,
         "figures": figures,

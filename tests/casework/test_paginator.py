@@ -82,7 +82,7 @@ def test_a_distinct_list_is_counted_apart(twelve):
 
 def test_numbers_reads_counts_and_sums_in_one_statement(twelve):
     from casework.models import DeadlineTally
-    from casework.selectors import numbers, row_count, value_sum
+    from casework.selectors import distinct_count, numbers, row_count, value_sum
 
     authority = twelve[0].authority
     DeadlineTally.objects.bulk_create(
@@ -96,8 +96,10 @@ def test_numbers_reads_counts_and_sums_in_one_statement(twelve):
             row_count(twelve.filter(pk__in=[])),  # a filter that can match nothing: no statement of its own
             value_sum(DeadlineTally.objects.filter(authority_id=authority.pk), "n"),
             value_sum(DeadlineTally.objects.filter(subject_type="none"), "n"),
+            distinct_count(twelve, "kind"),
+            distinct_count(twelve.filter(name="nobody"), "kind"),
         )
-    assert answered == [12, 2, 0, 0, 9, 0]
+    assert answered == [12, 2, 0, 0, 9, 0, 1, 0]
     assert len(captured) == 1
 
 
