@@ -14,6 +14,7 @@ from casework.api import object_or_404, paginated, uuid_query_param
 from casework.audit import record_access_log
 from casework.models import Agency, User
 from casework.output import Output
+from casework.paginator import WindowPaginator
 from missing.models import Child
 from missing.permissions import children_visible_to, episodes_visible_to
 from panels.permissions import panels_visible_to
@@ -326,6 +327,7 @@ class AssociationListCreateApi(APIView):
             rows = rows.filter(place_id=place)
         # Each row can name two children: the page's are logged here rather than through paginated().
         paginator = PageNumberPagination()
+        paginator.django_paginator_class = WindowPaginator  # the page carries its count
         page = with_ends(paginator.paginate_queryset(rows, request, view=self))
         ids = _children_of(page)
         record_access_log(request, ids)
