@@ -5,6 +5,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from casework.calendar import LONDON, countdown, describe_moment, end_of_day, local_date
+from casework.memo import request_memo
 from casework.selectors import numbers, row_count, value_sum
 from casework.models import Deadline, DeadlineKind, DeadlineStatus, DeadlineTally, Escalation, InboxItem
 from casework.models.clocks import CLOSED_STATUSES, LIVE_STATUSES
@@ -55,15 +56,19 @@ def _visible_arms(user, listing=False):
     a list of all of them), and for anyone but a superuser their own authority's rows only: every
     kind shows a user only subjects of their authority, and saying so on the row's own column lets
     the lists walk the (authority, due) indexes in order instead of sorting every visible row. None
-    when the user sees no row."""
+    when the user sees no row. Built once per read request: the API's list and its count both ask."""
     if not user or not user.is_authenticated:
         return None
+    return request_memo(("deadline_arms", user.pk, listing), lambda: _built_arms(user, listing))
+
+
+def _built_arms(user, listing):
     arms = _kind_arms(lambda kind: _rule(kind, listing), user)
     if not user.is_superuser:
         if not user.agency_id:
             return None
         arms = [(names, arm & Q(authority_id=user.agency.authority_id)) for names, arm in arms]
-    return arms
+    return tuple(arms)  # shared by the request's callers, as built
 
 
 def _visible_clause(user, listing=False):
@@ -91,7 +96,6 @@ def deadlines_visible_count(user, *, status="", now=None, listing=False):
     arms = _visible_arms(user, listing)
     if not arms:
         return 0
-    status_filter = Deadline.status_is(status, now or timezone.now()) if status else Q()
     hiding = {}
     if user.is_authenticated and not user.is_superuser and user.agency_id and status not in LIVE_STATUSES:
         for kind in clock_kinds():
@@ -100,6 +104,7 @@ def deadlines_visible_count(user, *, status="", now=None, listing=False):
                 if hidden is not None:
                     hiding.setdefault(kind.hidden_in_authority, ([], hidden))[0].append(kind.name)
     if not hiding:
+        status_filter = Deadline.status_is(status, now or timezone.now()) if status else Q()
         return sum(numbers(*[row_count(Deadline.objects.filter(arm).filter(status_filter)) for _names, arm in arms]))
     whole = [name for names, _hidden in hiding.values() for name in names]
     closed = [status] if status else list(CLOSED_STATUSES)

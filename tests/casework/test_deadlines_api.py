@@ -238,3 +238,18 @@ def test_a_duty_past_due_reads_overdue_at_once_before_any_sweep(api, mash, autho
     assert deadlines_sweep().overdue == 0
     t5.refresh_from_db()
     assert t5.status == "overdue" and t5.escalations.count() == 1
+
+
+@pytest.mark.parametrize("who", ["mash", "health_worker"])
+def test_the_list_and_its_count_build_the_rule_once_per_request(api, setting, who, request, monkeypatch):
+    """The visibility rule of each kind is built once per read request, for the list and its count
+    alike, and afresh on the next request."""
+    from casework.clocks import selectors
+
+    built = []
+    original = selectors._built_arms
+    monkeypatch.setattr(selectors, "_built_arms", lambda *args: built.append(args) or original(*args))
+    client = api(request.getfixturevalue(who))
+    for n in (1, 2):
+        body = client.get("/api/v1/deadlines/").json()
+        assert body["count"] == len(body["results"]) and len(built) == n
