@@ -24,3 +24,11 @@ max_requests = 2000
 max_requests_jitter = 200
 # gunicorn 27 otherwise writes a control socket under the home folder.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app: the collector no longer walks what start-up made
+    (config.gc_tuning)."""
+    from config.gc_tuning import settle_after_start
+
+    settle_after_start()

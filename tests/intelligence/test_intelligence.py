@@ -1,6 +1,7 @@
 """Panel intelligence (issue 12 part 1, RULES.md §6): places with the episodes children were found
 there, adults of concern, graded associations, disruption; seen only by the panel's members."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -199,6 +200,24 @@ def test_a_member_counts_an_episode_at_a_place_from_its_page(world, panel, peopl
     assert client.post(url, {"episode": str(world["episodes"][0].pk)}).status_code == 302
     assert counts(panel)["Riverside park"] == 1
 
+
+
+@pytest.mark.parametrize("few", [500, 0])
+def test_a_places_episode_choices_are_the_visible_uncounted_ones_whether_children_are_few_or_many(
+        world, panel, people, signed_in, few, monkeypatch):
+    """Few children: their episodes are read by child; many: the authority's, each asked whether it
+    is visible. Either way the officer, who sees only the seen child, is offered its episode alone."""
+    from missing import permissions
+
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", few)
+    page = signed_in(people["officer"]).get(f"/intelligence/places/{world['other_place'].pk}/").content.decode()
+    offered = set(re.findall(r'name="episode"[^>]*value="([0-9a-f-]{36})"', page)) | set(
+        re.findall(r'<option value="([0-9a-f-]{36})"', page))
+    assert offered == {str(world["episodes"][0].pk)}
+    assert "Quinn" not in page and "Sampleford" not in page
+    # At the place where the seen child's episode is already counted, nothing is left to offer.
+    page = signed_in(people["officer"]).get(f"/intelligence/places/{world['place'].pk}/").content.decode()
+    assert str(world["episodes"][0].pk) not in page and str(world["episodes"][2].pk) not in page
 
 # Never on a child's pages or in other exports ------------------------------------------------------------
 
