@@ -16,19 +16,35 @@ def count_up_to(rows, cap):
 
 class CappedPaginator(Paginator):
     """A Paginator that counts at most `cap` rows. Past the cap, `count` is the cap, `capped` is
-    True and the pages end at the cap: the page says there are more and asks for a narrower search."""
+    True and the pages end at the cap: the page says there are more and asks for a narrower search.
+
+    A list of a model's rows is read in two statements: the ids of its first cap + 1 rows in the
+    list's order (which counts it), then the page's rows by those ids. The list's filter (for the
+    children list, the visibility rule and the search) is worked out once: counted apart, a police
+    force's 85,000 children were gathered twice per page (issue 13)."""
 
     def __init__(self, object_list, per_page, *, cap=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = COUNT_CAP if cap is None else cap
 
     @cached_property
+    def _ids(self):
+        """The ids of the list's first cap + 1 rows, in its order; None for a list that is not a
+        queryset of one model's rows."""
+        rows = self.object_list
+        if getattr(rows, "_iterable_class", None) is not ModelIterable or rows.query.is_sliced:
+            return None
+        return list(rows.values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
     def _counted(self):
+        if self._ids is not None:
+            return len(self._ids)
         # COUNT(*) over a LIMIT: the database stops at the first cap + 1 rows it finds, in any order.
         rows = self.object_list
         if hasattr(rows, "values_list"):
             return count_up_to(rows, self.cap)
-        return rows[: self.cap + 1].count()
+        return len(rows[: self.cap + 1])
 
     @cached_property
     def count(self):
@@ -37,6 +53,18 @@ class CappedPaginator(Paginator):
     @cached_property
     def capped(self):
         return self._counted > self.cap
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self._ids is None:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        ids = self._ids[bottom : min(bottom + self.per_page, self.count)]
+        # The page's rows through the same queryset (its joins, annotations and filter, now asked of
+        # these ids only), put back in the order the ids were read in.
+        position = {pk: n for n, pk in enumerate(ids)}
+        listed = sorted(self.object_list.filter(pk__in=ids), key=lambda row: position[row.pk]) if ids else []
+        return self._get_page(listed, number, self)
 
 
 class CountedPaginator(Paginator):

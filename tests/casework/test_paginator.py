@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casework.models import Agency, AgencyKind
-from casework.paginator import WindowPaginator
+from casework.paginator import CappedPaginator, WindowPaginator
 
 from ..factories import AgencyFactory, UserFactory
 
@@ -151,3 +151,45 @@ def test_one_of_is_in_on_sqlite(twelve):
     sql, _params = rows.query.get_compiler(connection=sqlite).as_sql()
     assert '"casework_agency"."id" IN (SELECT' in sql and "ARRAY" not in sql
     sqlite.close()
+
+
+# CappedPaginator: the ids of the first cap + 1 rows, then the page by those ids ------------------
+
+
+@pytest.mark.parametrize("per_page", [1, 5, 12, 50])
+def test_a_capped_list_under_its_cap_pages_as_djangos_paginator(twelve, per_page):
+    assert pages(CappedPaginator(twelve, per_page)) == pages(Paginator(twelve, per_page))
+    assert not CappedPaginator(twelve, per_page).capped
+
+
+def test_a_capped_list_reads_its_filter_once_for_the_count_and_once_for_the_page(twelve):
+    by_name_descending = twelve.order_by("-name")
+    paginator = CappedPaginator(by_name_descending, 4, cap=10)
+    with CaptureQueriesContext(connection) as captured:
+        page = paginator.page(2)
+        names = [a.name for a in page]
+    assert names == [f"Agency {n:02}" for n in (7, 6, 5, 4)]  # the list's own order, not the ids'
+    assert (paginator.count, paginator.capped, paginator.num_pages, page.has_next()) == (10, True, 3, True)
+    assert len(captured) == 2
+    assert "LIMIT 11" in captured[0]["sql"] and "ORDER BY" in captured[0]["sql"]
+    # Past the cap the pages end: the last holds the cap's rows only.
+    assert [a.name for a in paginator.page(3)] == ["Agency 03", "Agency 02"]
+    with pytest.raises(EmptyPage):
+        paginator.page(4)
+
+
+def test_a_capped_page_keeps_the_lists_filter(twelve, authority):
+    """The page is read through the list's own queryset: a row that left the list between the two
+    statements is not shown."""
+    paginator = CappedPaginator(twelve.exclude(name__endswith="x"), 3)
+    assert paginator.count == 12
+    Agency.objects.filter(name="Agency 01").update(name="Agency 01x")  # now excluded
+    assert [a.name for a in paginator.page(1)] == ["Agency 00", "Agency 02"]
+
+
+def test_a_capped_list_of_values_or_a_plain_list_is_counted_apart(twelve):
+    values = CappedPaginator(twelve.values("name"), 5, cap=8)
+    assert (values.count, values.capped, [row["name"] for row in values.page(2)]) == (
+        8, True, ["Agency 05", "Agency 06", "Agency 07"])
+    plain = CappedPaginator(list(range(7)), 5, cap=6)
+    assert (plain.count, plain.capped, list(plain.page(2))) == (6, True, [5])
