@@ -7,6 +7,12 @@ Run against a data set made by scripts/benchmark.sh with BENCH_KEEP=1, e.g.:
 Prints a Markdown table: for each list and user, the median of BENCH_REPEATS GETs and the count
 that user gets (issue 13: a return interview worker's deadlines took 1.8 s at national size while
 the MASH coordinator's row of the benchmark took 17 ms).
+
+BENCH_PAGES=1 instead opens every page of the benchmark (config/screens.py) as each user who may
+open it, with the MASH coordinator among them, and prints each page's median per user and its ratio
+to the bare page (the MASH coordinator's upload form: no one else may open it) timed in turn with it,
+marking those over 3x (an education officer's view of
+a place took 1.8 s at national size while the chair's row of the benchmark took 60 ms).
 """
 
 import os
@@ -24,8 +30,9 @@ django.setup()
 
 from django.test import Client  # noqa: E402
 
-from casework.models import User  # noqa: E402
+from casework.models import ClockHeartbeat, User  # noqa: E402
 from casework.services import api_token_issue, api_tokens_revoke_all  # noqa: E402
+from config.screens import PAGES, Fixtures, sign_in  # noqa: E402
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 USERS = {
@@ -44,7 +51,56 @@ MORE_LISTS = ["/deadlines/?status=overdue", "/escalations/", "/safe-and-well-che
               "/intelligence/disruptions/"]
 
 
+LIMIT = 3.0
+PAGE_USERS = {"mash": "MASH coordinator", **USERS}
+
+
+def _median_ms(client, path):
+    timings = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def pages_by_user():
+    """Every page as each user who may open it: median ms and ratio to the bare page (the first row
+    of PAGES, a MASH coordinator's), timed in turn with it."""
+    from django.utils import timezone
+
+    fixtures = Fixtures()
+    clients = {name: sign_in(Client(), User.objects.get(username=name)) for name in PAGE_USERS}
+    bare = PAGES[0][2](fixtures)
+    print("| page | " + " | ".join(PAGE_USERS.values()) + " |")
+    print("|---|" + "---|" * len(PAGE_USERS))
+    over = []
+    for label, _who, build in PAGES[1:]:
+        try:
+            path = build(fixtures)
+        except AttributeError:
+            path = None
+        if path is None:
+            continue
+        ClockHeartbeat.objects.filter(pk=1).update(last_finished_at=timezone.now())
+        cells = []
+        for name, client in clients.items():
+            if client.get(path).status_code != 200:  # warm; a page this user may not open
+                cells.append("–")
+                continue
+            ms, base = _median_ms(client, path), _median_ms(clients["mash"], bare)
+            ratio = ms / base
+            if ratio > LIMIT:
+                over.append(f"{label} ({PAGE_USERS[name]}, {ratio:.1f}x)")
+            cells.append(f"{ms:.0f} ms ({ratio:.1f}×){' !' if ratio > LIMIT else ''}")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+    print(f"\nOver {LIMIT:.0f}x for some user: {', '.join(over) if over else 'none'}")
+    return 0
+
+
 def main():
+    if os.environ.get("BENCH_PAGES"):
+        return pages_by_user()
     client, tokens = Client(), {}
     for name in USERS:
         user = User.objects.get(username=name)
