@@ -28,18 +28,27 @@ class CappedPaginator(Paginator):
         self.cap = COUNT_CAP if cap is None else cap
 
     @cached_property
-    def _ids(self):
-        """The ids of the list's first cap + 1 rows, in its order; None for a list that is not a
-        queryset of one model's rows."""
+    def _read(self):
+        """The distinct ids of the list's first cap + 1 rows in its order, and whether the read
+        reached cap + 1 rows; None for a list that is not a queryset of one model's rows, or one
+        whose rows a filter by id would change (a union, DISTINCT, a window over the list)."""
         rows = self.object_list
-        if getattr(rows, "_iterable_class", None) is not ModelIterable or rows.query.is_sliced:
+        if getattr(rows, "_iterable_class", None) is not ModelIterable:
             return None
-        return list(rows.values_list("pk", flat=True)[: self.cap + 1])
+        query = rows.query
+        if query.is_sliced or query.combinator or query.distinct or any(
+            getattr(annotation, "contains_over_clause", False) for annotation in query.annotations.values()
+        ):
+            return None
+        read = list(rows.values_list("pk", flat=True)[: self.cap + 1])
+        # A join that repeats a row (none of the lists' filters does) names it once, where it first came.
+        return list(dict.fromkeys(read)), len(read) > self.cap
 
     @cached_property
     def _counted(self):
-        if self._ids is not None:
-            return len(self._ids)
+        if self._read is not None:
+            ids, reached = self._read
+            return self.cap + 1 if reached else len(ids)
         # COUNT(*) over a LIMIT: the database stops at the first cap + 1 rows it finds, in any order.
         rows = self.object_list
         if hasattr(rows, "values_list"):
@@ -56,14 +65,17 @@ class CappedPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if self._ids is None:
+        if self._read is None:
             return super().page(number)
         bottom = (number - 1) * self.per_page
-        ids = self._ids[bottom : min(bottom + self.per_page, self.count)]
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:  # as Django's Paginator: the orphans join the last page
+            top = self.count
+        ids = self._read[0][bottom:top]
         # The page's rows through the same queryset (its joins, annotations and filter, now asked of
-        # these ids only), put back in the order the ids were read in.
-        position = {pk: n for n, pk in enumerate(ids)}
-        listed = sorted(self.object_list.filter(pk__in=ids), key=lambda row: position[row.pk]) if ids else []
+        # these ids only), each once, in the order the ids were read in.
+        found = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
+        listed = [found[pk] for pk in ids if pk in found]
         return self._get_page(listed, number, self)
 
 

@@ -168,7 +168,7 @@ def test_a_capped_list_reads_its_filter_once_for_the_count_and_once_for_the_page
     with CaptureQueriesContext(connection) as captured:
         page = paginator.page(2)
         names = [a.name for a in page]
-    assert names == [f"Agency {n:02}" for n in (7, 6, 5, 4)]  # the list's own order, not the ids'
+    assert names == [f"Agency {n:02}" for n in (7, 6, 5, 4)]  # the list's own order
     assert (paginator.count, paginator.capped, paginator.num_pages, page.has_next()) == (10, True, 3, True)
     assert len(captured) == 2
     assert "LIMIT 11" in captured[0]["sql"] and "ORDER BY" in captured[0]["sql"]
@@ -176,6 +176,33 @@ def test_a_capped_list_reads_its_filter_once_for_the_count_and_once_for_the_page
     assert [a.name for a in paginator.page(3)] == ["Agency 03", "Agency 02"]
     with pytest.raises(EmptyPage):
         paginator.page(4)
+
+
+def test_a_capped_page_keeps_the_order_its_ids_were_read_in(twelve):
+    """The page shows the rows where the list placed them when it was counted, even if a row has
+    moved in the order since (the page's own statement would sort it elsewhere)."""
+    paginator = CappedPaginator(twelve, 4)
+    assert paginator.count == 12
+    Agency.objects.filter(name="Agency 04").update(name="Agency 99")
+    assert [a.name for a in paginator.page(2)] == ["Agency 99", "Agency 05", "Agency 06", "Agency 07"]
+
+
+def test_a_capped_list_joins_its_orphans_to_the_last_page_and_answers_get_page(twelve, authority):
+    with_orphans = CappedPaginator(twelve, 5, orphans=2)
+    assert pages(with_orphans) == pages(Paginator(twelve, 5, orphans=2))
+    assert [a.name for a in with_orphans.page(2)][-1] == "Agency 11"
+    assert [a.name for a in CappedPaginator(twelve, 5).get_page("x")][0] == "Agency 00"
+    assert [a.name for a in CappedPaginator(twelve, 5).get_page(99)] == ["Agency 10", "Agency 11"]
+    empty = CappedPaginator(Agency.objects.filter(authority=authority, name="none").order_by("name"), 5)
+    assert (list(empty.page(1)), empty.count, empty.capped, empty.num_pages) == ([], 0, False, 1)
+
+
+def test_a_capped_union_or_distinct_list_is_read_as_django_reads_it(twelve, authority):
+    first, rest = twelve.filter(name__lt="Agency 03"), twelve.filter(name__gte="Agency 09")
+    union = first.union(rest).order_by("name")
+    assert pages(CappedPaginator(union, 4)) == pages(Paginator(union, 4))
+    distinct = twelve.distinct()
+    assert pages(CappedPaginator(distinct, 5)) == pages(Paginator(distinct, 5))
 
 
 def test_a_capped_page_keeps_the_lists_filter(twelve, authority):

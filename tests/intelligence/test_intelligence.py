@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.models import AgencyKind, AuditEvent, RecordAccess
@@ -210,13 +212,19 @@ def test_a_places_episode_choices_are_the_visible_uncounted_ones_whether_childre
     from missing import permissions
 
     monkeypatch.setattr(permissions, "FEW_CHILDREN", few)
-    page = signed_in(people["officer"]).get(f"/intelligence/places/{world['other_place'].pk}/").content.decode()
+    client = signed_in(people["officer"])
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(f"/intelligence/places/{world['other_place'].pk}/").content.decode()
+    choices = [q["sql"] for q in captured if q["sql"].startswith('SELECT "missing_missingepisode"."id"')
+               and "found_location" in q["sql"] and "LIMIT 100" in q["sql"]]
+    # Few children: theirs by id; many: each of the authority's episodes asked of the rule.
+    assert len(choices) == 1 and ('"missing_missingepisode"."child_id" IN (' in choices[0]) == bool(few)
     offered = set(re.findall(r'name="episode"[^>]*value="([0-9a-f-]{36})"', page)) | set(
         re.findall(r'<option value="([0-9a-f-]{36})"', page))
     assert offered == {str(world["episodes"][0].pk)}
     assert "Quinn" not in page and "Sampleford" not in page
     # At the place where the seen child's episode is already counted, nothing is left to offer.
-    page = signed_in(people["officer"]).get(f"/intelligence/places/{world['place'].pk}/").content.decode()
+    page = client.get(f"/intelligence/places/{world['place'].pk}/").content.decode()
     assert str(world["episodes"][0].pk) not in page and str(world["episodes"][2].pk) not in page
 
 # Never on a child's pages or in other exports ------------------------------------------------------------
