@@ -30,15 +30,9 @@ class CappedPaginator(Paginator):
     @cached_property
     def _read(self):
         """The distinct ids of the list's first cap + 1 rows in its order, and whether the read
-        reached cap + 1 rows; None for a list that is not a queryset of one model's rows, or one
-        whose rows a filter by id would change (a union, DISTINCT, a window over the list)."""
+        reached cap + 1 rows; None for a list that is not plain_model_rows (counted apart)."""
         rows = self.object_list
-        if getattr(rows, "_iterable_class", None) is not ModelIterable:
-            return None
-        query = rows.query
-        if query.is_sliced or query.combinator or query.distinct or any(
-            getattr(annotation, "contains_over_clause", False) for annotation in query.annotations.values()
-        ):
+        if not plain_model_rows(rows):
             return None
         read = list(rows.values_list("pk", flat=True)[: self.cap + 1])
         # A join that repeats a row (none of the lists' filters does) names it once, where it first came.
@@ -96,15 +90,18 @@ TOTAL = "listed_total_"  # the annotation that carries COUNT(*) OVER () on each 
 FAR_PAGE_ROWS = 10**9  # a page starting further than this is answered after counting (bigint offsets)
 
 
-def counts_in_one_statement(rows):
-    """Whether a page of `rows` can carry its own count (COUNT(*) OVER ()): a window is computed
-    before DISTINCT and cannot be added to a union, so those querysets are counted apart."""
+def plain_model_rows(rows):
+    """Whether `rows` is a queryset of one model's rows that a page may read its own way and still
+    show the same rows: with COUNT(*) OVER () added (WindowPaginator), or filtered by the ids read
+    first (CappedPaginator). Not a union (neither can be added to one), DISTINCT (a window is
+    computed before it; ids read through a distinct list name other rows than it), a slice, a lock,
+    or a list filtered on a window of its own (Django wraps it: the count or the filter by id would
+    come before the window)."""
     query = getattr(rows, "query", None)
     if query is None or getattr(rows, "_iterable_class", None) is not ModelIterable:  # rows as objects only
         return False
     if query.distinct or query.combinator or query.is_sliced or query.select_for_update:
         return False
-    # A list filtered on a window of its own is wrapped by Django: the count would come before it.
     return not any(getattr(annotation, "contains_over_clause", False) for annotation in query.annotations.values())
 
 
@@ -116,7 +113,7 @@ class WindowPaginator(Paginator):
 
     def page(self, number):
         rows = self.object_list
-        if not counts_in_one_statement(rows):
+        if not plain_model_rows(rows):
             return super().page(number)
         try:
             number = int(number)

@@ -6,9 +6,8 @@ the process holds, the whole of Django and the app (about 190,000 once the pages
 120 ms, measured, that falls on whichever request is running. Here the objects made while the
 worker started are moved out of the collector's sight (gc.freeze: they live as long as the worker),
 so a full collection walks only what was made since (the caches the first requests fill, and the
-requests' own objects), and the youngest
-generation is collected every 50,000 allocations. The medians of the API reads do not move beyond
-this machine's noise; the pauses go (issue 13).
+requests' own objects), and the youngest generation is collected every 50,000 allocations. The
+medians of the API reads do not move beyond this machine's noise; the pauses go (issue 13).
 """
 
 import gc

@@ -33,6 +33,7 @@ from django.test import Client  # noqa: E402
 from casework.models import ClockHeartbeat, User  # noqa: E402
 from casework.services import api_token_issue, api_tokens_revoke_all  # noqa: E402
 from config.screens import PAGES, Fixtures, sign_in  # noqa: E402
+from benchmark import LIMIT, timed_in_turn  # noqa: E402  (scripts/benchmark.py: the bound; a page and its baseline in turn)
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 USERS = {
@@ -51,19 +52,7 @@ MORE_LISTS = ["/deadlines/?status=overdue", "/escalations/", "/safe-and-well-che
               "/intelligence/disruptions/"]
 
 
-LIMIT = 3.0
 PAGE_USERS = {"mash": "MASH coordinator", **USERS}
-
-
-def _medians_in_turn(client, path, base_client, base_path):
-    """The medians of REPEATS GETs of `path` and of the bare page, taken in turn (page, bare, ...)."""
-    timings, base = [], []
-    for _ in range(REPEATS):
-        for who, where, into in ((client, path, timings), (base_client, base_path, base)):
-            started = time.perf_counter()
-            who.get(where)
-            into.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings), statistics.median(base)
 
 
 def pages_by_user():
@@ -97,7 +86,9 @@ def pages_by_user():
                 if status not in (403, 404):
                     over.append(f"{label} ({PAGE_USERS[name]}, {status})")
                 continue
-            ms, base = _medians_in_turn(client, path, clients["mash"], bare)
+            _status, timings, _queries, base, _sql = timed_in_turn(client, path, {}, (clients["mash"], bare, {}),
+                                                                   repeats=REPEATS)
+            ms, base = statistics.median(timings), statistics.median(base)
             ratio = ms / base
             if ratio > LIMIT:
                 over.append(f"{label} ({PAGE_USERS[name]}, {ratio:.1f}x)")

@@ -61,12 +61,12 @@ def _timed_get(client, path, headers):
     return elapsed, len(captured), response.status_code, sum(in_sql) * 1000
 
 
-def _timings(client, path, headers, baseline=None):
-    """REPEATS timed GETs of `path`, and as many of the baseline (client, path, headers) when given,
+def timed_in_turn(client, path, headers, baseline=None, repeats=REPEATS):
+    """`repeats` timed GETs of `path`, and as many of the baseline (client, path, headers) when given,
     taken in turn with them: a row and its baseline see the same moment of the machine."""
     timings, in_sql, base, queries, status = [], [], [], 0, None
     client.get(path, **headers)  # warm: templates, caches, connection
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         if baseline is not None:
             base.append(_timed_get(*baseline)[0])
         elapsed, queries, status, sql_ms = _timed_get(client, path, headers)
@@ -100,7 +100,7 @@ def _table(title, rows, clients, fixtures, headers_for):
         # In service the clock sweeps each minute: a data set seeded a while ago would otherwise show
         # (and time) the "clock has stopped" banner and send its email on coordinators' pages.
         ClockHeartbeat.objects.filter(pk=1).update(last_finished_at=timezone.now())
-        status, timings, queries, base, sql_ms = _timings(clients[who], path, headers_for(who), baseline)
+        status, timings, queries, base, sql_ms = timed_in_turn(clients[who], path, headers_for(who), baseline)
         median, p95 = _median_and_p95(timings)
         base_median = statistics.median(base) if base else median  # the baseline row is its own
         ratio = median / base_median
