@@ -293,7 +293,8 @@ def notification_upload_progress(request, upload_id):
 def child_list(request):
     query = request.GET.get("q", "")[:200]
     missing_now = request.GET.get("missing") == MISSING_NOW
-    children = children_with_missing_status(children_search(request.user, query)).select_related("lead_agency")
+    children = children_search(request.user, query, capped=not missing_now)
+    children = children_with_missing_status(children).select_related("lead_agency")
     if missing_now:
         children = children.filter(currently_missing=True)
     page = CappedPaginator(children, 50).get_page(request.GET.get("page"))

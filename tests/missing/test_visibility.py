@@ -454,3 +454,78 @@ def test_a_list_and_its_count_read_the_few_children_once_per_request(world, api)
         assert body["count"] == 1 and body["results"][0]["id"] == str(world["child"].pk)
         unions = [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
         assert len(unions) == 1
+
+
+# The children list's form of the rule for a police force (children_list_visible_to, issue 13) ----
+
+
+def _reported(authority, force_user, children):
+    for child in children:
+        NotificationFactory(authority=authority, sent_by=force_user, child=child, status="linked")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_three_forms_of_the_rule_see_the_same_children(world, authority, role):
+    """A lookup's OR, a list's union and the walked OR with the force asked child by child."""
+    user = world["users"][role]
+    reported = ChildFactory(authority=authority, given_name="Reported")
+    _reported(authority, world["users"]["police"], [reported])
+    seen = [set(permissions.children_visible_to(user, listing=form))
+            for form in (False, True, permissions.WALKED)]
+    assert seen[0] == seen[1] == seen[2]
+    assert (reported in seen[0]) is (role in {"mash", "police", "admin"})
+    assert (world["child"] in seen[0]) is (role in SEES_CHILD)
+
+
+def test_the_walked_form_asks_the_forces_notifications_child_by_child(world):
+    """A scalar subquery, unordered, reading only the (sender, child) index's columns: PostgreSQL
+    cannot hash it into a read of every notification the force sent."""
+    police = world["users"]["police"]
+    walked = str(permissions.children_visible_to(police, listing=permissions.WALKED).query)
+    assert 'SELECT U0."child_id" AS "child_id" FROM "missing_policenotification" U0' in walked
+    probe = walked.split("missing_policenotification")[1].split("IS NOT NULL")[0]
+    assert probe.endswith("LIMIT 1) ") and "ORDER BY" not in probe
+    assert "EXISTS(SELECT 1 AS \"a\" FROM \"missing_policenotification\"" in str(
+        permissions.children_visible_to(police).query)
+
+
+@pytest.fixture
+def many_children(authority, monkeypatch):
+    """Six children of the authority and no 'few children' shortcut, so the list's form is chosen."""
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", 0)
+    return [ChildFactory(authority=authority, given_name=f"Kid{n}", family_name=f"Family{n}") for n in range(6)]
+
+
+@pytest.mark.parametrize("reported_count, form", [(3, permissions.WALKED), (2, True)])
+def test_a_force_that_reported_enough_of_the_first_children_has_them_walked(
+    world, authority, many_children, reported_count, form, monkeypatch
+):
+    """Three of the seven sampled children reported (one in three): walked child by child; two:
+    gathered first. Either way the list holds exactly the children the force reported."""
+    police = world["users"]["police"]
+    _reported(authority, police, many_children[:reported_count])
+    chosen = []
+    built = permissions.children_visible_to
+    monkeypatch.setattr(permissions, "children_visible_to",
+                        lambda user, **kw: chosen.append(kw.get("listing", False)) or built(user, **kw))
+    listed = set(permissions.children_list_visible_to(police))
+    assert chosen == [form]
+    assert listed == set(many_children[:reported_count]) == set(built(police))
+
+
+def test_the_children_list_and_its_searches_show_a_forces_children_in_either_form(
+    client, world, authority, many_children, monkeypatch
+):
+    police = world["users"]["police"]
+    client.force_login(police)
+    for reported_count, sample in ((2, 100), (6, 100), (6, 1)):
+        monkeypatch.setattr(permissions, "WALK_SAMPLE", sample)
+        _reported(authority, police, many_children[:reported_count])
+        names = [child.given_name for child in many_children[:reported_count]]
+        page = client.get("/missing/children/").content.decode()
+        assert all(name in page for name in names) and ("Kid5" in page) is (reported_count == 6)
+        unseen = f"/missing/children/{world['child'].pk}/"  # the world's child: the force did not report it
+        assert unseen not in page
+        searched = client.get("/missing/children/?q=Kid1").content.decode()
+        assert "Kid1" in searched and "Kid0" not in searched
+        assert unseen not in client.get("/missing/children/?q=Quinn").content.decode()
