@@ -516,16 +516,24 @@ def test_a_force_that_reported_enough_of_the_first_children_has_them_walked(
 def test_the_children_list_and_its_searches_show_a_forces_children_in_either_form(
     client, world, authority, many_children, monkeypatch
 ):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     police = world["users"]["police"]
     client.force_login(police)
+    client.get("/missing/children/")  # the session's first request
+    statements = set()
     for reported_count, sample in ((2, 100), (6, 100), (6, 1)):
         monkeypatch.setattr(permissions, "WALK_SAMPLE", sample)
         _reported(authority, police, many_children[:reported_count])
         names = [child.given_name for child in many_children[:reported_count]]
-        page = client.get("/missing/children/").content.decode()
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/missing/children/").content.decode()
+        statements.add(len(captured))
         assert all(name in page for name in names) and ("Kid5" in page) is (reported_count == 6)
         unseen = f"/missing/children/{world['child'].pk}/"  # the world's child: the force did not report it
         assert unseen not in page
         searched = client.get("/missing/children/?q=Kid1").content.decode()
         assert "Kid1" in searched and "Kid0" not in searched
         assert unseen not in client.get("/missing/children/?q=Quinn").content.decode()
+    assert len(statements) == 1  # gathered or walked, more children or fewer: as many statements
