@@ -93,6 +93,7 @@ def _rule_key(user, listing):
 
 
 WALKED = "walked"  # children_visible_to's form for a list walked child by child (children_list_visible_to)
+_FORMS = (False, True, WALKED)
 
 
 def children_visible_to(user, *, listing=False):
@@ -104,6 +105,8 @@ def children_visible_to(user, *, listing=False):
     (issue 13). The rule holds no data, only the statement, so a change of the rows it asks about
     needs no rebuild; a change of the user's roles, agency or of the registered reasons makes a new
     key. Each call answers a fresh copy (never another caller's results)."""
+    if listing not in _FORMS:  # 1 == True would share True's kept rule
+        raise ValueError(f"listing is one of {_FORMS}, not {listing!r}")
     if not user or not user.is_authenticated:
         return Child.objects.none()
     return _kept(_BUILT_RULES, _rule_key(user, listing), lambda: _children_visible_to(user, listing=listing)).all()
@@ -221,14 +224,15 @@ WALK_SHARE = 3  # ... of which the force reported at least one in WALK_SHARE for
 def children_list_visible_to(user):
     """The children the user may see, in the form that suits the children list: read in name order,
     or a search's matches sorted, and stopped after the first few thousand (counted up to a cap)
-    (issue 13).
+    (issue 13). The choice is made on the list's order (the sample below), not on a search's terms:
+    a search takes the form its user's plain list takes.
 
     The one reason that can cover most of an authority and is not a column of the child is a police
     force's: the force of an authority reports most of its missing children (85,000 of 100,000 at
     national size). For a force that reported at least one in WALK_SHARE of the first WALK_SAMPLE
     children in name order, each child the list reads is asked on its own (WALKED: the list's first
     1,001 found among 1,160 read in 9 ms, where hashing the force's 200,000 notifications first took
-    55 ms, and gathering its children first 180 ms; a search for "Ash", 125 -> 53 ms). For a force
+    55 ms, and gathering its children first 180 ms; a search for "Ash", its statement 125 -> 53 ms). For a force
     that reported fewer, a walk would pass most of the authority before stopping (a force that
     reported none of 100,000: 60 ms as the OR, 170 ms asked child by child): its children are
     gathered first (`listing=True`: 1 ms). Anyone else keeps the OR, whose reasons are columns of

@@ -197,8 +197,10 @@ def children_search(user, query="", *, capped=False):
     """Children the user may see whose names (or police person id) contain every word of `query`.
     Someone who sees few children has them named (few_visible_children): asked child by child, a
     return interview worker's 90 children took 120 ms to find among 100,000 (issue 13). `capped` for
-    a caller that reads only the list's first few thousand rows (the children list's pages, counted
-    up to a cap): the rule then takes the form that suits its user (children_list_visible_to)."""
+    a caller that reads only the list's first few thousand rows in this order (the children list's
+    pages, counted up to a cap): the rule then takes the form that suits its user
+    (children_list_visible_to). Not for a list filtered further (the children missing now, a few
+    among the authority): a walk would pass every child to find them."""
     terms = query.replace("\x00", "").split()
     few = few_visible_children(user)
     if few is not None:

@@ -384,7 +384,7 @@ def test_the_kept_rule_is_unchanged_by_its_uses_and_the_store_is_bounded(world, 
     from django.db.models import Exists, OuterRef
 
     user = world["users"]["health_other"]
-    for listing in (False, True):
+    for listing in (False, True, permissions.WALKED):
         permissions.children_visible_to(user, listing=listing)
         kept = permissions._BUILT_RULES[permissions._rule_key(user, listing)]
         before = str(kept.query)
@@ -466,15 +466,33 @@ def _reported(authority, force_user, children):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_three_forms_of_the_rule_see_the_same_children(world, authority, role):
-    """A lookup's OR, a list's union and the walked OR with the force asked child by child."""
-    user = world["users"][role]
+    """A lookup's OR, a list's union and the walked OR with the force asked child by child. The
+    force sees the child it reported, not one another force reported, nor a merged-away record or
+    a child of another authority that it reported."""
+    user, police = world["users"][role], world["users"]["police"]
     reported = ChildFactory(authority=authority, given_name="Reported")
-    _reported(authority, world["users"]["police"], [reported])
+    second_force = UserFactory(agency=AgencyFactory(authority=authority, kind=AgencyKind.POLICE, name="Second Force"))
+    theirs = ChildFactory(authority=authority, given_name="Theirs")
+    merged_away = ChildFactory(authority=authority, given_name="Merged", merged_into=reported)
+    far = LocalAuthorityFactory(name="Far Council")
+    elsewhere = ChildFactory(authority=far, given_name="Elsewhere")
+    _reported(authority, police, [reported, merged_away])
+    _reported(authority, second_force, [theirs])
+    _reported(far, police, [elsewhere])
     seen = [set(permissions.children_visible_to(user, listing=form))
             for form in (False, True, permissions.WALKED)]
     assert seen[0] == seen[1] == seen[2]
+    if role == "police":
+        assert seen[0] == {reported}
     assert (reported in seen[0]) is (role in {"mash", "police", "admin"})
     assert (world["child"] in seen[0]) is (role in SEES_CHILD)
+    assert (theirs in seen[0]) is (role in {"mash", "admin"})
+    assert merged_away not in seen[0] and (elsewhere in seen[0]) is (role == "admin")
+
+
+def test_a_form_of_the_rule_is_one_of_three(world):
+    with pytest.raises(ValueError):
+        permissions.children_visible_to(world["users"]["police"], listing="walk")
 
 
 def test_the_walked_form_asks_the_forces_notifications_child_by_child(world):
@@ -491,18 +509,23 @@ def test_the_walked_form_asks_the_forces_notifications_child_by_child(world):
 
 @pytest.fixture
 def many_children(authority, monkeypatch):
-    """Six children of the authority and no 'few children' shortcut, so the list's form is chosen."""
+    """Six children of the authority (first in name order, before the world's child) and no 'few
+    children' shortcut, so the list's form is chosen."""
     monkeypatch.setattr(permissions, "FEW_CHILDREN", 0)
     return [ChildFactory(authority=authority, given_name=f"Kid{n}", family_name=f"Family{n}") for n in range(6)]
 
 
-@pytest.mark.parametrize("reported_count, form", [(3, permissions.WALKED), (2, True)])
+@pytest.mark.parametrize("reported_count, sample, form", [
+    (3, 100, permissions.WALKED),  # three of the seven sampled children: at least a third
+    (2, 100, True),  # two of seven: gathered first
+    (2, 1, permissions.WALKED),  # the one sampled child (the first by name) reported
+])
 def test_a_force_that_reported_enough_of_the_first_children_has_them_walked(
-    world, authority, many_children, reported_count, form, monkeypatch
+    world, authority, many_children, reported_count, sample, form, monkeypatch
 ):
-    """Three of the seven sampled children reported (one in three): walked child by child; two:
-    gathered first. Either way the list holds exactly the children the force reported."""
+    """Either way the list holds exactly the children the force reported."""
     police = world["users"]["police"]
+    monkeypatch.setattr(permissions, "WALK_SAMPLE", sample)
     _reported(authority, police, many_children[:reported_count])
     chosen = []
     built = permissions.children_visible_to
@@ -516,24 +539,34 @@ def test_a_force_that_reported_enough_of_the_first_children_has_them_walked(
 def test_the_children_list_and_its_searches_show_a_forces_children_in_either_form(
     client, world, authority, many_children, monkeypatch
 ):
+    """The page samples, then reads its list in the form chosen (walked: the scalar probe; gathered:
+    the union), showing exactly the force's children, in as many statements either way. The list
+    of children missing now is not sampled."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     police = world["users"]["police"]
     client.force_login(police)
     client.get("/missing/children/")  # the session's first request
+    link = "/missing/children/{}/".format
     statements = set()
-    for reported_count, sample in ((2, 100), (6, 100), (6, 1)):
+    for reported_count, sample, walked in ((2, 100, False), (2, 1, True), (6, 100, True)):
         monkeypatch.setattr(permissions, "WALK_SAMPLE", sample)
         _reported(authority, police, many_children[:reported_count])
-        names = [child.given_name for child in many_children[:reported_count]]
-        with CaptureQueriesContext(connection) as captured:
-            page = client.get("/missing/children/").content.decode()
-        statements.add(len(captured))
-        assert all(name in page for name in names) and ("Kid5" in page) is (reported_count == 6)
-        unseen = f"/missing/children/{world['child'].pk}/"  # the world's child: the force did not report it
-        assert unseen not in page
-        searched = client.get("/missing/children/?q=Kid1").content.decode()
-        assert "Kid1" in searched and "Kid0" not in searched
-        assert unseen not in client.get("/missing/children/?q=Quinn").content.decode()
-    assert len(statements) == 1  # gathered or walked, more children or fewer: as many statements
+        for path in ("/missing/children/", "/missing/children/?q=Kid1"):
+            with CaptureQueriesContext(connection) as captured:
+                page = client.get(path).content.decode()
+            sql = [query["sql"] for query in captured.captured_queries]
+            assert sum("FILTER (WHERE (SELECT" in one for one in sql) == 1  # the sample
+            listed = next(one for one in sql if "LIMIT 1001" in one)
+            assert ("LIMIT 1) IS NOT NULL" in listed, "UNION" in listed) == (walked, not walked)
+            statements.add((path, len(sql)))
+            shown = {child for child in [world["child"], *many_children] if link(child.pk) in page}
+            if path.endswith("Kid1"):
+                assert shown == {many_children[1]}
+            else:
+                assert shown == set(many_children[:reported_count])
+    assert len(statements) == 2  # per path, gathered or walked, more children or fewer: as many statements
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/missing/children/?missing=now")
+    assert not any("FILTER (WHERE (SELECT" in query["sql"] for query in captured.captured_queries)
