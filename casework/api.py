@@ -26,7 +26,7 @@ from .authentication import ApiTokenAuthentication
 from .errors import ApplicationError
 from .output import Output
 from .middleware import needs_second_factor
-from .paginator import CountedPaginator, WindowPaginator
+from .paginator import COUNT_CAP, CountedPaginator, WindowPaginator
 from .models import Agency, AgencyKind, Role
 from .permissions import IsAdministrator
 from .selectors import users_manageable_by
@@ -89,6 +89,17 @@ def uuid_query_param(request, name):
         return serializers.UUIDField().to_internal_value(value)
     except serializers.ValidationError as error:
         raise serializers.ValidationError({name: error.detail}) from error
+
+
+def reads_first_rows(request, rows=COUNT_CAP):
+    """Whether the list page the request asks for ends within the list's first `rows` rows: page 1
+    (also when no page is given), up to page rows / PAGE_SIZE. Any other page, or one that is not a
+    number, is not (PageNumberPagination answers it as it would)."""
+    try:
+        number = int(request.query_params.get(PageNumberPagination.page_query_param, 1))
+    except ValueError:
+        return False
+    return 1 <= number and number * api_settings.PAGE_SIZE <= rows
 
 
 def paginated(request, view, queryset, output_serializer, context=None, *, child_of=None, query="", count=None):

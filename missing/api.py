@@ -10,7 +10,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import object_or_404, paginated, validation_detail
+from casework.api import object_or_404, paginated, reads_first_rows, validation_detail
 from casework.audit import record_access_log
 from casework.models import Agency
 from casework.output import Output
@@ -137,9 +137,14 @@ class ChildListCreateApi(APIView):
         search = ChildSearchInput(data=request.query_params)
         search.is_valid(raise_exception=True)
         query = search.validated_data["q"]
+        plain = not query.split()
+        # The plain list's first pages read only its first rows in name order (its count is apart):
+        # the rule in the form that suits its user. A search is counted on its page's statement,
+        # which reads every match.
+        children = children_search(request.user, query, capped=plain and reads_first_rows(request))
         return paginated(
-            request, self, children_search(request.user, query), ChildOutput, child_of=lambda c: c.pk, query=query,
-            count=None if query.split() else partial(children_visible_count, request.user),
+            request, self, children, ChildOutput, child_of=lambda c: c.pk, query=query,
+            count=partial(children_visible_count, request.user) if plain else None,
         )
 
     @extend_schema(request=ChildInput, responses={201: ChildDetailOutput})

@@ -570,3 +570,31 @@ def test_the_children_list_and_its_searches_show_a_forces_children_in_either_for
     with CaptureQueriesContext(connection) as captured:
         client.get("/missing/children/?missing=now")
     assert not any("FILTER (WHERE (SELECT" in query["sql"] for query in captured.captured_queries)
+
+
+def test_the_apis_plain_list_takes_the_forces_form_on_its_first_pages_only(api, world, authority, many_children):
+    """GET children's first pages read the list in the form chosen for the force (the sample
+    runs); its count, a search and a later page keep the OR. The children are the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    police = world["users"]["police"]
+    _reported(authority, police, many_children[:3])
+    client = api(police)
+    for path, sampled in (("/api/v1/children/", True), ("/api/v1/children/?q=Kid", False)):
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(path).json()
+        assert {row["id"] for row in body["results"]} == {str(child.pk) for child in many_children[:3]}
+        assert body["count"] == 3
+        assert any("FILTER (WHERE (SELECT" in query["sql"] for query in captured.captured_queries) is sampled
+
+
+@pytest.mark.parametrize("page, first", [(None, True), ("1", True), ("20", True), ("21", False), ("0", False),
+                                         ("last", False), ("x", False)])
+def test_a_page_of_the_first_thousand_rows_is_told_apart(page, first):
+    from rest_framework.request import Request
+
+    from casework.api import reads_first_rows
+
+    request = Request(APIRequestFactory().get("/api/v1/children/", {} if page is None else {"page": page}))
+    assert reads_first_rows(request) is first
