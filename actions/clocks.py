@@ -39,7 +39,12 @@ from casework.clocks.registry import (
 from casework.models import DeadlineStatus
 from casework.permissions import is_administrator
 from casework.links import url_maker
-from missing.permissions import rows_hidden_in_authority, rows_of_visible_children, rows_of_visible_children_listed
+from missing.permissions import (
+    rows_hidden_in_authority,
+    rows_of_visible_children,
+    rows_of_visible_children_listed,
+    rows_of_visible_children_walked,
+)
 
 from .digest import digest_messages
 from .models import Action, ActionStatus, DigestSchedule
@@ -159,6 +164,7 @@ ACTION_CLOCKS = register_clock_kind(
         # kinds (one clause over the (authority, ...) index instead of every visible action's id).
         visible=rows_of_visible_children,
         visible_in_list=rows_of_visible_children_listed,
+        visible_in_walk=rows_of_visible_children_walked,
         hidden_in_authority=rows_hidden_in_authority,
         facts=_action_facts,
         mine=lambda user: Q(subject_id__in=Action.objects.filter(owner=user).values("pk")),

@@ -229,16 +229,30 @@ def children_list_visible_to(user):
 
     The one reason that can cover most of an authority and is not a column of the child is a police
     force's: the force of an authority reports most of its missing children (85,000 of 100,000 at
-    national size). For a force that reported at least one in WALK_SHARE of the first WALK_SAMPLE
-    children in name order, each child the list reads is asked on its own (WALKED: the list's first
-    1,001 found among 1,160 read in 9 ms, where hashing the force's 200,000 notifications first took
-    55 ms, and gathering its children first 180 ms; a search for "Ash", its statement 125 -> 53 ms). For a force
-    that reported fewer, a walk would pass most of the authority before stopping (a force that
-    reported none of 100,000: 60 ms as the OR, 170 ms asked child by child): its children are
-    gathered first (`listing=True`: 1 ms). Anyone else keeps the OR, whose reasons are columns of
-    the child or a few rows. One statement for the sample, only for a force."""
+    national size). For a force that sees at least one in WALK_SHARE of the first WALK_SAMPLE
+    children in name order (_walk_sample), each child the list reads is asked on its own (WALKED:
+    the list's first 1,001 found among 1,160 read in 9 ms, where hashing the force's 200,000
+    notifications first took 55 ms, and gathering its children first 180 ms; a search for "Ash",
+    its statement 125 -> 53 ms). For a force that sees fewer, a walk would pass most of the
+    authority before stopping (a force that reported none of 100,000: 60 ms as the OR, 170 ms asked
+    child by child): its children are gathered first (`listing=True`: 1 ms). Anyone else keeps the
+    OR, whose reasons are columns of the child or a few rows. One statement for the sample, only
+    for a force."""
     if not _reports_as_force(user):
         return children_visible_to(user)
+    return children_visible_to(user, listing=WALKED if _share_seen_at_least(user, WALK_SHARE) else True)
+
+
+def _share_seen_at_least(user, share):
+    """Whether the user sees at least one in `share` of the first WALK_SAMPLE live children of their
+    authority in name order (an agency's user, not a MASH coordinator)."""
+    read, seen = request_memo(("walk_sample", user.pk), partial(_walk_sample, user))
+    return read > 0 and seen * share >= read
+
+
+def _walk_sample(user):
+    """(children read, children the user sees) of the first WALK_SAMPLE live children of the user's
+    authority in name order: one statement, each child asked on its own (the walked rule)."""
     first = (
         live_children()
         .filter(authority_id=user.agency.authority_id)
@@ -246,10 +260,16 @@ def children_list_visible_to(user):
         .values("pk")[:WALK_SAMPLE]
     )
     sample = Child.objects.filter(pk__in=first).aggregate(
-        read=Count("pk"), reported=Count("pk", filter=_reported_by_force(user, walked=True))
+        read=Count("pk"), seen=Count("pk", filter=_seen_one_by_one(user, "pk"))
     )
-    walks = sample["reported"] * WALK_SHARE >= sample["read"] > 0
-    return children_visible_to(user, listing=WALKED if walks else True)
+    return sample["read"], sample["seen"]
+
+
+def _seen_one_by_one(user, child_field):
+    """A condition on a row: its child (`child_field`) is one the user sees, asked for that row
+    alone (a scalar subquery, which PostgreSQL does not hash into the set of every child seen)."""
+    child = children_visible_to(user, listing=WALKED).filter(pk=OuterRef(child_field)).order_by().values("pk")[:1]
+    return Q(IsNull(Subquery(child), False))
 
 
 def _reports_as_force(user):
@@ -307,6 +327,26 @@ def rows_of_visible_children(user, child_field="child_id", authority_field="auth
 def rows_of_visible_children_listed(user):
     """rows_of_visible_children for a list of many rows (a clock kind's `visible_in_list`)."""
     return rows_of_visible_children(user, listing=True)
+
+
+ROWS_WALK_SHARE = 10  # rows_of_visible_children_walked asks row by row whoever sees one child in ten
+
+
+def rows_of_visible_children_walked(user, child_field="child_id", authority_field="authority_id"):
+    """rows_of_visible_children for the first pages of a list read in order and counted apart (a
+    clock kind's `visible_in_walk`: the API's deadlines). As a list's filter (`listing=True`), the
+    rule of someone who sees many children is an EXISTS that PostgreSQL hashes: it gathers every
+    child they see before the page's first row (a force's 85,000: 130 ms; a chair's 50,000: 45 ms),
+    where the page needs 50. For someone who sees at least one in ROWS_WALK_SHARE of the first
+    children of their authority (_walk_sample), each row's child is asked on its own as the list is
+    read: a page stops after about 50 x ROWS_WALK_SHARE rows at worst. None for anyone else (a MASH
+    coordinator, someone who sees few children or a small share): the list's filter serves
+    (rows_of_visible_children_listed)."""
+    if (not user or not user.is_authenticated or user.is_superuser or not user.agency_id
+            or _sees_whole_authority(user) or few_visible_children(user) is not None
+            or not _share_seen_at_least(user, ROWS_WALK_SHARE)):
+        return None
+    return Q(**{authority_field: user.agency.authority_id}) & _seen_one_by_one(user, child_field)
 
 
 def rows_hidden_in_authority(user, child_field="child_id"):

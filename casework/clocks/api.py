@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import object_or_404, paginated
+from casework.api import object_or_404, paginated, reads_first_rows
 from casework.errors import PermissionDeniedError
 from casework.models import Deadline, DeadlineStatus
 from casework.models.clocks import LIVE_STATUSES
@@ -17,7 +17,7 @@ from casework.output import Output
 
 from .permissions import can_complete_deadline
 from .registry import clock_kinds
-from .selectors import deadlines_visible_count, deadlines_visible_to, escalations_visible_to
+from .selectors import WALK, deadlines_visible_count, deadlines_visible_to, escalations_visible_to
 from .services import deadline_complete, row_facts
 
 # The API names a deadline's subject by the field its clock kind chose (API §4: episode, meeting).
@@ -89,7 +89,13 @@ class DeadlineListApi(APIView):
     def get(self, request):
         filters = DeadlineFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        deadlines = deadlines_visible_to(request.user, listing=True)
+        status = filters.validated_data.get("status", "")
+        # The whole list, or its done or cancelled rows: ten years of closed rows, counted apart (from
+        # the tally where one serves), the page read in order. A narrower list carries its own count
+        # on the page (COUNT(*) OVER ()), reading each of its rows.
+        counted_apart = set(filters.validated_data) <= {"status"} and status not in LIVE_STATUSES
+        walked = counted_apart and reads_first_rows(request)
+        deadlines = deadlines_visible_to(request.user, listing=WALK if walked else True)
         now = timezone.now()
         for name, value in filters.validated_data.items():
             if name == "status":
@@ -99,10 +105,7 @@ class DeadlineListApi(APIView):
             else:
                 deadlines = deadlines.filter(child_id=value)
         count = None
-        status = filters.validated_data.get("status", "")
-        if set(filters.validated_data) <= {"status"} and status not in LIVE_STATUSES:
-            # The whole list, or its done or cancelled rows: ten years of closed rows are read from the
-            # tally. A list of live rows carries its own count on the page (COUNT(*) OVER ()).
+        if counted_apart:
             count = partial(deadlines_visible_count, request.user, status=status, now=now, listing=True)
         return paginated(
             request, self, deadlines.order_by("due_at", "rule", "id"), DeadlineOutput, {"now": now},

@@ -46,8 +46,17 @@ def _any_kind(rule_of, *args):
     return _either(_kind_arms(rule_of, *args))
 
 
-def _rule(kind, listing):
-    """A kind's visibility rule: for a list of all its rows (`listing`), its visible_in_list if any."""
+WALK = "walk"  # `listing` for the first pages of a list read in order and counted apart
+
+
+def _rule(kind, listing, walking=frozenset()):
+    """A kind's visibility rule: for a list of all its rows (`listing`), its visible_in_list if any;
+    for the first pages of one (WALK), its visible_in_walk when that is among `walking` (it answers
+    a filter for this user), else as for the list."""
+    if listing == WALK:
+        if kind.visible_in_walk in walking:
+            return kind.visible_in_walk
+        listing = True
     return (listing and kind.visible_in_list) or kind.visible
 
 
@@ -56,14 +65,26 @@ def _visible_arms(user, listing=False):
     a list of all of them), and for anyone but a superuser their own authority's rows only: every
     kind shows a user only subjects of their authority, and saying so on the row's own column lets
     the lists walk the (authority, due) indexes in order instead of sorting every visible row. None
-    when the user sees no row. Built once per read request: the API's list and its count both ask."""
+    when the user sees no row. Built once per read request: the API's list and its count both ask.
+    WALK for a user none of whose kinds walks is the list's own arms (built once for both)."""
     if not user or not user.is_authenticated:
         return None
-    return request_memo(("deadline_arms", user.pk, listing), lambda: _built_arms(user, listing))
+    walking = frozenset()
+    if listing == WALK:
+        walking = request_memo(("deadline_walks", user.pk), lambda: _walking_rules(user))
+        if not walking:
+            listing = True
+    return request_memo(("deadline_arms", user.pk, listing), lambda: _built_arms(user, listing, walking))
 
 
-def _built_arms(user, listing):
-    arms = _kind_arms(lambda kind: _rule(kind, listing), user)
+def _walking_rules(user):
+    """The kinds' visible_in_walk rules that answer a filter for this user (not None)."""
+    rules = {kind.visible_in_walk for kind in clock_kinds() if kind.visible_in_walk is not None}
+    return frozenset(rule for rule in rules if rule(user) is not None)
+
+
+def _built_arms(user, listing, walking=frozenset()):
+    arms = _kind_arms(lambda kind: _rule(kind, listing, walking), user)
     if not user.is_superuser:
         if not user.agency_id:
             return None
@@ -78,7 +99,9 @@ def _visible_clause(user, listing=False):
 
 
 def deadlines_visible_to(user, *, listing=False):
-    """`listing=True` for a list of every row the user sees (each kind's visible_in_list)."""
+    """`listing=True` for a list of every row the user sees (each kind's visible_in_list); WALK for
+    the first pages of such a list when it is counted apart (each kind's visible_in_walk): the same
+    rows."""
     clause = _visible_clause(user, listing)
     return Deadline.objects.none() if clause is None else Deadline.objects.filter(clause)
 

@@ -16,7 +16,12 @@ from casework.models.clocks import LIVE_STATUSES
 from casework.links import url_maker
 
 from ..models import Child, MissingEpisode
-from ..permissions import rows_hidden_in_authority, rows_of_visible_children, rows_of_visible_children_listed
+from ..permissions import (
+    rows_hidden_in_authority,
+    rows_of_visible_children,
+    rows_of_visible_children_listed,
+    rows_of_visible_children_walked,
+)
 from .rules import RULES, deadlines_wanted
 
 EPISODE = "missing.episode"
@@ -84,6 +89,7 @@ EPISODE_CLOCKS = register_clock_kind(
         evaluate=_evaluate,
         visible=rows_of_visible_children,
         visible_in_list=rows_of_visible_children_listed,
+        visible_in_walk=rows_of_visible_children_walked,
         hidden_in_authority=rows_hidden_in_authority,
         facts=_facts,
         mine=_mine,

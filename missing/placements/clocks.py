@@ -31,7 +31,12 @@ from casework.models.clocks import LIVE_STATUSES
 from casework.links import url_maker
 
 from ..models import AuthorityContact, MissingEpisode, Placement
-from ..permissions import rows_hidden_in_authority, rows_of_visible_children, rows_of_visible_children_listed
+from ..permissions import (
+    rows_hidden_in_authority,
+    rows_of_visible_children,
+    rows_of_visible_children_listed,
+    rows_of_visible_children_walked,
+)
 
 PLACEMENT = "missing.placement"
 SOURCE = "RULES N7, 002 §6"
@@ -230,6 +235,7 @@ PLACEMENT_CLOCKS = register_clock_kind(ClockKind(
     evaluate=_evaluate,
     visible=rows_of_visible_children,
     visible_in_list=rows_of_visible_children_listed,
+    visible_in_walk=rows_of_visible_children_walked,
     hidden_in_authority=rows_hidden_in_authority,
     facts=_facts,
     addressees=_addressees,

@@ -23,7 +23,12 @@ from casework.clocks.registry import (
 from casework.links import url_maker
 
 from ..models import Child, LegalStatus, MissingPersonProfile
-from ..permissions import rows_hidden_in_authority, rows_of_visible_children, rows_of_visible_children_listed
+from ..permissions import (
+    rows_hidden_in_authority,
+    rows_of_visible_children,
+    rows_of_visible_children_listed,
+    rows_of_visible_children_walked,
+)
 
 PROFILE = "missing.profile"
 N8 = "N8"
@@ -96,6 +101,7 @@ PROFILE_CLOCKS = register_clock_kind(
         evaluate=_evaluate,
         visible=rows_of_visible_children,
         visible_in_list=rows_of_visible_children_listed,
+        visible_in_walk=rows_of_visible_children_walked,
         hidden_in_authority=rows_hidden_in_authority,
         facts=_facts,
         mine=lambda user: Q(child_id__in=Child.objects.filter(allocated_worker=user).values("pk")),

@@ -5,7 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Sum
+from django.test.utils import CaptureQueriesContext
 
 from casework.clocks.selectors import deadlines_visible_count, deadlines_visible_to
 from casework.clocks.services import (
@@ -123,3 +125,36 @@ def test_the_count_is_the_rows_for_everyone(setting, mash, health_worker, admin_
                 rows = rows.filter(Deadline.status_is(status, now))
             assert deadlines_visible_count(user, status=status, now=now, listing=listing) == rows.count()
     assert deadlines_visible_to(health_worker).exists()
+
+
+@pytest.mark.parametrize("few", [500, 0])
+def test_the_first_pages_read_row_by_row_hold_the_lists_rows(
+    api, setting, authority, mash, police, health_worker, admin_user, few, monkeypatch
+):
+    """The API's first pages of the whole list take each kind's visible_in_walk: for someone who sees
+    a large share of the authority's children (health, the lead agency of one of two), each row's
+    child asked on its own. The rows are the list's, for everyone, and the page shows them."""
+    from casework.clocks.selectors import WALK
+    from missing import permissions
+    from tests.factories import NotificationFactory
+
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", few)
+    _seen, other = setting
+    NotificationFactory(authority=authority, sent_by=police, child=other, status="linked")
+    for user in (mash, police, health_worker, admin_user):
+        walked = deadlines_visible_to(user, listing=WALK)
+        assert set(walked) == set(deadlines_visible_to(user, listing=True)) == set(deadlines_visible_to(user))
+        asked_one_by_one = "LIMIT 1) IS NOT NULL" in str(walked.query)
+        assert asked_one_by_one is (few == 0 and user in (police, health_worker))
+        with CaptureQueriesContext(connection) as captured:
+            body = api(user).get("/api/v1/deadlines/").json()
+        assert {row["id"] for row in body["results"]} == {str(row.pk) for row in walked}
+        assert body["count"] == len(body["results"])
+        page = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "casework_deadline"."id"'))
+        assert ("LIMIT 1) IS NOT NULL" in page) is asked_one_by_one
+        # A narrower list counts itself on its page, reading every row: not row by row.
+        with CaptureQueriesContext(connection) as captured:
+            api(user).get("/api/v1/deadlines/", {"status": "open"})
+        assert not any("LIMIT 1) IS NOT NULL" in q["sql"] for q in captured.captured_queries)
+    assert deadlines_visible_to(police).filter(child_id=other.pk).exists()
+    assert not deadlines_visible_to(police).filter(child_id=_seen.pk).exists()
