@@ -93,10 +93,10 @@ def uuid_query_param(request, name):
 
 def reads_first_rows(request, rows=COUNT_CAP):
     """Whether the list page the request asks for ends within the list's first `rows` rows: page 1
-    (also when no page is given), up to page rows / PAGE_SIZE. Any other page, or one that is not a
+    (also when no page or an empty one is given), up to page rows / PAGE_SIZE. Any other page, or one that is not a
     number, is not (PageNumberPagination answers it as it would)."""
     try:
-        number = int(request.query_params.get(PageNumberPagination.page_query_param, 1))
+        number = int(request.query_params.get(PageNumberPagination.page_query_param) or 1)
     except ValueError:
         return False
     return 1 <= number and number * api_settings.PAGE_SIZE <= rows

@@ -236,8 +236,8 @@ def children_list_visible_to(user):
     its statement 125 -> 53 ms). For a force that sees fewer, a walk would pass most of the
     authority before stopping (a force that reported none of 100,000: 60 ms as the OR, 170 ms asked
     child by child): its children are gathered first (`listing=True`: 1 ms). Anyone else keeps the
-    OR, whose reasons are columns of the child or a few rows. One statement for the sample, only
-    for a force."""
+    OR, whose reasons are columns of the child or a few rows. The sample is one statement per
+    request, shared with rows_of_visible_children_walked; here it is taken only for a force."""
     if not _reports_as_force(user):
         return children_visible_to(user)
     return children_visible_to(user, listing=WALKED if _share_seen_at_least(user, WALK_SHARE) else True)
@@ -338,8 +338,10 @@ def rows_of_visible_children_walked(user, child_field="child_id", authority_fiel
     rule of someone who sees many children is an EXISTS that PostgreSQL hashes: it gathers every
     child they see before the page's first row (a force's 85,000: 130 ms; a chair's 50,000: 45 ms),
     where the page needs 50. For someone who sees at least one in ROWS_WALK_SHARE of the first
-    children of their authority (_walk_sample), each row's child is asked on its own as the list is
-    read: a page stops after about 50 x ROWS_WALK_SHARE rows at worst. None for anyone else (a MASH
+    children of their authority in name order (_walk_sample), each row's child is asked on its own
+    as the list is read: page n stops after about n x 50 x ROWS_WALK_SHARE rows when the rows'
+    children are spread as the sample's are (the sample is of children, not of the list's rows, so
+    it is a guide, not a bound). None for anyone else (a superuser, someone of no agency, a MASH
     coordinator, someone who sees few children or a small share): the list's filter serves
     (rows_of_visible_children_listed)."""
     if (not user or not user.is_authenticated or user.is_superuser or not user.agency_id

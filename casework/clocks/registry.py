@@ -86,9 +86,9 @@ class ClockKind:
       statement to find them faster. None: `visible`.
     - `visible_in_walk(user)`: the same rows again, for the first pages of a list read in order
       and counted apart, where the page stops after a few rows: it may ask row by row. It answers
-      None for a user whose rows it would not read that way; the kind's `visible_in_list` then
-      serves (and, when no kind walks for the user, the list's arms are built once for the page
-      and its count). A kind without it: `visible_in_list`.
+      None for a user whose rows it would not read that way; the kind's `visible_in_list` (or
+      `visible`) then serves (and, when no kind walks for the user, the list's arms are built once
+      for the page and its count). A kind without it: `visible_in_list`, or `visible`.
     - `hidden_in_authority(user)`: when `visible(user)` is every row of this kind in the user's
       authority but a few, a Q of those few (`Q(pk__in=[])` for none), else None. Must agree with
       `visible`: the lists then count the kind's closed rows from the tally (DeadlineTally) less

@@ -15,11 +15,12 @@ from .services import row_facts
 from .sources import source_display
 
 
-def _kind_arms(rule_of, *args):
-    """Each kind's clause (`rule_of(kind)(*args)`, kinds without that rule left out), limited to
-    that kind's rows: one arm per rule. Kinds registered with the same rule function share one arm
-    (`subject_type IN (...)`): the query is built and planned once for them, not once per kind
-    (issue 13). No two arms hold the same row. Each arm as (its kinds' names, its clause)."""
+def _kind_arms(rule_of, *args, answered=None):
+    """Each kind's clause (`rule_of(kind)(*args)`, or `answered[rule]` where a rule has already
+    answered; kinds without that rule left out), limited to that kind's rows: one arm per rule. Kinds
+    registered with the same rule function share one arm (`subject_type IN (...)`): the query is
+    built and planned once for them, not once per kind (issue 13). No two arms hold the same row.
+    Each arm as (its kinds' names, its clause)."""
     kinds_of_rule = {}
     for kind in clock_kinds():
         rule = rule_of(kind)
@@ -27,7 +28,7 @@ def _kind_arms(rule_of, *args):
             kinds_of_rule.setdefault(rule, []).append(kind.name)
     arms = []
     for rule, names in kinds_of_rule.items():
-        clause = rule(*args)
+        clause = answered[rule] if answered and rule in answered else rule(*args)
         if clause is not None:
             rows = Q(subject_type=names[0]) if len(names) == 1 else Q(subject_type__in=names)
             arms.append((names, rows & clause))
@@ -47,12 +48,13 @@ def _any_kind(rule_of, *args):
 
 
 WALK = "walk"  # `listing` for the first pages of a list read in order and counted apart
+_FORMS = (False, True, WALK)
 
 
-def _rule(kind, listing, walking=frozenset()):
-    """A kind's visibility rule: for a list of all its rows (`listing`), its visible_in_list if any;
-    for the first pages of one (WALK), its visible_in_walk when that is among `walking` (it answers
-    a filter for this user), else as for the list."""
+def _rule(kind, listing, walking=()):
+    """A kind's visibility rule: for a list of all its rows (`listing`), its visible_in_list if any,
+    else its visible; for the first pages of one (WALK), its visible_in_walk when that is among
+    `walking` (it answered a filter for this user), else as for the list."""
     if listing == WALK:
         if kind.visible_in_walk in walking:
             return kind.visible_in_walk
@@ -67,24 +69,28 @@ def _visible_arms(user, listing=False):
     the lists walk the (authority, due) indexes in order instead of sorting every visible row. None
     when the user sees no row. Built once per read request: the API's list and its count both ask.
     WALK for a user none of whose kinds walks is the list's own arms (built once for both)."""
+    if listing not in _FORMS:  # 1 == True would share True's arms
+        raise ValueError(f"listing is one of {_FORMS}, not {listing!r}")
     if not user or not user.is_authenticated:
         return None
-    walking = frozenset()
     if listing == WALK:
         walking = request_memo(("deadline_walks", user.pk), lambda: _walking_rules(user))
-        if not walking:
-            listing = True
-    return request_memo(("deadline_arms", user.pk, listing), lambda: _built_arms(user, listing, walking))
+        if walking:
+            return request_memo(("deadline_arms", user.pk, WALK), lambda: _built_arms(user, WALK, walking))
+        listing = True
+    return request_memo(("deadline_arms", user.pk, listing), lambda: _built_arms(user, listing))
 
 
 def _walking_rules(user):
-    """The kinds' visible_in_walk rules that answer a filter for this user (not None)."""
+    """{rule: its filter} of the kinds' visible_in_walk rules that answer one for this user (not
+    None): each asked once, its answer used as given."""
     rules = {kind.visible_in_walk for kind in clock_kinds() if kind.visible_in_walk is not None}
-    return frozenset(rule for rule in rules if rule(user) is not None)
+    answers = {rule: rule(user) for rule in rules}
+    return {rule: clause for rule, clause in answers.items() if clause is not None}
 
 
-def _built_arms(user, listing, walking=frozenset()):
-    arms = _kind_arms(lambda kind: _rule(kind, listing, walking), user)
+def _built_arms(user, listing, walking=None):
+    arms = _kind_arms(lambda kind: _rule(kind, listing, walking or ()), user, answered=walking)
     if not user.is_superuser:
         if not user.agency_id:
             return None
@@ -100,8 +106,8 @@ def _visible_clause(user, listing=False):
 
 def deadlines_visible_to(user, *, listing=False):
     """`listing=True` for a list of every row the user sees (each kind's visible_in_list); WALK for
-    the first pages of such a list when it is counted apart (each kind's visible_in_walk): the same
-    rows."""
+    the first pages of such a list when it is counted apart (each kind's visible_in_walk where it
+    answers a filter for the user, else its visible_in_list or visible): the same rows."""
     clause = _visible_clause(user, listing)
     return Deadline.objects.none() if clause is None else Deadline.objects.filter(clause)
 

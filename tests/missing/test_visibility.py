@@ -414,7 +414,9 @@ def test_rows_of_visible_children_agree_whether_the_children_are_few_or_many(wor
     user = world["users"][role]
     unseen = EpisodeFactory(child=ChildFactory(authority=authority, given_name="Unseen", lead_agency=None))
     # None: the list's own filter serves (someone who sees few children, or a small share).
-    walked = permissions.rows_of_visible_children_walked(user) or permissions.rows_of_visible_children_listed(user)
+    walked = permissions.rows_of_visible_children_walked(user)
+    if walked is None:
+        walked = permissions.rows_of_visible_children_listed(user)
     for rule in (*(permissions.rows_of_visible_children(user, listing=listing) for listing in (True, False)), walked):
         rows = MissingEpisode.objects.filter(rule)
         assert rows.filter(pk=world["episode"].pk).exists() is (role in SEES_CHILD)
@@ -544,7 +546,7 @@ def test_a_force_that_reported_enough_of_the_first_children_has_them_walked(
     monkeypatch.setattr(permissions, "children_visible_to",
                         lambda user, **kw: chosen.append(kw.get("listing", False)) or built(user, **kw))
     listed = set(permissions.children_list_visible_to(police))
-    assert chosen[-1] == form  # the form the list is read in (the sample asks the walked rule first)
+    assert chosen == [permissions.WALKED, form]  # the sample asks the walked rule, then the list its form
     assert listed == set(many_children[:reported_count]) == set(built(police))
 
 
@@ -610,3 +612,17 @@ def test_a_page_of_the_first_thousand_rows_is_told_apart(page, first):
 
     request = Request(APIRequestFactory().get("/api/v1/children/", {} if page is None else {"page": page}))
     assert reads_first_rows(request) is first
+
+
+@pytest.mark.parametrize("others, walks", [(9, True), (10, False)])
+def test_rows_are_asked_one_by_one_for_whoever_sees_one_in_ten_of_the_first_children(
+    world, authority, others, walks, monkeypatch
+):
+    """The health lead sees the world's one child; with 9 others the sample is 1 of 10 (a walk), with
+    10 it is 1 of 11 (None: the list's filter serves)."""
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", 0)
+    for n in range(others):
+        ChildFactory(authority=authority, given_name=f"Other{n}", lead_agency=None)
+    assert permissions.live_children().filter(authority=authority).count() == others + 1
+    walked = permissions.rows_of_visible_children_walked(world["users"]["health_lead"])
+    assert (walked is not None) is walks
