@@ -176,7 +176,7 @@ def few_visible_children(user):
     ten. A list of a few children's rows then names them, and PostgreSQL reads those children's rows
     by their index; asked row by row instead, a return interview worker's 376 deadlines took 1.9 s
     to find among the authority's 200,000 (issue 13)."""
-    if not user or not user.is_authenticated or user.is_superuser or not user.agency_id:
+    if not of_an_agency(user):
         return None
     if is_mash_coordinator(user) or not connection.features.supports_slicing_ordering_in_compound:
         return None  # SQLite (`make demo`) cannot limit the parts of a union: the rows are asked about
@@ -272,16 +272,20 @@ def _seen_one_by_one(user, child_field):
     return Q(IsNull(Subquery(child), False))
 
 
+def of_an_agency(user):
+    """Whether the user is signed in, of an agency and not a superuser: someone whose rule is their
+    authority's children (a MASH coordinator) or those their reasons name."""
+    return bool(user and user.is_authenticated and not user.is_superuser and user.agency_id)
+
+
 def _reports_as_force(user):
     """Whether the user's rule has a police force's reason (an agency's user, not a MASH coordinator)."""
-    return bool(user and user.is_authenticated and not user.is_superuser and user.agency_id
-                and not is_mash_coordinator(user) and user.agency.kind == AgencyKind.POLICE)
+    return of_an_agency(user) and not is_mash_coordinator(user) and user.agency.kind == AgencyKind.POLICE
 
 
 def _sees_whole_authority(user):
     """Whether the user's rule is every live child (and every notification) of their authority."""
-    return bool(user and user.is_authenticated and not user.is_superuser and user.agency_id
-                and is_mash_coordinator(user))
+    return of_an_agency(user) and is_mash_coordinator(user)
 
 
 def children_visible_count(user):
@@ -344,8 +348,7 @@ def rows_of_visible_children_walked(user, child_field="child_id", authority_fiel
     it is a guide, not a bound). None for anyone else (a superuser, someone of no agency, a MASH
     coordinator, someone who sees few children or a small share): the list's filter serves
     (rows_of_visible_children_listed)."""
-    if (not user or not user.is_authenticated or user.is_superuser or not user.agency_id
-            or _sees_whole_authority(user) or few_visible_children(user) is not None
+    if (not of_an_agency(user) or is_mash_coordinator(user) or few_visible_children(user) is not None
             or not _share_seen_at_least(user, ROWS_WALK_SHARE)):
         return None
     return Q(**{authority_field: user.agency.authority_id}) & _seen_one_by_one(user, child_field)

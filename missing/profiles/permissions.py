@@ -8,13 +8,13 @@ Changing (and the photo): whoever may change the child (missing.permissions.can_
 from casework.models import AgencyKind
 
 from ..models import Child
-from ..permissions import can_change_child, children_visible_to
+from ..permissions import can_change_child, children_visible_to, of_an_agency
 
 
 def profile_children_visible_to(user):
     """The children whose profile `user` may read: one queryset for the pages, the API and the PDF."""
     visible = children_visible_to(user)
-    if not user or not user.is_authenticated or user.is_superuser or not user.agency_id:
+    if not of_an_agency(user):
         return visible
     if user.agency.kind != AgencyKind.POLICE:
         return visible
