@@ -240,7 +240,13 @@ def children_list_visible_to(user):
     request, shared with rows_of_visible_children_walked; here it is taken only for a force."""
     if not _reports_as_force(user):
         return children_visible_to(user)
-    return children_visible_to(user, listing=WALKED if _share_seen_at_least(user, WALK_SHARE) else True)
+    return children_visible_to(user, listing=WALKED if children_list_walks(user) else True)
+
+
+def children_list_walks(user):
+    """Whether children_list_visible_to asks each child the list reads on its own (WALKED): a police
+    force that sees at least one in WALK_SHARE of the sampled children."""
+    return _reports_as_force(user) and _share_seen_at_least(user, WALK_SHARE)
 
 
 def _share_seen_at_least(user, share):

@@ -12,6 +12,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from casework.calendar import LONDON, describe_working_age, local_date, working_time_between
+from casework.paginator import ids_sorted_then_filtered
 
 from . import rules
 from .models import MissingEpisode, NotificationStatus, NotificationUpload
@@ -19,6 +20,7 @@ from .models.episodes import RISK_RANK, RiskLevel
 from .permissions import (
     can_triage,
     children_list_visible_to,
+    children_list_walks,
     children_visible_to,
     episodes_visible_to,
     few_visible_children,
@@ -199,9 +201,10 @@ def children_search(user, query="", *, capped=False):
     return interview worker's 90 children took 120 ms to find among 100,000 (issue 13). `capped` for
     a caller that reads only the list's first few thousand rows in this order (the children list's
     pages, counted up to a cap): the rule then takes the form that suits its user
-    (children_list_visible_to). Not for a list filtered further (the children missing now, a few
-    among the authority): a walk would pass every child to find them."""
-    terms = query.replace("\x00", "").split()
+    (children_list_visible_to); children_search_first_ids reads those rows' ids. Not for a list
+    filtered further (the children missing now, a few among the authority): a walk would pass every
+    child to find them."""
+    terms = _search_terms(query)
     few = few_visible_children(user)
     if few is not None:
         children = live_children().filter(pk__in=few)
@@ -209,16 +212,43 @@ def children_search(user, query="", *, capped=False):
         children = children_list_visible_to(user)
     else:
         children = children_visible_to(user)
+    children = _matching(children, terms)
+    if not terms:
+        return children.order_by("family_name", "given_name")
+    return children.order_by(*_search_order())
+
+
+def children_search_first_ids(user, query, limit):
+    """The ids of the first `limit` children of children_search(user, query, capped=True), for a
+    search by a user whose list is walked (a police force that sees most of its authority), or None
+    for its own statement to read them. The matches are sorted by name first and each asked in that
+    order whether the force sees the child, until `limit` are found: "ley" 35 -> 27 ms, "Ash"
+    20 -> 16 ms in PostgreSQL at national size (ids_sorted_then_filtered, issue 13)."""
+    terms = _search_terms(query)
+    if not terms or few_visible_children(user) is not None or not children_list_walks(user):
+        return None
+    matches = _matching(live_children().filter(authority_id=user.agency.authority_id), terms)
+    return ids_sorted_then_filtered(matches, children_list_visible_to(user), keys=_search_order(), limit=limit)
+
+
+def _search_terms(query):
+    return query.replace("\x00", "").split()
+
+
+def _matching(children, terms):
     for term in terms:
         children = children.filter(
             Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(police_person_id__iexact=term)
         )
-    if not terms:
-        return children.order_by("family_name", "given_name")
-    # The same order, written so that PostgreSQL cannot walk the name index in order: it would test
-    # every child before the first match (a name starting with O waits for A to N). The matches,
-    # found through the trigram indexes, are few; sorting them is cheap.
-    return children.order_by(Concat("family_name", Value(""), output_field=CharField()), "given_name")
+    return children
+
+
+def _search_order():
+    """A search's order: by name, then by id, so that children of the same name keep their places
+    from one page to the next. Written so that PostgreSQL cannot walk the name index in order: it
+    would test every child before the first match (a name starting with O waits for A to N). The
+    matches, found through the trigram indexes, are few; sorting them is cheap."""
+    return (Concat("family_name", Value(""), output_field=CharField()), F("given_name"), F("pk"))
 
 
 def child_with_episodes(queryset):

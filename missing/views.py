@@ -1,6 +1,7 @@
 """Pages for MASH coordinators and agency staff. They call the same selectors and services as the API."""
 
 import hashlib
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -41,6 +42,7 @@ from .selectors import (
     child_flags,
     child_get_visible,
     children_search,
+    children_search_first_ids,
     children_with_missing_status,
     notification_uploads_for,
     notification_working_age,
@@ -297,7 +299,8 @@ def child_list(request):
     children = children_with_missing_status(children).select_related("lead_agency")
     if missing_now:
         children = children.filter(currently_missing=True)
-    page = CappedPaginator(children, 50).get_page(request.GET.get("page"))
+    read_ids = None if missing_now else partial(children_search_first_ids, request.user, query)
+    page = CappedPaginator(children, 50, read_ids=read_ids).get_page(request.GET.get("page"))
     record_access_log(request, page.object_list, query=query)
     filters = {key: value for key, value in (("q", query), ("missing", MISSING_NOW if missing_now else "")) if value}
     context = {

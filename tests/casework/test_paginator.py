@@ -220,3 +220,101 @@ def test_a_capped_list_of_values_or_a_plain_list_is_counted_apart(twelve):
         8, True, ["Agency 05", "Agency 06", "Agency 07"])
     plain = CappedPaginator(list(range(7)), 5, cap=6)
     assert (plain.count, plain.capped, list(plain.page(2))) == (6, True, [5])
+
+
+# ids_sorted_then_filtered: the rows sorted first, then the condition asked in that order ---------
+
+
+@pytest.fixture
+def staffed(twelve, authority):
+    """A condition that asks of each of the twelve agencies whether it is a police force (none is)
+    or, through a correlated subquery, whether anyone works there (agencies 01, 04, 05, 07 and 10
+    do): an OR, as the visibility rule is, which PostgreSQL asks row by row (a bare EXISTS it may
+    plan as a join, before the sort)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from casework.models import User
+
+    for name in ("Agency 01", "Agency 04", "Agency 05", "Agency 07", "Agency 10"):
+        UserFactory(agency=Agency.objects.get(authority=authority, name=name))
+    return Agency.objects.filter(Q(kind=AgencyKind.POLICE) | Exists(User.objects.filter(agency=OuterRef("pk"))))
+
+
+def _sorted_keys():
+    """By name with 05 read as 04 (a tie, which the id decides), then by id."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Replace
+
+    return (Replace(F("name"), Value("05"), Value("04")), F("pk"))
+
+
+def _in_sorted_order(agencies):
+    return [a.pk for a in sorted(agencies, key=lambda a: (a.name.replace("05", "04"), a.pk))]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 5, 12])
+def test_the_rows_are_sorted_then_asked_in_that_order_up_to_the_limit(twelve, staffed, limit):
+    from casework.paginator import ids_sorted_then_filtered
+
+    expected = _in_sorted_order(twelve.filter(pk__in=staffed))
+    assert len(expected) == 5
+    assert ids_sorted_then_filtered(twelve, staffed, keys=_sorted_keys(), limit=limit) == expected[:limit]
+
+
+def test_the_condition_is_asked_after_the_sort_and_stops_at_the_limit(twelve, staffed):
+    """PostgreSQL's plan: the limit over the condition's filter over the sort of the rows; the
+    filter passes only as many sorted rows as the limit needs (the second staffed agency is the
+    fifth in the order)."""
+    from casework.paginator import ids_sorted_then_filtered
+
+    with CaptureQueriesContext(connection) as captured:
+        ids_sorted_then_filtered(twelve, staffed, keys=_sorted_keys(), limit=2)
+    (statement,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement["sql"])
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert plan["Node Type"] == "Limit"
+    scan = plan["Plans"][0]
+    assert scan["Node Type"] == "Subquery Scan" and "Filter" in scan
+    assert scan["Actual Rows"] + scan["Rows Removed by Filter"] == 5  # Agency 00 to 03, then 04 or 05, not 06
+    assert any(child["Node Type"] == "Sort" for child in scan["Plans"])
+
+
+def test_a_condition_that_no_row_or_every_row_holds(twelve):
+    from casework.paginator import ids_sorted_then_filtered
+
+    assert ids_sorted_then_filtered(twelve, Agency.objects.none(), keys=_sorted_keys(), limit=5) == []
+    every = ids_sorted_then_filtered(twelve, Agency.objects.all(), keys=_sorted_keys(), limit=5)
+    assert every == _in_sorted_order(twelve)[:5]
+
+
+def test_a_condition_it_cannot_ask_of_the_sorted_rows_is_left_to_the_caller(twelve, authority):
+    """A condition that joins another table, annotates, or is of another model: None."""
+    from django.db.models import Value
+
+    from casework.models import User
+    from casework.paginator import ids_sorted_then_filtered
+
+    for condition in (
+        Agency.objects.filter(authority__name=authority.name),
+        Agency.objects.annotate(one=Value(1)),
+        User.objects.all(),
+    ):
+        assert ids_sorted_then_filtered(twelve, condition, keys=_sorted_keys(), limit=5) is None
+
+
+def test_a_capped_list_reads_its_ids_the_callers_way_where_it_gives_them(twelve, staffed):
+    """read_ids(cap + 1) names the rows; the page is then read through the list's own queryset. A
+    read_ids that answers None leaves the list's own statement to read them."""
+    from casework.paginator import ids_sorted_then_filtered
+
+    listed = twelve.filter(pk__in=staffed).order_by(*_sorted_keys())
+    limits = []
+
+    def read_ids(limit):
+        limits.append(limit)
+        return ids_sorted_then_filtered(twelve, staffed, keys=_sorted_keys(), limit=limit)
+
+    assert pages(CappedPaginator(listed, 2, cap=4, read_ids=read_ids)) == pages(CappedPaginator(listed, 2, cap=4))
+    assert limits == [5]
+    assert pages(CappedPaginator(listed, 2, read_ids=lambda limit: None)) == pages(Paginator(listed, 2))

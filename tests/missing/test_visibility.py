@@ -603,6 +603,52 @@ def test_the_apis_plain_list_takes_the_forces_form_on_its_first_pages_only(api, 
         assert any("FILTER (WHERE (SELECT" in query["sql"] for query in captured.captured_queries) is sampled
 
 
+def test_a_forces_search_reads_the_matches_sorted_then_asks_each_in_turn(world, authority, many_children):
+    """Walked, a force's search names the same children in the same order as its list's own
+    statement would: by name, children of one name by id, one the force did not report left out,
+    stopping at the limit. Anyone whose list is not walked, and a plain list, are left to it."""
+    from missing.selectors import children_search, children_search_first_ids
+
+    police = world["users"]["police"]
+    namesakes = [ChildFactory(authority=authority, given_name="Sam", family_name="Ashby") for _ in range(5)]
+    _reported(authority, police, [*many_children[:3], *namesakes[:2], *namesakes[3:]])
+    assert permissions.children_list_walks(police)
+    expected = list(children_search(police, "Ash", capped=True).values_list("pk", flat=True))
+    assert expected == sorted(child.pk for child in namesakes if child != namesakes[2])
+    for limit in (1, 3, 4, 10):
+        assert children_search_first_ids(police, "Ash", limit) == expected[:limit]
+    assert children_search_first_ids(police, "Kid ily1", 10) == [many_children[1].pk]
+    assert children_search_first_ids(police, "", 10) is None
+    for role in ("mash", "health_lead", "admin", "other_authority"):
+        assert children_search_first_ids(world["users"][role], "Ash", 10) is None
+    other_force = UserFactory(agency=AgencyFactory(authority=authority, kind=AgencyKind.POLICE, name="Other Force"))
+    _reported(authority, other_force, namesakes[:1])  # one of the thirteen children: too few for a walk
+    assert not permissions.children_list_walks(other_force)
+    assert children_search_first_ids(other_force, "Ash", 10) is None
+
+
+def test_a_forces_search_page_shows_namesakes_once_across_its_pages(client, world, authority, monkeypatch):
+    """Fifty-five children of one name, all reported by the force: the search's two pages, read
+    through the sorted-then-asked statement, hold each once, in the order of their ids."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", 0)
+    police = world["users"]["police"]
+    namesakes = [ChildFactory(authority=authority, given_name="Alex", family_name="Ashworth") for _ in range(55)]
+    _reported(authority, police, namesakes)
+    client.force_login(police)
+    shown = []
+    for number in (1, 2):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/missing/children/?q=Ashworth&page={number}").content.decode()
+        assert any(') "missing_child" WHERE' in query["sql"] for query in captured.captured_queries)
+        shown.append([child.pk for child in sorted(namesakes, key=lambda c: page.find(str(c.pk)))
+                      if str(child.pk) in page])
+    assert [len(part) for part in shown] == [50, 5]
+    assert shown[0] + shown[1] == sorted(child.pk for child in namesakes)
+
+
 @pytest.mark.parametrize("page, first", [(None, True), ("1", True), ("20", True), ("21", False), ("0", False),
                                          ("last", False), ("x", False)])
 def test_a_page_of_the_first_thousand_rows_is_told_apart(page, first):
