@@ -9,6 +9,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
+from django.db.models.lookups import IContains
 from django.utils import timezone
 
 from casework.calendar import LONDON, describe_working_age, local_date, working_time_between
@@ -213,7 +214,7 @@ def children_search(user, query="", *, capped=False):
     else:
         children = children_visible_to(user)
     children = _matching(children, terms)
-    if not terms:
+    if not any(_indexed(term) for term in terms):
         return children.order_by("family_name", "given_name")
     return children.order_by(*_search_order())
 
@@ -223,9 +224,12 @@ def children_search_first_ids(user, query, limit):
     search by a user whose list is walked (a police force that sees most of its authority), or None
     for its own statement to read them. The matches are sorted by name first and each asked in that
     order whether the force sees the child, until `limit` are found: "ley" 35 -> 27 ms, "Ash"
-    20 -> 16 ms in PostgreSQL at national size (ids_sorted_then_filtered, issue 13)."""
+    20 -> 16 ms in PostgreSQL at national size (ids_sorted_then_filtered, issue 13). A search of
+    short words only walks the list in name order as the plain list does."""
     terms = _search_terms(query)
-    if not terms or few_visible_children(user) is not None or not children_list_walks(user):
+    if not any(_indexed(term) for term in terms) or few_visible_children(user) is not None:
+        return None
+    if not children_list_walks(user):
         return None
     matches = _matching(live_children().filter(authority_id=user.agency.authority_id), terms)
     return ids_sorted_then_filtered(matches, children_list_visible_to(user), keys=_search_order(), limit=limit)
@@ -235,11 +239,26 @@ def _search_terms(query):
     return query.replace("\x00", "").split()
 
 
+TRIGRAM = 3  # the names' trigram index (child_live_name_trgm) finds a word of at least three letters
+
+
+def _indexed(term):
+    return len(term) >= TRIGRAM
+
+
 def _matching(children, terms):
+    """A filter per word: in the given or family name, or the police person id exactly. A word
+    shorter than three letters holds no trigram, so the trigram index would be read whole for it
+    (270 ms at national size, before the children were asked about): it is compared, unindexed, on
+    the rows the other words or the list's own order read (a name of its own expression, which no
+    index holds)."""
     for term in terms:
-        children = children.filter(
-            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(police_person_id__iexact=term)
-        )
+        if _indexed(term):
+            given, family = Q(given_name__icontains=term), Q(family_name__icontains=term)
+        else:
+            given = IContains(Concat("given_name", Value(""), output_field=CharField()), term)
+            family = IContains(Concat("family_name", Value(""), output_field=CharField()), term)
+        children = children.filter(given | family | Q(police_person_id__iexact=term))
     return children
 
 
@@ -247,7 +266,8 @@ def _search_order():
     """A search's order: by name, then by id, so that children of the same name keep their places
     from one page to the next. Written so that PostgreSQL cannot walk the name index in order: it
     would test every child before the first match (a name starting with O waits for A to N). The
-    matches, found through the trigram indexes, are few; sorting them is cheap."""
+    matches, found through the trigram indexes, are few; sorting them is cheap. A search of short
+    words only (children_search) has matches throughout the alphabet, and walks the index instead."""
     return (Concat("family_name", Value(""), output_field=CharField()), F("given_name"), F("pk"))
 
 

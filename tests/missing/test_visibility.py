@@ -649,6 +649,42 @@ def test_a_forces_search_page_shows_namesakes_once_across_its_pages(client, worl
     assert shown[0] + shown[1] == sorted(child.pk for child in namesakes)
 
 
+@pytest.mark.parametrize("role", ["mash", "police", "health_lead"])
+def test_a_search_of_short_words_walks_the_names_in_order(client, world, authority, many_children, role):
+    """Words of one or two letters hold no trigram: they are compared on the rows read, not looked
+    up in the trigram index (which they would read whole), and the list walks the names in their
+    order as the plain list does. Case is ignored; the police person id is still matched exactly;
+    each word must match; what a user may not see stays hidden."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from missing.selectors import children_search, children_search_first_ids
+
+    user = world["users"][role]
+    _reported(authority, world["users"]["police"], many_children)
+    Child.objects.filter(pk=many_children[1].pk).update(lead_agency=world["child"].lead_agency)
+    ChildFactory(authority=authority, given_name="Ab", family_name="Zed", police_person_id="P9")
+    visible = set(permissions.children_visible_to(user))
+
+    def found(query):
+        return list(children_search(user, query, capped=True))
+
+    assert found("i") == [c for c in [*many_children, world["child"]] if c in visible and "i" in c.given_name.lower()]
+    assert found("kI y1") == [c for c in [many_children[1]] if c in visible]
+    assert [c.given_name for c in found("p9")] == (["Ab"] if role == "mash" else [])
+    assert found("Kid 9") == []
+    with CaptureQueriesContext(connection) as captured:
+        found("ki")
+    (statement,) = [q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"]]
+    assert 'UPPER("missing_child"."given_name"::text) LIKE' not in statement  # not the trigram index's form
+    assert statement.endswith('ORDER BY "missing_child"."family_name" ASC, "missing_child"."given_name" ASC')
+    with CaptureQueriesContext(connection) as captured:
+        found("kid")
+    assert 'UPPER("missing_child"."given_name"::text) LIKE' in next(
+        q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"])
+    assert children_search_first_ids(user, "ki y1", 10) is None
+
+
 @pytest.mark.parametrize("page, first", [(None, True), ("1", True), ("20", True), ("21", False), ("0", False),
                                          ("last", False), ("x", False)])
 def test_a_page_of_the_first_thousand_rows_is_told_apart(page, first):
