@@ -204,17 +204,21 @@ def children_search(user, query="", *, capped=False):
     pages, counted up to a cap): the rule then takes the form that suits its user
     (children_list_visible_to); children_search_first_ids reads those rows' ids. Not for a list
     filtered further (the children missing now, a few among the authority): a walk would pass every
-    child to find them."""
+    child to find them. A search with a word of three letters or more takes that form whatever reads
+    it: its matches are those the trigram index finds, a few thousand at most, and a force asks of
+    each whether it reported the child (the API's exact count of a force's "Oak", 85 -> 29 ms), where
+    the OR hashed all 197,000 of the force's notifications first."""
     terms = _search_terms(query)
+    indexed = any(_indexed(term) for term in terms)
     few = few_visible_children(user)
     if few is not None:
         children = live_children().filter(pk__in=few)
-    elif capped:
+    elif capped or indexed:
         children = children_list_visible_to(user)
     else:
         children = children_visible_to(user)
     children = _matching(children, terms)
-    if not any(_indexed(term) for term in terms):
+    if not indexed:
         return children.order_by("family_name", "given_name")
     return children.order_by(*_search_order())
 
