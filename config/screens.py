@@ -131,6 +131,7 @@ PAGES = [
     ("children list", "mash", lambda f: "/missing/children/"),
     ("children search ?q=Ash", "mash", lambda f: "/missing/children/?q=Ash"),
     ("children search ?q=ley (inside a name)", "mash", lambda f: "/missing/children/?q=ley"),
+    ("children search ?q=e (one letter)", "mash", lambda f: "/missing/children/?q=e"),
     ("child record", "mash", lambda f: f"/missing/children/{f.child.pk}/"),
     ("child edit form", "mash", lambda f: f"/missing/children/{f.child.pk}/edit/"),
     ("child create form", "mash", lambda f: "/missing/children/new/"),
