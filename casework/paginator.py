@@ -7,6 +7,8 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import Count, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.sql.where import ExtraWhere
 from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
@@ -76,7 +78,8 @@ class CappedPaginator(Paginator):
             top = self.count
         ids = self._read[0][bottom:top]
         # The page's rows through the same queryset (its joins, annotations and filter, now asked of
-        # these ids only), each once, in the order the ids were read in.
+        # these ids only), each once, in the order the ids were read in. Ids read another way
+        # (read_ids) are asked the list's filter again here: keep it so.
         found = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
         listed = [found[pk] for pk in ids if pk in found]
         return self._get_page(listed, number, self)
@@ -101,7 +104,9 @@ def ids_sorted_then_filtered(rows, condition, *, keys, limit):
     table = model._meta.db_table
     if connection.vendor != "postgresql" or condition.model is not model:
         return None
-    if query.annotations or query.extra or query.distinct or query.combinator or query.is_sliced:
+    if query.annotations or query.extra or query.extra_tables or query.distinct or query.combinator or query.is_sliced:
+        return None
+    if _holds_raw_sql(query.where):  # its columns cannot be told from its text
         return None
     if any(count for alias, count in query.alias_refcount.items() if alias != table):
         return None  # a join: the condition names columns of other tables
@@ -133,6 +138,17 @@ def ids_sorted_then_filtered(rows, condition, *, keys, limit):
     with connection.cursor() as cursor:
         cursor.execute(sql, (*inner_params, *where_params, limit))
         return [row[0] for row in cursor.fetchall()]
+
+
+def _holds_raw_sql(node):
+    """Whether a filter holds SQL text (RawSQL, or extra(where=...)) outside its subqueries, which
+    name their own tables."""
+    if isinstance(node, (RawSQL, ExtraWhere)):
+        return True
+    parts = list(getattr(node, "children", ()))
+    if hasattr(node, "get_source_expressions"):
+        parts += [part for part in node.get_source_expressions() if part is not None]
+    return any(_holds_raw_sql(part) for part in parts)
 
 
 class CountedPaginator(Paginator):

@@ -1,5 +1,6 @@
 """Reads: the triage queue, likely matches, and what a child's record computes now."""
 
+import re
 from collections import defaultdict
 from datetime import datetime, time
 
@@ -218,8 +219,8 @@ def children_search(user, query="", *, capped=False):
     else:
         children = children_visible_to(user)
     children = _matching(children, terms)
-    if not indexed:
-        return children.order_by("family_name", "given_name")
+    if not indexed:  # walked in name order; children of one name by id (an incremental sort)
+        return children.order_by("family_name", "given_name", "pk")
     return children.order_by(*_search_order())
 
 
@@ -247,12 +248,15 @@ TRIGRAM = 3  # the names' trigram index (child_live_name_trgm) finds a word of a
 
 
 def _indexed(term):
-    return len(term) >= TRIGRAM
+    """Whether the trigram index can find the word: three letters or digits in a row (pg_trgm reads
+    only those; "%%%" or "O'B" would read the whole index)."""
+    return re.search(r"[^\W_]{%d}" % TRIGRAM, term) is not None
 
 
 def _matching(children, terms):
     """A filter per word: in the given or family name, or the police person id exactly. A word
-    shorter than three letters holds no trigram, so the trigram index would be read whole for it
+    without three letters or digits in a row holds no trigram, so the trigram index would be read
+    whole for it
     (270 ms at national size, before the children were asked about): it is compared, unindexed, on
     the rows the other words or the list's own order read (a name of its own expression, which no
     index holds)."""

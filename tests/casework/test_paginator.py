@@ -289,16 +289,22 @@ def test_a_condition_that_no_row_or_every_row_holds(twelve):
 
 
 def test_a_condition_it_cannot_ask_of_the_sorted_rows_is_left_to_the_caller(twelve, authority):
-    """A condition that joins another table, annotates, or is of another model: None."""
+    """A condition that joins another table, annotates, holds SQL text (whose columns cannot be told
+    from it), or is of another model: None."""
     from django.db.models import Value
 
     from casework.models import User
     from casework.paginator import ids_sorted_then_filtered
 
+    from django.db.models.expressions import RawSQL
+
     for condition in (
         Agency.objects.filter(authority__name=authority.name),
         Agency.objects.annotate(one=Value(1)),
         User.objects.all(),
+        Agency.objects.extra(where=["name <> 'x'"]),
+        Agency.objects.extra(tables=["casework_localauthority"]),
+        Agency.objects.filter(pk__in=RawSQL("SELECT id FROM casework_agency WHERE name <> %s", ["x"])),
     ):
         assert ids_sorted_then_filtered(twelve, condition, keys=_sorted_keys(), limit=5) is None
 

@@ -702,12 +702,77 @@ def test_a_search_of_short_words_walks_the_names_in_order(client, world, authori
         found("ki")
     (statement,) = [q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"]]
     assert 'UPPER("missing_child"."given_name"::text) LIKE' not in statement  # not the trigram index's form
-    assert statement.endswith('ORDER BY "missing_child"."family_name" ASC, "missing_child"."given_name" ASC')
+    assert statement.endswith(
+        'ORDER BY "missing_child"."family_name" ASC, "missing_child"."given_name" ASC, "missing_child"."id" ASC')
     with CaptureQueriesContext(connection) as captured:
         found("kid")
     assert 'UPPER("missing_child"."given_name"::text) LIKE' in next(
         q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"])
     assert children_search_first_ids(user, "ki y1", 10) is None
+
+
+def test_a_forces_search_ids_leave_out_every_child_it_may_not_see(world, authority, many_children):
+    """Among the matches: a child of its name it did not report, one it reported in another
+    authority, one it reported that was merged away; and one it sees only as the lead agency's
+    child would be seen by health (not the force). The ids are the list's own, in its order."""
+    from missing.selectors import children_search, children_search_first_ids
+
+    police = world["users"]["police"]
+    _reported(authority, police, many_children[:4])
+    hidden = ChildFactory(authority=authority, given_name="Kid9", family_name="Family1")
+    far = LocalAuthorityFactory(name="Far Council")
+    elsewhere = ChildFactory(authority=far, given_name="Kid1", family_name="Family1")
+    NotificationFactory(authority=far, sent_by=police, child=elsewhere, status="linked")
+    merged = ChildFactory(authority=authority, given_name="Kid1", family_name="Family1", merged_into=many_children[1])
+    NotificationFactory(authority=authority, sent_by=police, child=merged, status="linked")
+    for query in ("Kid", "Family1", "Family", "Kid Family", "ily"):
+        expected = list(children_search(police, query, capped=True).values_list("pk", flat=True))
+        assert children_search_first_ids(police, query, 1001) == expected
+        assert set(expected) == {child.pk for child in many_children[:4]} & set(
+            children_search(police, query).values_list("pk", flat=True))
+        assert not {hidden.pk, elsewhere.pk, merged.pk, world["child"].pk} & set(expected)
+
+
+ODD_SEARCHES = ["%", "_", "\\", "'", '"', "Kid%", "ki%d", "x" * 200, "é ü 漢字", "Kid\x00", "%s", "%(a)s",
+                "Kid1 " * 40, "aaa\\", "%%%", "O'B", "😀😀😀", "\u200b\u200b\u200b", "Kid0 Kid1"]
+
+
+@pytest.mark.parametrize("query", ODD_SEARCHES)
+def test_an_odd_search_is_answered_for_a_walking_force_and_others(client, api, world, authority, many_children, query):
+    police = world["users"]["police"]
+    _reported(authority, police, many_children)
+    assert permissions.children_list_walks(police)
+    for role in ("police", "mash", "health_lead"):
+        user = world["users"][role]
+        client.force_login(user)
+        assert client.get("/missing/children/", {"q": query}).status_code == 200
+        assert api(user).get("/api/v1/children/", {"q": query}).status_code in (200, 400)
+
+
+def test_a_word_is_looked_up_in_the_trigram_index_only_with_three_letters_or_digits_in_a_row():
+    from missing.selectors import _indexed
+
+    assert [word for word in ("Ash", "ley", "P12", "Zoë", "ab", "%%%", "O'B", "a.b", "_a_", "A1_") if _indexed(word)] == [
+        "Ash", "ley", "P12", "Zoë"]
+
+
+@pytest.mark.parametrize("more, named", [(0, True), (1, False)])
+def test_the_few_children_are_named_up_to_the_limit_and_not_past_it(world, authority, monkeypatch, more, named):
+    """Three children through the lead agency: named with a limit of three, not with two."""
+    lead = world["users"]["health_lead"]
+    extra = [ChildFactory(authority=authority, lead_agency=world["child"].lead_agency) for _ in range(2)]
+    monkeypatch.setattr(permissions, "FEW_CHILDREN", 3 - more)
+    few = permissions.few_visible_children(lead)
+    assert (sorted(few) if named else few) == (sorted([world["child"].pk, *(c.pk for c in extra)]) if named else None)
+
+
+def test_each_user_of_a_force_has_a_sample_statement_of_their_own(world, authority, many_children):
+    """The statement names the user (an interviewer's or allocated worker's reason is theirs)."""
+    police = world["users"]["police"]
+    colleague = UserFactory(agency=police.agency)
+    Child.objects.filter(pk=many_children[0].pk).update(allocated_worker=colleague)
+    assert permissions._walk_sample(police) == (7, 0)
+    assert permissions._walk_sample(colleague) == (7, 1)
 
 
 @pytest.mark.parametrize("page, first", [(None, True), ("1", True), ("20", True), ("21", False), ("0", False),
