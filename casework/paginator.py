@@ -88,8 +88,8 @@ class CappedPaginator(Paginator):
 def ids_sorted_then_filtered(rows, condition, *, keys, limit):
     """The ids of the first `limit` of `rows` (a queryset) in the order of `keys` (expressions,
     ascending; the last one unique) that `condition` (a queryset of the same model, whose filter is
-    asked) also holds; None where they cannot be read this way (SQLite, or a condition that joins or
-    annotates), for the caller to read them as rows.filter(condition).
+    asked) also holds; None where they cannot be read this way (SQLite, or a condition that joins,
+    annotates or holds SQL text), for the caller to read them as rows.filter(condition).
 
     One statement, in which PostgreSQL sorts `rows` first and then asks `condition` of each row in
     that order until `limit` pass. As one filter of rows and condition, PostgreSQL asks the condition

@@ -210,7 +210,7 @@ def children_search(user, query="", *, capped=False):
     each whether it reported the child (the API's exact count of a force's "Oak", 85 -> 29 ms), where
     the OR hashed all 197,000 of the force's notifications first."""
     terms = _search_terms(query)
-    indexed = any(_indexed(term) for term in terms)
+    indexed = _looked_up_in_index(terms)
     few = few_visible_children(user)
     if few is not None:
         children = live_children().filter(pk__in=few)
@@ -228,11 +228,11 @@ def children_search_first_ids(user, query, limit):
     """The ids of the first `limit` children of children_search(user, query, capped=True), for a
     search by a user whose list is walked (a police force that sees most of its authority), or None
     for its own statement to read them. The matches are sorted by name first and each asked in that
-    order whether the force sees the child, until `limit` are found: "ley" 35 -> 27 ms, "Ash"
-    20 -> 16 ms in PostgreSQL at national size (ids_sorted_then_filtered, issue 13). A search of
+    order whether the force sees the child, until `limit` are found: "ley" 35 -> 26 ms, "Ash"
+    23 -> 17 ms in PostgreSQL at national size (ids_sorted_then_filtered, issue 13). A search of
     short words only walks the list in name order as the plain list does."""
     terms = _search_terms(query)
-    if not any(_indexed(term) for term in terms) or few_visible_children(user) is not None:
+    if not _looked_up_in_index(terms) or few_visible_children(user) is not None:
         return None
     if not children_list_walks(user):
         return None
@@ -244,7 +244,7 @@ def _search_terms(query):
     return query.replace("\x00", "").split()
 
 
-TRIGRAM = 3  # the names' trigram index (child_live_name_trgm) finds a word of at least three letters
+TRIGRAM = 3  # the names' trigram index (child_live_name_trgm) finds a word with three letters or digits in a row
 
 
 def _indexed(term):
@@ -253,13 +253,18 @@ def _indexed(term):
     return re.search(r"[^\W_]{%d}" % TRIGRAM, term) is not None
 
 
+def _looked_up_in_index(terms):
+    """Whether a search's matches are found through the trigram index (one of its words is): they
+    are then sorted by name (_search_order); a search of short words only walks the name index."""
+    return any(_indexed(term) for term in terms)
+
+
 def _matching(children, terms):
     """A filter per word: in the given or family name, or the police person id exactly. A word
     without three letters or digits in a row holds no trigram, so the trigram index would be read
-    whole for it
-    (270 ms at national size, before the children were asked about): it is compared, unindexed, on
-    the rows the other words or the list's own order read (a name of its own expression, which no
-    index holds)."""
+    whole for it (270 ms at national size, before the children were asked about): it is compared,
+    unindexed, on the rows the other words or the list's own order read (a name of its own
+    expression, which no index holds)."""
     for term in terms:
         if _indexed(term):
             given, family = Q(given_name__icontains=term), Q(family_name__icontains=term)
