@@ -4,16 +4,16 @@ Field history of every change is kept separately by django-simple-history on eac
 On PostgreSQL a trigger refuses UPDATE and DELETE on both tables (migration 0002).
 """
 
-import uuid
-
 from django.conf import settings
 from django.db import models
+
+from ..ids import time_ordered_id
 
 
 class AuditEvent(models.Model):
     """Something a person did that the partnership may have to account for: who triaged, who shared."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=time_ordered_id, editable=False)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     verb = models.CharField(max_length=80)
@@ -33,7 +33,7 @@ class AuditEvent(models.Model):
 class RecordAccess(models.Model):
     """One showing of a child's data to a user, by page, API, PDF or admin."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=time_ordered_id, editable=False)
     at = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     child_id = models.UUIDField(db_index=True)
