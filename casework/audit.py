@@ -72,8 +72,8 @@ def record_access_log(request, children, *, query=""):
             cursor.execute(
                 f"INSERT INTO {connection.ops.quote_name(RecordAccess._meta.db_table)} "
                 "(id, at, user_id, child_id, channel, path, query) "
-                "SELECT row.id, %s, %s, row.child_id, %s, %s, %s "
-                "FROM unnest(%s::uuid[], %s::uuid[]) AS row (id, child_id)",
+                "SELECT logged.id, %s, %s, logged.child_id, %s, %s, %s "
+                "FROM unnest(%s::uuid[], %s::uuid[]) AS logged (id, child_id)",
                 [timezone.now(), user.pk, channel, path, query,
                  [str(pk) for pk in time_ordered_ids(len(ids))], [str(pk) for pk in ids]],
             )
