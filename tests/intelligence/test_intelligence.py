@@ -14,7 +14,15 @@ from casework.models import AgencyKind, AuditEvent, RecordAccess
 from intelligence import services
 from intelligence.graph import lay_out
 from intelligence.models import Association, Disruption, EndType, Place
-from intelligence.selectors import child_reference, match_key, place_network, places_with_episode_counts
+from intelligence.models import Person
+from intelligence.selectors import (
+    child_reference,
+    match_key,
+    place_network,
+    places_with_episode_counts,
+    with_ends,
+)
+from missing.models import Child
 from missing.child_data import INTELLIGENCE, child_data_parts
 from panels import services as panel_services
 from panels.models import Meeting, PanelListEntry
@@ -75,6 +83,35 @@ def test_each_pair_is_stored_one_way_with_its_kind_and_grade(world):
         "child_adult": "child-adult", "child_child": "child-child", "child_place": "child-place",
         "adult_place": "adult-place"}
     assert links["child_adult"].grade == "2BP"
+
+
+def test_the_ends_of_associations_of_every_kind_are_read_in_one_statement(world, panel, people):
+    adult = world["adult"]
+    other_adult = services.person_create(actor=people["officer"], panel=panel, name="Lee Sample", role="posing_risk")
+    services.association_create(
+        actor=people["officer"], panel=panel, first=(EndType.PERSON, adult), second=(EndType.PERSON, other_adult),
+        nature="drives for", source="Police intelligence", source_date=date.today(),
+        source_evaluation="3", intelligence_evaluation="C", handling="P")
+    rows = list(Association.objects.filter(panel=panel).order_by("pk"))
+    assert {row.kind for row in rows} == {"child-adult", "child-child", "child-place", "adult-place", "adult-adult"}
+    with CaptureQueriesContext(connection) as read:
+        with_ends(rows)
+    assert len(read) == 1
+    models = {EndType.CHILD: Child, EndType.PERSON: Person, EndType.PLACE: Place}
+    with CaptureQueriesContext(connection) as used:  # the ends' names are in hand: no query
+        shown = [(kind, end, end.full_name if kind == EndType.CHILD else end.name)
+                 for row in rows for kind, end in (row.first_end, row.second_end)]
+    assert len(used) == 0
+    for kind, end, label in shown:
+        assert type(end) is models[kind]
+        stored = models[kind].objects.get(pk=end.pk)
+        assert label == (stored.full_name if kind == EndType.CHILD else stored.name)
+    child_end = next(row.child for row in rows if row.child_id)
+    assert child_end.get_deferred_fields() >= {"date_of_birth", "authority_id"}  # only its names were read
+    assert child_end.date_of_birth == Child.objects.get(pk=child_end.pk).date_of_birth  # the rest loads on use
+    with CaptureQueriesContext(connection) as none:
+        assert with_ends([]) == []
+    assert len(none) == 0
 
 
 @pytest.mark.parametrize("case, field", [
