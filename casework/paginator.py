@@ -8,8 +8,8 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import Count, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.sql.where import ExtraWhere
 from django.db.models.query import ModelIterable
+from django.db.models.sql.where import ExtraWhere
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000

@@ -269,8 +269,7 @@ def _matching(children, terms):
         if _indexed(term):
             given, family = Q(given_name__icontains=term), Q(family_name__icontains=term)
         else:
-            given = IContains(Concat("given_name", Value(""), output_field=CharField()), term)
-            family = IContains(Concat("family_name", Value(""), output_field=CharField()), term)
+            given, family = IContains(_unindexed("given_name"), term), IContains(_unindexed("family_name"), term)
         children = children.filter(given | family | Q(police_person_id__iexact=term))
     return children
 
@@ -281,7 +280,13 @@ def _search_order():
     would test every child before the first match (a name starting with O waits for A to N). The
     matches, found through the trigram indexes, are few; sorting them is cheap. A search of short
     words only (children_search) has matches throughout the alphabet, and walks the index instead."""
-    return (Concat("family_name", Value(""), output_field=CharField()), F("given_name"), F("pk"))
+    return (_unindexed("family_name"), F("given_name"), F("pk"))
+
+
+def _unindexed(field):
+    """The name `field` as an expression of its own, which no index holds: compared or sorted on the
+    rows read, never looked up or walked through an index."""
+    return Concat(field, Value(""), output_field=CharField())
 
 
 def child_with_episodes(queryset):
