@@ -44,7 +44,6 @@ def _episodes_since(child, first_day):
     ]
 
 
-@transaction.atomic
 def _holding_agency(actor, child, agency, errors):
     """The education team that holds the case: the officer's own, or the one the MASH names.
 
@@ -68,6 +67,7 @@ def _holding_agency(actor, child, agency, errors):
     return agency
 
 
+@transaction.atomic
 def education_case_open(*, actor, child, kind, school, first_day, episodes=None, agency=None, **contact):
     only_fields(contact, CONTACT_FIELDS)
     now = timezone.now()

@@ -194,3 +194,21 @@ def test_the_mash_of_the_childs_authority_works_a_case(api, officer, child, mash
     case_id = open_case(api, officer, child).json()["id"]
     body = {"item": "neighbours", "done_on": "2026-03-05"}
     assert api(mash).post(f"/api/v1/education-cases/{case_id}/enquiries/", body, format="json").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_opens_outside_a_test_transaction_as_in_production(api, officer, child, signed_in):
+    """Each test runs inside a transaction, so a service that locks rows without its own
+    (`select_for_update` outside `atomic`) passes there and answers 500 in production, where each
+    request autocommits. The API and the page open a case here with no transaction around them."""
+    response = open_case(api, officer, child)
+    assert response.status_code == 201, response.content
+    assert EducationCase.objects.filter(child=child, closed_at__isnull=True).count() == 1
+    assert open_case(api, officer, child).json()["child"] == ["This child already has an open missing education case."]
+
+    other = ChildFactory(authority=child.authority, lead_agency=child.lead_agency)
+    page = signed_in(officer).post("/education/new/", {
+        "child": str(other.pk), "kind": "cme", "school": "Demo Academy", "first_day": "2026-03-02",
+    })
+    assert page.status_code == 302, page.content.decode()[:2000]
+    assert EducationCase.objects.get(child=other).school == "Demo Academy"
