@@ -1,5 +1,6 @@
 """API §2 and §3 exactly as API.md writes them, every error code included, on PostgreSQL."""
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -651,6 +652,11 @@ MALFORMED = [
     b"\xff\xfe\x00{\x00}",
     b'{"source_ref": "\xc3\x28"}',
     b"",
+    # \u escapes of half a surrogate pair: they decode to text no database can store as UTF-8.
+    b'{"source_ref": "N-1\\ud800", "kind": "missing"}',
+    b'{"child": {"given_name": "A\\udfffB"}}',
+    b'{"\\udc00": 1}',
+    b'[{"a": ["x", "\\ude00"]}]',
 ]
 
 
@@ -684,6 +690,16 @@ def test_malformed_json_is_400_everywhere_and_saves_nothing(api, admin_user, wri
         assert response.status_code == 400, (path, response.content)
         assert isinstance(response.json(), dict)
     assert row_counts() == before
+
+
+def test_a_character_written_as_a_surrogate_pair_is_text_like_any_other(api, police):
+    """JSON writes a character beyond the first 65,536 as two \\u escapes; the pair is one character."""
+    body = json.dumps(notification_body(child={"given_name": "Ro\U0001F600bin", "family_name": "Example",
+                                               "date_of_birth": "2012-05-17"}), ensure_ascii=True)
+    assert "\\ud83d\\ude00" in body
+    response = api(police).post("/api/v1/notifications/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert PoliceNotification.objects.get(pk=response.json()["id"]).child_given_name == "Ro\U0001F600bin"
 
 
 def test_other_content_types_are_415(api, mash):
