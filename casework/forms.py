@@ -4,7 +4,10 @@ Templates render `{{ form }}` inside their own <form> with the submit button; th
 `{% include "casework/forms/error_summary.html" %}` at the top of the page's content.
 """
 
+import uuid
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
@@ -100,3 +103,22 @@ def form_errors_from_service(form, error):
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def posted_text(request, name):
+    """Free text of a POST that a view reads without a form (a reason, an update): the text, or a
+    ValidationError naming the field when it holds a NUL character, which PostgreSQL cannot store in
+    text (a form's CharField refuses it the same way; read raw, it answered 500)."""
+    value = request.POST.get(name, "")
+    if "\x00" in value:
+        raise ValidationError({name: ["Remove the null character from this text: it cannot be stored."]})
+    return value
+
+
+def posted_id(request, name):
+    """An id of a POST that a view reads without a form: a UUID, or None when it is missing or is
+    not one (the service then says what is wanted, as for no choice at all)."""
+    try:
+        return uuid.UUID(request.POST.get(name) or "")
+    except ValueError:
+        return None

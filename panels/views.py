@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from casework.audit import record_access_log
 from casework.errors import ApplicationError
-from casework.forms import form_errors_from_service
+from casework.forms import form_errors_from_service, posted_id, posted_text
 from casework.fragments import Stamp, placeholder
 from casework.links import url_maker
 from casework.models import Agency, User
@@ -200,7 +200,7 @@ def list_remove(request, panel_id, child_id):
     if child is None:
         raise Http404
     try:
-        services.list_remove(actor=request.user, panel=panel, child=child, reason=request.POST.get("reason", ""))
+        services.list_remove(actor=request.user, panel=panel, child=child, reason=posted_text(request, "reason"))
     except (ValidationError, ApplicationError) as error:
         _service_error(request, error)
     else:
@@ -295,11 +295,11 @@ def _back(request, meeting):
 @require_POST
 def attendance(request, meeting_id):
     meeting = _meeting(request, meeting_id)
-    user = User.objects.filter(pk=request.POST.get("user") or None, agency__authority_id=meeting.panel.authority_id).first()
+    user = User.objects.filter(pk=posted_id(request, "user"), agency__authority_id=meeting.panel.authority_id).first()
     present = request.POST.get("present", "yes") == "yes"
     try:
         services.attendance_record(actor=request.user, meeting=meeting, user=user, present=present,
-                                   apology_update=request.POST.get("apology_update", ""))
+                                   apology_update=posted_text(request, "apology_update"))
     except (ValidationError, ApplicationError) as error:
         _service_error(request, error)
     return _back(request, meeting)
@@ -368,7 +368,7 @@ def decide(request, meeting_id, child_id):
     child = _child_of(meeting, child_id)
     try:
         services.decisions_record(actor=request.user, meeting=meeting, child=child,
-                                  decisions=request.POST.get("decisions", ""))
+                                  decisions=posted_text(request, "decisions"))
     except (ValidationError, ApplicationError) as error:
         _service_error(request, error)
     return _back(request, meeting)
@@ -528,7 +528,7 @@ def referral_decide(request, referral_id):
     try:
         referral_services.referral_decide(actor=request.user, referral=referral,
                                           decision=request.POST.get("decision", ""),
-                                          reason=request.POST.get("reason", ""))
+                                          reason=posted_text(request, "reason"))
     except (ValidationError, ApplicationError) as error:
         _service_error(request, error)
     else:
