@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import forms
 
 from casework.forms import GovUKForm
@@ -23,5 +25,16 @@ class DiscussionForm(GovUKForm):
         ]
 
 
+# The earliest meeting day asked for: the window before it must be a date too (1 January of year 1
+# has no day before it, and answered 500), and no record of this product is older.
+FIRST_MEETING_DAY = date(2000, 1, 1)
+
+
 class MeetingDayForm(GovUKForm):
     date = forms.DateField(label="Meeting day", required=False, input_formats=["%Y-%m-%d"])
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day is not None and day < FIRST_MEETING_DAY:
+            raise forms.ValidationError(f"Choose a day from {FIRST_MEETING_DAY:%-d %B %Y}.")
+        return day

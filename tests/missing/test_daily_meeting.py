@@ -86,6 +86,24 @@ def test_recording_who_was_discussed_and_the_decision(signed_in, mash, authority
     assert "Discussed and decided (1)" in page and "Strategy meeting today" in page
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31"])
+def test_a_day_before_the_first_meeting_day_is_a_form_error_showing_today(signed_in, mash, authority, day):
+    """1 January of year 1 has no working day before it: the page answered 500."""
+    response = signed_in(mash).get(f"/mash/daily-risk-meeting/?date={day}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose a day from 1 January 2000." in page
+    assert response.context["is_today"] is True
+
+
+def test_the_first_meeting_day_and_a_future_day_are_accepted(signed_in, mash, authority):
+    client = signed_in(mash)
+    first = client.get("/mash/daily-risk-meeting/?date=2000-01-01")
+    assert first.status_code == 200 and first.context["is_today"] is False
+    future = client.get("/mash/daily-risk-meeting/?date=9999-12-31")
+    assert future.status_code == 200 and future.context["is_today"] is True  # a later day shows today
+
+
 def test_only_the_mash_has_the_page(signed_in, police, health_worker):
     assert signed_in(police).get("/mash/daily-risk-meeting/").status_code == 404
     assert signed_in(health_worker).get("/mash/daily-risk-meeting/").status_code == 404
