@@ -108,7 +108,8 @@ def episode_clocks_reconcile(*, child, episode=None, now=None):
     live = Q(returned_at__isnull=True) | Q(pk__in=running.values("subject_id"))
     if episode is not None:
         live |= Q(pk=episode.pk)
-    for episode_id in MissingEpisode.objects.filter(live, child=child).values_list("pk", flat=True):
+    # In the order of their ids, so that any two reconciles lock a child's episodes in one order.
+    for episode_id in MissingEpisode.objects.filter(live, child=child).order_by("pk").values_list("pk", flat=True):
         clock_reconcile(subject_type=EPISODE, subject_id=episode_id, now=now)
 
 

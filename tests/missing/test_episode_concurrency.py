@@ -1,0 +1,89 @@
+"""Two people correcting different episodes of one child at the same moment, on real PostgreSQL,
+each in its own connection and transaction: each waits for the other, neither fails."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from casework.models import Deadline
+from missing.clocks.kind import EPISODE
+from missing.models import LegalStatus, MissingEpisode
+from missing.services import episode_create, episode_update
+from tests.factories import ChildFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROUNDS = 12
+
+
+def run_each(*targets):
+    """Run each target in its own thread, released at the same moment, each on its own connection;
+    answers the errors raised."""
+    barrier = threading.Barrier(len(targets))
+    errors = []
+
+    def work(target):
+        try:
+            barrier.wait()
+            target()
+        except Exception as error:  # collected: a failing thread fails the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.fixture
+def episodes(authority, mash):
+    """A looked-after child back from four episodes this week: each episode's clocks still run (its
+    return interview is due), so a change to any one reconciles all four."""
+    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
+    now = timezone.now()
+    made = []
+    for n in range(4):
+        started = now - timedelta(days=8 - 2 * n)
+        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
+                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=20),
+                                   risk_level="high", location_type="home"))
+    assert Deadline.objects.filter(subject_type=EPISODE, child_id=child.pk, rule="T1", status="open").count() == 4
+    return made
+
+
+def test_corrections_to_different_episodes_of_one_child_at_once_all_land(episodes, mash):
+    def corrections(first):
+        def run():
+            for n in range(ROUNDS):
+                episode = episodes[(first + n) % len(episodes)]
+                episode_update(actor=mash, episode=episode, found_location=f"Place {first}-{n}")
+        return run
+
+    assert run_each(corrections(0), corrections(1)) == []
+    places = set(MissingEpisode.objects.filter(pk__in=[e.pk for e in episodes]).values_list("found_location", flat=True))
+    assert len(places) == len(episodes) and all(place.startswith("Place ") for place in places)
+    child_id = episodes[0].child_id
+    assert Deadline.objects.filter(subject_type=EPISODE, child_id=child_id, rule="T1", status="open").count() == 4
+
+
+def test_a_correction_and_a_new_episode_of_one_child_at_once_both_land(episodes, mash):
+    child = episodes[0].child
+    started = timezone.now() - timedelta(hours=2)
+
+    def correct():
+        for n in range(ROUNDS):
+            episode_update(actor=mash, episode=episodes[n % len(episodes)], found_location=f"Corrected {n}")
+
+    def report():
+        episode_create(actor=mash, child=child, category="absent", started_at=started,
+                       reported_at=started + timedelta(minutes=30), risk_level="low", location_type="home")
+
+    assert run_each(correct, report) == []
+    assert MissingEpisode.objects.filter(child=child).count() == 5
