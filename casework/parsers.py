@@ -45,5 +45,7 @@ class JSONBodyParser(JSONParser):
         except RecursionError as error:
             raise ParseError("JSON parse error - the body is nested too deeply.") from error
         if _holds_lone_surrogate(data):
-            raise ParseError("JSON parse error - the body holds a \\u escape that is half of a surrogate pair, not a character.")
+            raise ParseError(
+                "JSON parse error - the body holds a \\u escape that is half of a surrogate pair, not a character."
+            )
         return data

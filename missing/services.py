@@ -37,6 +37,7 @@ from .duplicates import duplicate_pairs_refresh
 from .education.services import education_cases_link_episode
 from .found import episodes_found_changed
 from .interviews.services import return_interview_on_return_changed
+from .locks import locked_after_child
 from .placements.clocks import placement_clocks_reconcile
 from .report_months import child_months_changed, episode_span, months_changed
 
@@ -193,27 +194,11 @@ def episode_create(*, actor, child, **fields):
     return episode
 
 
-def _lock_episode_and_child(episode_id):
-    """The episode, locked after its child. Every change to a child's episodes takes the child's row
-    first (episode_create, child_update, a merge), so two changes to one child's episodes wait for
-    each other there. Locked episode first, two corrections to different episodes of one child each
-    held their own and waited for the other's in the clocks' reconcile of all the child's episodes:
-    a deadlock, answered 500 (found by fuzzing). A merge may move the episode to another child
-    between the two reads; it is then locked after that child."""
-    child_id = MissingEpisode.objects.filter(pk=episode_id).values_list("child_id", flat=True).get()
-    while True:
-        Child.objects.select_for_update().filter(pk=child_id).values_list("pk").get()
-        episode = MissingEpisode.objects.select_for_update().get(pk=episode_id)
-        if episode.child_id == child_id:
-            return episode
-        child_id = episode.child_id
-
-
 @transaction.atomic
 def episode_update(*, actor, episode, **changes):
     """Correct or complete an episode. History keeps every earlier value; the clocks recompute."""
     only_fields(changes, EPISODE_FIELDS, verb="changed")
-    episode = _lock_episode_and_child(episode.pk)
+    episode = locked_after_child(MissingEpisode.objects, episode.pk)
     span_before = episode_span(episode.started_at, episode.returned_at)
     changed = sorted(name for name, value in changes.items() if getattr(episode, name) != value)
     for name, value in changes.items():

@@ -21,6 +21,7 @@ from casework.calendar import local_date
 from casework.validation import acting_user, only_fields
 
 from ..models import AuthorityContact, Child, Placement, PlacementProvider, PlacementType, ProviderKind
+from ..locks import locked_after_child
 from ..report_months import child_months_changed
 from .clocks import placement_clocks_reconcile, placement_clocks_reconcile_owed
 
@@ -197,10 +198,8 @@ def placement_record(*, actor, child, **fields):
 
 @transaction.atomic
 def placement_end(*, actor, placement, ended_on):
-    placement = (
-        Placement.objects.select_for_update(of=("self",))
-        .select_related("child", "child__authority", "provider")
-        .get(pk=placement.pk)
+    placement = locked_after_child(
+        Placement.objects.select_related("child", "child__authority", "provider"), placement.pk
     )
     if placement.ended_on is not None:
         raise ValidationError({"ended_on": [f"This placement already ended on {placement.ended_on:%d %b %Y}."]})

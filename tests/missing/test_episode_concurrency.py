@@ -1,5 +1,6 @@
-"""Two people correcting different episodes of one child at the same moment, on real PostgreSQL,
-each in its own connection and transaction: each waits for the other, neither fails."""
+"""Two people changing different episodes, or an episode and a placement, of one child at the same
+moment, on real PostgreSQL, each in its own connection and transaction: each waits for the other,
+neither fails (missing.locks)."""
 
 import threading
 from datetime import timedelta
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from casework.models import Deadline
 from missing.clocks.kind import EPISODE
-from missing.models import LegalStatus, MissingEpisode
+from missing.models import LegalStatus, MissingEpisode, PlacementType
+from missing.placements.services import placement_end, placement_record
 from missing.services import episode_create, episode_update
 from tests.factories import ChildFactory
 
@@ -67,7 +69,8 @@ def test_corrections_to_different_episodes_of_one_child_at_once_all_land(episode
         return run
 
     assert run_each(corrections(0), corrections(1)) == []
-    places = set(MissingEpisode.objects.filter(pk__in=[e.pk for e in episodes]).values_list("found_location", flat=True))
+    rows = MissingEpisode.objects.filter(pk__in=[e.pk for e in episodes])
+    places = set(rows.values_list("found_location", flat=True))
     assert len(places) == len(episodes) and all(place.startswith("Place ") for place in places)
     child_id = episodes[0].child_id
     assert Deadline.objects.filter(subject_type=EPISODE, child_id=child_id, rule="T1", status="open").count() == 4
@@ -87,3 +90,24 @@ def test_a_correction_and_a_new_episode_of_one_child_at_once_both_land(episodes,
 
     assert run_each(correct, report) == []
     assert MissingEpisode.objects.filter(child=child).count() == 5
+
+
+def test_a_placement_ending_and_corrections_to_the_childs_episodes_at_once_all_land(episodes, mash):
+    """Ending a placement changes the child's record and reconciles the placements' clocks; a
+    correction to an episode reconciles them too. Both take the child first."""
+    child = episodes[0].child
+    today = timezone.localdate()
+    placement = placement_record(actor=mash, child=child, placement_type=PlacementType.FOSTER_CARE,
+                                 started_on=today - timedelta(days=30), responsible_authority="Elsewhere Council")
+
+    def correct():
+        for n in range(ROUNDS):
+            episode_update(actor=mash, episode=episodes[n % len(episodes)], found_location=f"Corrected {n}")
+
+    def end():
+        placement_end(actor=mash, placement=placement, ended_on=today)
+
+    assert run_each(correct, end) == []
+    placement.refresh_from_db()
+    assert placement.ended_on == today
+    assert MissingEpisode.objects.get(pk=episodes[(ROUNDS - 1) % len(episodes)].pk).found_location == f"Corrected {ROUNDS - 1}"
