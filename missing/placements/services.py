@@ -20,8 +20,8 @@ from casework.audit import audit_event_record
 from casework.calendar import local_date
 from casework.validation import acting_user, only_fields
 
-from ..models import AuthorityContact, Child, Placement, PlacementProvider, PlacementType, ProviderKind
 from ..locks import locked_after_child
+from ..models import AuthorityContact, Child, Placement, PlacementProvider, PlacementType, ProviderKind
 from ..report_months import child_months_changed
 from .clocks import placement_clocks_reconcile, placement_clocks_reconcile_owed
 
