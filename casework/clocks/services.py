@@ -222,6 +222,7 @@ def deadline_complete(*, deadline, actor, note, completed_at=None):
     """Record a duty done: who, when (now unless given) and a note; then the subject's rules run
     again (a strategy meeting recorded done starts the monthly plan reviews, T13)."""
     now = timezone.now()
+    clock_kind(deadline.subject_type).lock(deadline.subject_id)  # the subject before its rows (_reconcile)
     row = Deadline.objects.select_for_update(of=("self",)).get(pk=deadline.pk)
     _complete(row, actor=actor, note=note, completed_at=completed_at or now, now=now)
     _reconcile(row.subject_type, row.subject_id, now)
@@ -233,6 +234,10 @@ def deadlines_complete_for_subject(*, subject_type, subject_id, rule, actor, not
     """Mark the subject's open or overdue deadlines of `rule` (and `key`, when given) done, e.g. T1
     when the return interview is recorded. Idempotent: answers the rows it marked, none the second time."""
     now = timezone.now()
+    # The subject before its rows, as _reconcile and a change to the subject take them: rows first,
+    # recording T1 done and a correction to the episode (which reconciles it) each held what the
+    # other waited for, a deadlock.
+    clock_kind(subject_type).lock(subject_id)
     rows = Deadline.objects.select_for_update(of=("self",)).filter(
         subject_type=subject_type, subject_id=subject_id, rule=rule, status__in=LIVE_STATUSES
     )

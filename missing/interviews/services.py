@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..clocks.kind import episode_deadlines_complete
 from ..found import episodes_found_changed
+from ..locks import locked_after_child
 from ..report_months import months_changed
 
 # Which agencies each kind of interviewer the child may choose works in.
@@ -77,7 +78,9 @@ def _required_text(errors, field, value, message):
 
 
 def _lock(interview):
-    return ReturnInterview.objects.select_for_update().select_related("child").get(pk=interview.pk)
+    """The interview, locked after its child (missing.locks): its services change the child's
+    record as the episode services do."""
+    return locked_after_child(ReturnInterview.objects.select_related("child"), interview.pk)
 
 
 def _returns(interview):

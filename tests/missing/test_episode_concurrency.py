@@ -10,8 +10,9 @@ from django.db import connections
 from django.utils import timezone
 
 from casework.models import Deadline
-from missing.clocks.kind import EPISODE
-from missing.models import LegalStatus, MissingEpisode, PlacementType
+from missing.clocks.kind import EPISODE, episode_deadlines_complete
+from missing.interviews.services import return_interview_decline
+from missing.models import LegalStatus, MissingEpisode, PlacementType, ReturnInterview
 from missing.placements.services import placement_end, placement_record
 from missing.services import episode_create, episode_update
 from tests.factories import ChildFactory
@@ -111,3 +112,57 @@ def test_a_placement_ending_and_corrections_to_the_childs_episodes_at_once_all_l
     placement.refresh_from_db()
     assert placement.ended_on == today
     assert MissingEpisode.objects.get(pk=episodes[(ROUNDS - 1) % len(episodes)].pk).found_location == f"Corrected {ROUNDS - 1}"
+
+
+def test_return_interview_duties_recorded_while_the_episodes_are_corrected_all_land(authority, mash):
+    """Recording T1 done locks the episode before its rows, as the episode's own reconcile does: a
+    correction to the episode (its rows reconciled) and the duty recorded done wait for each other."""
+    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
+    now = timezone.now()
+    made = []
+    for n in range(ROUNDS):
+        started = now - timedelta(hours=24 * ROUNDS - 20 * n)
+        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
+                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=2),
+                                   risk_level="high", location_type="home"))
+
+    def correct():
+        for _ in range(3):
+            for episode in made:
+                episode_update(actor=mash, episode=episode, found_location=f"Corrected {episode.pk}")
+
+    def record():
+        for episode in reversed(made):
+            episode_deadlines_complete(episode=episode, rule="T1", actor=mash, note="Interview held.")
+
+    assert run_each(correct, record) == []
+    live = Deadline.objects.filter(subject_type=EPISODE, child_id=child.pk, rule="T1", status__in=["open", "overdue"])
+    assert not live.exists()
+
+
+def test_interviews_declined_while_the_returns_they_cover_are_corrected_all_land(authority, mash):
+    """A refusal locks its interview after the child; a corrected return time (the child, then the
+    episode, then the interview covering it) takes them in the same order."""
+    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
+    now = timezone.now()
+    made = []
+    for n in range(6):
+        started = now - timedelta(days=3 * (6 - n))
+        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
+                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=2),
+                                   risk_level="high", location_type="home"))
+    interviews = list(ReturnInterview.objects.filter(child=child))  # one covers repeat returns
+    assert interviews and all(i.state == "offered" for i in interviews)
+
+    def decline():
+        for interview in interviews:
+            return_interview_decline(actor=mash, interview=interview, declined_by="child", refusal_learnt="No.")
+
+    def correct():
+        for episode in reversed(made):
+            episode_update(actor=mash, episode=episode, returned_at=episode.started_at + timedelta(hours=3))
+
+    assert run_each(decline, correct) == []
+    assert set(ReturnInterview.objects.filter(pk__in=[i.pk for i in interviews]).values_list("state", flat=True)) == {
+        "declined"}
+    assert {e.returned_at - e.started_at for e in MissingEpisode.objects.filter(child=child)} == {timedelta(hours=3)}
