@@ -10,6 +10,7 @@ from casework.models import Agency, AgencyKind
 from casework.protocol_store import protocol_for
 from casework.validation import not_future, only_fields
 
+from ..locks import locked_after_child
 from ..models import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry, MissingEpisode
 from . import rules
 
@@ -29,7 +30,9 @@ def _validate_contact(case, errors, now):
 
 
 def _lock(case):
-    case = EducationCase.objects.select_for_update().select_related("child").get(pk=case.pk)
+    """The case, locked after its child (missing.locks), not with it in one statement (whose order
+    of rows is the plan's)."""
+    case = locked_after_child(EducationCase.objects.select_related("child"), case.pk)
     if not case.is_open:
         raise ValidationError({"non_field_errors": ["This case is closed."]})
     return case

@@ -9,13 +9,14 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from casework.models import Deadline
+from casework.models import AgencyKind, Deadline
 from missing.clocks.kind import EPISODE, episode_deadlines_complete
+from missing.education.services import education_case_open, education_enquiry_record
 from missing.interviews.services import return_interview_decline
-from missing.models import LegalStatus, MissingEpisode, PlacementType, ReturnInterview
+from missing.models import Enquiry, LegalStatus, MissingEpisode, PlacementType, ReturnInterview
 from missing.placements.services import placement_end, placement_record
 from missing.services import episode_create, episode_update
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,3 +167,28 @@ def test_interviews_declined_while_the_returns_they_cover_are_corrected_all_land
     assert set(ReturnInterview.objects.filter(pk__in=[i.pk for i in interviews]).values_list("state", flat=True)) == {
         "declined"}
     assert {e.returned_at - e.started_at for e in MissingEpisode.objects.filter(child=child)} == {timedelta(hours=3)}
+
+
+def test_enquiries_recorded_while_new_episodes_join_the_education_case_all_land(authority, agencies, mash):
+    """An enquiry locks the case after the child; a new episode (the child first) joins the open case."""
+    officer = UserFactory(agency=agencies[AgencyKind.EDUCATION])
+    child = ChildFactory(authority=authority, lead_agency=agencies[AgencyKind.EDUCATION])
+    today = timezone.localdate()
+    case = education_case_open(actor=officer, child=child, kind="cme", school="Demo Academy",
+                               first_day=today - timedelta(days=20))
+    now = timezone.now()
+
+    def enquire():
+        for item in Enquiry.values:
+            education_enquiry_record(actor=officer, case=case, item=item, done_on=today)
+
+    def report():
+        for n in range(8):
+            started = now - timedelta(hours=40 - 4 * n)
+            episode_create(actor=mash, child=child, category="absent", started_at=started,
+                           reported_at=started + timedelta(minutes=20), returned_at=started + timedelta(hours=1),
+                           risk_level="low", location_type="home")
+
+    assert run_each(enquire, report) == []
+    assert case.enquiries.count() == len(Enquiry.values)
+    assert case.episodes.count() == 8
