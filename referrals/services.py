@@ -57,8 +57,11 @@ def referral_create(*, actor, child, panel, reason, risks="", cse_assessment="",
 def referral_decide(*, actor, referral, decision, reason=""):
     """The coordinator accepts (the child is listed), defers (to the next meeting) or declines, with
     a reason for the last two; the referrer is told by email."""
-    referral = Referral.objects.select_for_update().select_related("meeting", "panel", "referred_by").get(
-        pk=referral.pk)
+    # Only the referral's own row: joined, FOR UPDATE also locked its meeting, panel and referrer's
+    # user row, holding up anything else that writes them or a row naming them.
+    referral = Referral.objects.select_for_update(of=("self",)).select_related(
+        "meeting", "panel", "referred_by"
+    ).get(pk=referral.pk)
     if decision not in DECISIONS:
         raise ValidationError({"decision": [f"Choose one of: {', '.join(DECISIONS)}."]})
     if referral.status != ReferralStatus.PENDING:
