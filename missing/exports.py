@@ -142,7 +142,11 @@ def _pdf(child, parts, produced_at):
 
 def subject_access_export_build(job):
     """The background job: collect, render, store both files, audit. Runs in the job's savepoint."""
-    export = SubjectAccessExport.objects.select_for_update().select_related("child").get(pk=job.params["export"])
+    # Only the export's row: joined, FOR UPDATE also locked the child's for the whole render, holding up
+    # every change to the child and every new row naming it (an episode, a notification linked).
+    export = SubjectAccessExport.objects.select_for_update(of=("self",)).select_related("child").get(
+        pk=job.params["export"]
+    )
     if export.is_ready:
         return {"export": str(export.pk), "already": True}
     child = export.child

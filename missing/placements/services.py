@@ -244,7 +244,10 @@ def contact_save(*, actor, authority, other_authority, email, contact=None):
     if adding:
         contact = AuthorityContact(authority=authority)
     else:
-        contact = AuthorityContact.objects.select_for_update().select_related("authority").get(pk=contact.pk)
+        # Only the contact's row: joined, FOR UPDATE also locked the authority's, which every row the
+        # authority's work inserts names (children, episodes, deadlines), holding them all up.
+        contacts = AuthorityContact.objects.select_for_update(of=("self",)).select_related("authority")
+        contact = contacts.get(pk=contact.pk)
     contact.other_authority = (other_authority or "").strip()
     contact.email = (email or "").strip()
     contact_validate(contact)
