@@ -17,6 +17,7 @@ from casework.models import Deadline
 from casework.models.clocks import LIVE_STATUSES
 from casework.validation import acting_user, not_future
 from missing.clocks.kind import EPISODE
+from missing.locks import lock_child
 
 from .clocks import ACTION, DIGEST, P15
 from .evidence import evidence_check, evidence_delete, evidence_store
@@ -90,7 +91,10 @@ def meeting_record(
     *, actor, child, kind, held_at, attendees, decisions, harm_level="", exploitation_risks=(), risk_summary="",
     section_47=None, review_date=None,
 ):
-    """A strategy, multi-agency, missing-from-care, review or DCI meeting about one child."""
+    """A strategy, multi-agency, missing-from-care, review or DCI meeting about one child. The child
+    is locked first (missing.locks), as a correction to its episodes does: the meeting then completes
+    deadlines of several of those episodes, each locked in turn."""
+    lock_child(child.pk)
     now = timezone.now()
     errors = {}
     if kind not in MeetingKind.values:

@@ -10,7 +10,7 @@ from casework.models import Agency, AgencyKind
 from casework.protocol_store import protocol_for
 from casework.validation import not_future, only_fields
 
-from ..locks import locked_after_child
+from ..locks import lock_child, locked_after_child
 from ..models import EducationCase, EducationCaseKind, EducationEnquiry, EducationExit, Enquiry, MissingEpisode
 from . import rules
 
@@ -86,7 +86,8 @@ def education_case_open(*, actor, child, kind, school, first_day, episodes=None,
         errors.setdefault("first_day", []).append("Give day 1: the first day the child did not attend.")
     elif first_day > local_date(now):
         errors.setdefault("first_day", []).append("Day 1 cannot be in the future.")
-    if EducationCase.objects.select_for_update().filter(child=child, closed_at__isnull=True).exists():
+    lock_child(child.pk)  # two opens at once: the second waits and is told the first's case is open
+    if EducationCase.objects.filter(child=child, closed_at__isnull=True).exists():
         errors.setdefault("child", []).append("This child already has an open missing education case.")
     if episodes is not None and any(e.child_id != child.pk for e in episodes):
         errors.setdefault("episodes", []).append("Only this child's own episodes can be linked.")

@@ -6,14 +6,17 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.utils import timezone
 
+from actions.models import MeetingKind
+from actions.services import meeting_record
 from casework.models import AgencyKind, Deadline
 from missing.clocks.kind import EPISODE, episode_deadlines_complete
 from missing.education.services import education_case_open, education_enquiry_record
 from missing.interviews.services import return_interview_decline
-from missing.models import Enquiry, LegalStatus, MissingEpisode, PlacementType, ReturnInterview
+from missing.models import EducationCase, Enquiry, LegalStatus, MissingEpisode, PlacementType, ReturnInterview
 from missing.placements.services import placement_end, placement_record
 from missing.services import episode_create, episode_update
 from tests.factories import ChildFactory, UserFactory
@@ -192,3 +195,49 @@ def test_enquiries_recorded_while_new_episodes_join_the_education_case_all_land(
     assert run_each(enquire, report) == []
     assert case.enquiries.count() == len(Enquiry.values)
     assert case.episodes.count() == 8
+
+
+def test_a_meeting_recorded_while_the_episodes_are_corrected_all_land(authority, mash):
+    """A missing-from-care meeting completes T5 for each of the child's episodes in turn; it takes the
+    child first, as a correction does."""
+    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
+    now = timezone.now()
+    made = []
+    for n in range(6):
+        started = now - timedelta(days=12 - 2 * n)
+        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
+                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=20),
+                                   risk_level="high", location_type="home"))
+    t5 = Deadline.objects.filter(subject_type=EPISODE, child_id=child.pk, rule="T5", status__in=["open", "overdue"])
+    assert t5.count() >= 2
+
+    def meet():
+        meeting_record(actor=mash, child=child, kind=MeetingKind.MISSING_FROM_CARE, held_at=timezone.now(),
+                       attendees=[{"name": "Social worker"}], decisions="Plan agreed.")
+
+    def correct():
+        for _ in range(3):
+            for episode in reversed(made):
+                episode_update(actor=mash, episode=episode, found_location=f"Corrected {episode.pk}")
+
+    assert run_each(meet, correct) == []
+    assert not t5.exists()
+
+
+def test_two_education_cases_opened_at_once_one_opens_and_the_other_is_told(authority, agencies):
+    """Opening a case locks the child, so the second open sees the first's case (not a 500 from the
+    database's one-open-case rule)."""
+    officer = UserFactory(agency=agencies[AgencyKind.EDUCATION])
+    child = ChildFactory(authority=authority, lead_agency=agencies[AgencyKind.EDUCATION])
+    told = []
+
+    def open_case():
+        try:
+            education_case_open(actor=officer, child=child, kind="cme", school="Demo Academy",
+                                first_day=timezone.localdate() - timedelta(days=3))
+        except ValidationError as error:
+            told.append(error.message_dict)
+
+    assert run_each(open_case, open_case) == []
+    assert told == [{"child": ["This child already has an open missing education case."]}]
+    assert EducationCase.objects.filter(child=child, closed_at__isnull=True).count() == 1
