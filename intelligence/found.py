@@ -50,7 +50,7 @@ def _count(made, deleted):
     that two transactions changing one place's rows at once both count."""
     change = Counter(UUID(str(pk)) for pk in made)  # SQLite answers hex, PostgreSQL UUIDs
     change.subtract(UUID(str(pk)) for pk in deleted)
-    for place_id, delta in change.items():
+    for place_id, delta in sorted(change.items()):  # in one order, so two transactions never cross
         if delta:
             Place.objects.filter(pk=place_id).update(found_count=F("found_count") + delta)
 

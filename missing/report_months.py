@@ -440,11 +440,27 @@ def months_changed(authority_id, moments):
     if authority_id is None or not months:
         return
     now = timezone.now()
+    _hold_month_marks(authority_id)
     MonthRecount.objects.bulk_create(
         [MonthRecount(authority_id=authority_id, month=month, marked_at=now) for month in months],
         update_conflicts=True, unique_fields=["authority", "month"], update_fields=["token", "marked_at"],
     )
     _recount_waiting(authority_id)
+
+
+MONTH_MARKS_LOCK = 7_320_311  # the first key of the two-key advisory locks on an authority's month marks
+
+
+def _hold_month_marks(authority_id):
+    """Hold the authority's month marks until the caller's transaction ends (PostgreSQL). One change
+    may mark months in two calls (the return's month, then its episode's months oldest first); another
+    change of the same authority marking the same months in one call then took their row locks in the
+    other order, and each waited for the other: a deadlock (found by review). Two changes marking one
+    month already waited for each other on its row; they now wait from the first mark, whatever the
+    months."""
+    if connection.vendor == "postgresql" and transaction.get_connection().in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [MONTH_MARKS_LOCK, str(authority_id)])
 
 
 def _recount_waiting(authority_id):

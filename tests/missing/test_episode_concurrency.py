@@ -3,11 +3,12 @@ moment, on real PostgreSQL, each in its own connection and transaction: each wai
 neither fails (missing.locks)."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from actions.models import MeetingKind
@@ -18,6 +19,7 @@ from missing.education.services import education_case_open, education_enquiry_re
 from missing.interviews.services import return_interview_decline
 from missing.models import EducationCase, Enquiry, LegalStatus, MissingEpisode, PlacementType, ReturnInterview
 from missing.placements.services import placement_end, placement_record
+from missing.report_months import months_changed
 from missing.services import episode_create, episode_update
 from tests.factories import ChildFactory, UserFactory
 
@@ -241,3 +243,33 @@ def test_two_education_cases_opened_at_once_one_opens_and_the_other_is_told(auth
     assert run_each(open_case, open_case) == []
     assert told == [{"child": ["This child already has an open missing education case."]}]
     assert EducationCase.objects.filter(child=child, closed_at__isnull=True).count() == 1
+
+
+def test_two_childrens_changes_marking_one_authoritys_months_in_other_orders_both_land(authority, mash):
+    """A recorded return marks this month (the interview it owes), then its episode's months oldest
+    first; a correction of another child's episode marks the same months oldest first. The first
+    holds this month while the second starts: the marks of one authority wait for each other whole."""
+    now = timezone.now()
+    old = now - timedelta(days=40)
+    first, second = ChildFactory(authority=authority), ChildFactory(authority=authority)
+    open_episode = episode_create(actor=mash, child=first, category="missing", started_at=old,
+                                  reported_at=old + timedelta(hours=1), risk_level="high", location_type="home")
+    back = episode_create(actor=mash, child=second, category="missing", started_at=old,
+                          reported_at=old + timedelta(hours=1), returned_at=now - timedelta(hours=2),
+                          risk_level="high", location_type="home")
+    marked = threading.Event()
+
+    def record_return():
+        with transaction.atomic():
+            months_changed(authority.pk, [timezone.now()])  # as the interview owed for a return marks first
+            marked.set()
+            time.sleep(1)  # the other change starts meanwhile
+            episode_update(actor=mash, episode=open_episode, returned_at=timezone.now() - timedelta(hours=1))
+
+    def correct():
+        marked.wait()
+        episode_update(actor=mash, episode=back, found_location="Corrected")
+
+    assert run_each(record_return, correct) == []
+    assert MissingEpisode.objects.get(pk=open_episode.pk).returned_at is not None
+    assert MissingEpisode.objects.get(pk=back.pk).found_location == "Corrected"
