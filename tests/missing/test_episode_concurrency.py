@@ -51,19 +51,26 @@ def run_each(*targets):
     return errors
 
 
+def back_from(authority, actor, ago, away):
+    """A looked-after child back from an episode begun at each of `ago` (how long before now), each
+    lasting `away`: the episodes, oldest first as given."""
+    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
+    now = timezone.now()
+    return [
+        episode_create(actor=actor, child=child, category="missing", started_at=now - before,
+                       reported_at=now - before + timedelta(hours=1), returned_at=now - before + away,
+                       risk_level="high", location_type="home")
+        for before in ago
+    ]
+
+
 @pytest.fixture
 def episodes(authority, mash):
     """A looked-after child back from four episodes this week: each episode's clocks still run (its
     return interview is due), so a change to any one reconciles all four."""
-    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
-    now = timezone.now()
-    made = []
-    for n in range(4):
-        started = now - timedelta(days=8 - 2 * n)
-        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
-                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=20),
-                                   risk_level="high", location_type="home"))
-    assert Deadline.objects.filter(subject_type=EPISODE, child_id=child.pk, rule="T1", status="open").count() == 4
+    made = back_from(authority, mash, [timedelta(days=8 - 2 * n) for n in range(4)], timedelta(hours=20))
+    t1 = Deadline.objects.filter(subject_type=EPISODE, child_id=made[0].child_id, rule="T1", status="open")
+    assert t1.count() == 4
     return made
 
 
@@ -123,14 +130,9 @@ def test_a_placement_ending_and_corrections_to_the_childs_episodes_at_once_all_l
 def test_return_interview_duties_recorded_while_the_episodes_are_corrected_all_land(authority, mash):
     """Recording T1 done locks the episode before its rows, as the episode's own reconcile does: a
     correction to the episode (its rows reconciled) and the duty recorded done wait for each other."""
-    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
-    now = timezone.now()
-    made = []
-    for n in range(ROUNDS):
-        started = now - timedelta(hours=24 * ROUNDS - 20 * n)
-        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
-                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=2),
-                                   risk_level="high", location_type="home"))
+    made = back_from(authority, mash, [timedelta(hours=24 * ROUNDS - 20 * n) for n in range(ROUNDS)],
+                     timedelta(hours=2))
+    child = made[0].child
 
     def correct():
         for _ in range(3):
@@ -149,14 +151,8 @@ def test_return_interview_duties_recorded_while_the_episodes_are_corrected_all_l
 def test_interviews_declined_while_the_returns_they_cover_are_corrected_all_land(authority, mash):
     """A refusal locks its interview after the child; a corrected return time (the child, then the
     episode, then the interview covering it) takes them in the same order."""
-    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
-    now = timezone.now()
-    made = []
-    for n in range(6):
-        started = now - timedelta(days=3 * (6 - n))
-        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
-                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=2),
-                                   risk_level="high", location_type="home"))
+    made = back_from(authority, mash, [timedelta(days=3 * (6 - n)) for n in range(6)], timedelta(hours=2))
+    child = made[0].child
     interviews = list(ReturnInterview.objects.filter(child=child))  # one covers repeat returns
     assert interviews and all(i.state == "offered" for i in interviews)
 
@@ -202,14 +198,8 @@ def test_enquiries_recorded_while_new_episodes_join_the_education_case_all_land(
 def test_a_meeting_recorded_while_the_episodes_are_corrected_all_land(authority, mash):
     """A missing-from-care meeting completes T5 for each of the child's episodes in turn; it takes the
     child first, as a correction does."""
-    child = ChildFactory(authority=authority, legal_status=LegalStatus.LOOKED_AFTER)
-    now = timezone.now()
-    made = []
-    for n in range(6):
-        started = now - timedelta(days=12 - 2 * n)
-        made.append(episode_create(actor=mash, child=child, category="missing", started_at=started,
-                                   reported_at=started + timedelta(hours=1), returned_at=started + timedelta(hours=20),
-                                   risk_level="high", location_type="home"))
+    made = back_from(authority, mash, [timedelta(days=12 - 2 * n) for n in range(6)], timedelta(hours=20))
+    child = made[0].child
     t5 = Deadline.objects.filter(subject_type=EPISODE, child_id=child.pk, rule="T5", status__in=["open", "overdue"])
     assert t5.count() >= 2
 
