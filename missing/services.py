@@ -37,7 +37,7 @@ from .duplicates import duplicate_pairs_refresh
 from .education.services import education_cases_link_episode
 from .found import episodes_found_changed
 from .interviews.services import return_interview_on_return_changed
-from .locks import locked_after_child
+from .locks import lock_child, locked_after_child
 from .placements.clocks import placement_clocks_reconcile
 from .report_months import child_months_changed, episode_span, months_changed
 
@@ -183,7 +183,7 @@ def _episode_changed(*, actor, episode, created, changed_fields):
 @transaction.atomic
 def episode_create(*, actor, child, **fields):
     only_fields(fields, EPISODE_FIELDS)
-    Child.objects.select_for_update().get(pk=child.pk)  # one open episode per child, even under races
+    lock_child(child.pk)  # one open episode per child, even under races (missing.locks)
     episode = MissingEpisode(child=child, created_by=acting_user(actor), **fields)
     episode.placement_provider = child.placement_provider
     _validate_episode(episode, now=timezone.now())
